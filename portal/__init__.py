@@ -1,0 +1,80 @@
+"""Archive Outsourcing Supervision Portal: the application factory reads like a table of contents."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None, config_name: str | None = None) -> Flask:
+    from config import load_config
+
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    if test_config is not None and config_name is None:
+        config_name = "testing"
+    app.config.from_object(load_config(config_name))
+    if test_config:
+        app.config.update(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from portal import db_setup, i18n
+    from portal.extensions import csrf, db, login_manager, migrate
+    from portal.services import audit, crypto
+
+    db.init_app(app)
+    db_setup.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    i18n.init_app(app)
+    crypto.init_app(app)
+    audit.init_app(app)
+    from portal import models  # noqa: F401  (registers the tables)
+    from portal.auth import sessions
+
+    sessions.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.blueprints import BLUEPRINTS
+
+    for bp in BLUEPRINTS():
+        app.register_blueprint(bp)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from portal import permissions, security_headers, templating, web_context
+
+    templating.init_app(app)
+    web_context.init_app(app)
+    permissions.init_app(app)
+    security_headers.init_app(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from portal import errors
+
+    errors.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from portal import cli
+
+    cli.init_app(app)

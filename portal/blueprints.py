@@ -1,0 +1,14 @@
+"""Every blueprint of the portal, in registration order (one line per area)."""
+from __future__ import annotations
+
+
+def BLUEPRINTS():  # noqa: N802 - reads like a constant at the call site
+    from portal.auth import bp as auth_bp
+    from portal.home import bp as home_bp
+    from portal.public import bp as public_bp
+
+    return [
+        public_bp,
+        auth_bp,
+        home_bp,
+    ]

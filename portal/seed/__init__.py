@@ -1,0 +1,36 @@
+"""Demo data (`flask seed-demo`): fictional Luzhou firms, agencies, offices and accounts, then each
+area's records. Idempotent; refused under Production."""
+from __future__ import annotations
+
+import random
+
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import User
+
+DEMO_PASSWORD = "Demo#2026pass"
+SEED = 20261125
+
+
+def database_is_empty() -> bool:
+    return (db.session.scalar(select(func.count(User.id))) or 0) == 0
+
+
+def seed_demo(echo=print) -> None:
+    """Create everything DESIGN §6 promises; each step skips what already exists."""
+    from portal.seed import orgs
+
+    rng = random.Random(SEED)
+    steps = [("organisations and accounts", orgs.seed)]
+    steps += _area_steps()
+    for label, step in steps:
+        echo(f"seeding {label} ...")
+        step(rng)
+        db.session.commit()
+    echo("demo data ready")
+
+
+def _area_steps():
+    """Later areas add their seeding step here, in dependency order."""
+    return []

@@ -1,0 +1,299 @@
+"""Accounts: login with lockout, server-side sessions, passwords, roles (三员分立) and disabling."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from portal import clock
+from portal.context import current_actor
+from portal.domain.constants import ADMIN_ROLES, ROLES
+from portal.domain.i18n import N_
+from portal.domain.passwords import check_password
+from portal.extensions import db
+from portal.models import User, UserRole, UserSession
+from portal.security.passwords import make_hasher
+from portal.services import audit
+from portal.services.errors import NotAllowed, NotFound, ValidationFailed
+
+LOGIN_FAILED = N_("Wrong username or password, or the account is locked or disabled.")
+_DUMMY_HASH: dict[bool, str] = {}
+
+
+def _hasher():
+    fast = bool(current_app.config.get("PASSWORD_HASH_FAST"))
+    return make_hasher(fast)
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    return _hasher().verify(password_hash, password)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class LoginFailed(Exception):
+    """One message for unknown user, wrong password, locked and disabled: nothing to enumerate."""
+
+
+@dataclass
+class LoginResult:
+    user: User
+    session_token: str
+
+
+def authenticate(username: str, password: str, ip: str | None = None, user_agent: str | None = None) -> LoginResult:
+    now = clock.utcnow()
+    user = db.session.scalar(select(User).where(User.username == username.strip()))
+    cfg = current_app.config
+    if user is None:
+        # Spend the same hashing time as a real check so timing does not reveal unknown names.
+        fast = bool(cfg.get("PASSWORD_HASH_FAST"))
+        if fast not in _DUMMY_HASH:
+            _DUMMY_HASH[fast] = hash_password("dummy-password-for-timing")
+        _verify(_DUMMY_HASH[fast], password)
+        audit.record_and_commit("login.failure", "user", None, outcome="failure",
+                                detail={"username": username[:64], "reason": "unknown_user"})
+        raise LoginFailed(LOGIN_FAILED)
+    if user.locked_until and user.locked_until > now:
+        _verify(user.password_hash, password)
+        audit.record_and_commit("login.failure", "user", user.id, outcome="failure",
+                                detail={"username": user.username, "reason": "locked"})
+        raise LoginFailed(LOGIN_FAILED)
+    if not _verify(user.password_hash, password) or not user.active:
+        reason = "disabled" if user.active is False else "bad_password"
+        if reason == "bad_password":
+            user.failed_logins = (user.failed_logins or 0) + 1
+            if user.failed_logins >= cfg["LOGIN_MAX_FAILURES"]:
+                user.locked_until = now + timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
+                user.failed_logins = 0
+                audit.record("account.locked", "user", user.id, outcome="failure",
+                             detail={"username": user.username, "until": user.locked_until.isoformat()})
+        audit.record_and_commit("login.failure", "user", user.id, outcome="failure",
+                                detail={"username": user.username, "reason": reason})
+        raise LoginFailed(LOGIN_FAILED)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    if _hasher().needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    token = secrets.token_urlsafe(32)
+    db.session.add(UserSession(token_hash=token_hash(token), user_id=user.id, created_at=now,
+                               last_seen_at=now, ip=ip, user_agent=(user_agent or "")[:255]))
+    audit.record("login.success", "user", user.id, detail={"username": user.username},
+                 actor=_actor_for(user, ip))
+    db.session.commit()
+    return LoginResult(user, token)
+
+
+def _actor_for(user: User, ip: str | None):
+    from portal.context import Actor
+
+    base = current_actor()
+    return Actor(user_id=user.id, username=user.username, roles=user.role_codes, ip=ip or base.ip,
+                 request_id=base.request_id)
+
+
+def load_session(token: str | None) -> User | None:
+    """The user of a live session, or None (ended, idle too long, past the absolute limit)."""
+    if not token:
+        return None
+    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == token_hash(token)))
+    if row is None or row.ended_at is not None:
+        return None
+    now = clock.utcnow()
+    cfg = current_app.config
+    if now - row.last_seen_at > timedelta(minutes=cfg["SESSION_IDLE_MINUTES"]):
+        _end(row, "idle_timeout", now)
+        return None
+    if now - row.created_at > timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"]):
+        _end(row, "absolute_timeout", now)
+        return None
+    user = db.session.get(User, row.user_id)
+    if user is None or not user.active:
+        _end(row, "disabled", now)
+        return None
+    # Write last_seen at most once a minute: keeps idle tracking without a write per request.
+    if now - row.last_seen_at > timedelta(seconds=60):
+        row.last_seen_at = now
+        db.session.commit()
+    return user
+
+
+def _end(row: UserSession, reason: str, now) -> None:
+    row.ended_at = now
+    row.end_reason = reason
+    audit.record("session.ended", "user", row.user_id, detail={"reason": reason, "session": row.id})
+    db.session.commit()
+
+
+def logout(token: str | None) -> None:
+    if not token:
+        return
+    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == token_hash(token)))
+    if row is not None and row.ended_at is None:
+        row.ended_at = clock.utcnow()
+        row.end_reason = "logout"
+        audit.record("logout", "user", row.user_id)
+        db.session.commit()
+
+
+def end_sessions(user_id: int, reason: str, keep_token: str | None = None) -> int:
+    """End every live session of a user on the server (caller commits)."""
+    stmt = update(UserSession).where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
+    if keep_token:
+        stmt = stmt.where(UserSession.token_hash != token_hash(keep_token))
+    result = db.session.execute(stmt.values(ended_at=clock.utcnow(), end_reason=reason))
+    audit.record("session.ended", "user", user_id, detail={"reason": reason, "count": result.rowcount})
+    return result.rowcount
+
+
+def revoke_sessions(user_id: int) -> int:
+    """Security admin ends all sessions of a user."""
+    if db.session.get(User, user_id) is None:
+        raise NotFound()
+    count = end_sessions(user_id, "revoked_by_secadmin")
+    db.session.commit()
+    return count
+
+
+def validate_new_password(password: str, username: str) -> list[str]:
+    return check_password(password, username)
+
+
+def change_password(user: User, current: str | None, new: str, keep_token: str | None = None) -> None:
+    """Change a password; every other session of the user ends on the server."""
+    errors: dict[str, list] = {}
+    if current is not None and not _verify(user.password_hash, current):
+        errors["current_password"] = [N_("The current password is wrong.")]
+    problems = validate_new_password(new, user.username)
+    if problems:
+        errors["new_password"] = problems
+    if current is not None and current == new and not problems:
+        errors.setdefault("new_password", []).append(N_("The new password must differ from the current one."))
+    if errors:
+        audit.record_and_commit("password.change", "user", user.id, outcome="failure")
+        raise ValidationFailed(errors)
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    user.password_changed_at = clock.utcnow()
+    end_sessions(user.id, "password_changed", keep_token=keep_token)
+    audit.record("password.change", "user", user.id)
+    db.session.commit()
+
+
+def check_role_combination(roles: list[str] | tuple[str, ...]) -> list[str]:
+    """三员分立: no account holds two of system, security and audit admin."""
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        return [N_("Unknown role.")]
+    if len([r for r in roles if r in ADMIN_ROLES]) > 1:
+        return [N_("An account may hold only one of the system, security and audit administrator roles.")]
+    if any(r in ADMIN_ROLES for r in roles) and len(set(roles)) > 1:
+        return [N_("Administrator accounts cannot hold business roles.")]
+    return []
+
+
+def create_user(*, username: str, display_name: str, password: str, roles: list[str],
+                firm_id: int | None = None, agency_id: int | None = None, office_id: int | None = None,
+                email: str = "", must_change_password: bool = True, active: bool = True,
+                commit: bool = True) -> User:
+    errors: dict[str, list] = {}
+    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+        errors["username"] = [N_("This username is already taken.")]
+    problems = validate_new_password(password, username)
+    if problems:
+        errors["password"] = problems
+    role_problems = check_role_combination(roles)
+    if role_problems:
+        errors["roles"] = role_problems
+    if "vendor" in roles and not firm_id:
+        errors.setdefault("firm_id", []).append(N_("A firm user must belong to a firm."))
+    if "agency" in roles and not agency_id:
+        errors.setdefault("agency_id", []).append(N_("An agency user must belong to an agency."))
+    if ("regulator" in roles or "lead" in roles) and not office_id:
+        errors.setdefault("office_id", []).append(N_("A regulator must belong to an office."))
+    if errors:
+        raise ValidationFailed(errors)
+    user = User(username=username, display_name=display_name, email=email,
+                password_hash=hash_password(password), active=active,
+                must_change_password=must_change_password, firm_id=firm_id, agency_id=agency_id,
+                office_id=office_id, password_changed_at=clock.utcnow())
+    user.roles = [UserRole(role=r) for r in sorted(set(roles))]
+    db.session.add(user)
+    db.session.flush()
+    audit.record("account.created", "user", user.id, detail={"username": username, "roles": sorted(set(roles))})
+    if commit:
+        db.session.commit()
+    return user
+
+
+def set_roles(user_id: int, roles: list[str]) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound()
+    problems = check_role_combination(roles)
+    if problems:
+        raise ValidationFailed({"roles": problems})
+    if user.id == current_actor().user_id:
+        raise NotAllowed(N_("You cannot change your own roles."))
+    old = list(user.role_codes)
+    user.roles = [UserRole(role=r) for r in sorted(set(roles))]
+    audit.record("role.change", "user", user.id, detail={"old": old, "new": sorted(set(roles))})
+    try:
+        db.session.commit()
+    except IntegrityError as exc:  # the database constraint backs up the check above
+        db.session.rollback()
+        raise ValidationFailed({"roles": [N_("This role combination is not allowed.")]}) from exc
+    return user
+
+
+def set_active(user_id: int, active: bool) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound()
+    if user.id == current_actor().user_id:
+        raise NotAllowed(N_("You cannot disable your own account."))
+    user.active = active
+    if not active:
+        end_sessions(user.id, "account_disabled")
+    audit.record("account.disabled" if not active else "account.enabled", "user", user.id)
+    db.session.commit()
+    return user
+
+
+def unlock(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound()
+    user.locked_until = None
+    user.failed_logins = 0
+    audit.record("account.unlocked", "user", user.id)
+    db.session.commit()
+    return user
+
+
+def reset_password(user_id: int, temporary: str) -> User:
+    """Admin sets a temporary password; the user must change it at next login."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound()
+    problems = validate_new_password(temporary, user.username)
+    if problems:
+        raise ValidationFailed({"password": problems})
+    user.password_hash = hash_password(temporary)
+    user.must_change_password = True
+    end_sessions(user.id, "password_reset")
+    audit.record("password.reset", "user", user.id)
+    db.session.commit()
+    return user

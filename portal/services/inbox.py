@@ -1,0 +1,59 @@
+"""In-app inbox: notify users in the caller's transaction; push through the platform when linked."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import func, select, update
+
+from portal import clock
+from portal.extensions import db
+from portal.models import Notification, User
+from portal.services import outbox
+
+
+def notify(user_ids: Iterable[int], message: str, params: dict | None = None, link: str = "",
+           dedupe: str | None = None) -> int:
+    """Queue an inbox message (msgid + params) for each user; linked users also get a platform push.
+
+    `dedupe` (optional) makes the platform push idempotent across retries of the same business event.
+    """
+    ids = sorted({uid for uid in user_ids if uid})
+    if not ids:
+        return 0
+    params = params or {}
+    for uid in ids:
+        db.session.add(Notification(user_id=uid, message=message, params=params, link=link))
+    linked = db.session.execute(
+        select(User.id, User.gov_user_id).where(User.id.in_(ids), User.gov_user_id.is_not(None))
+    ).all()
+    for uid, gov_user_id in linked:
+        key = f"push:{dedupe}:{uid}" if dedupe else None
+        outbox.enqueue(
+            "push_message",
+            {"platform_user_id": gov_user_id, "template_code": "PORTAL_NOTICE",
+             "params": {"message": message, **{k: str(v) for k, v in params.items()}, "link": link}},
+            idempotency_key=key,
+        )
+    return len(ids)
+
+
+def users_of_firm(firm_id: int) -> list[int]:
+    return list(db.session.scalars(select(User.id).where(User.firm_id == firm_id, User.active.is_(True))))
+
+
+def users_of_agency(agency_id: int) -> list[int]:
+    return list(db.session.scalars(select(User.id).where(User.agency_id == agency_id, User.active.is_(True))))
+
+
+def unread_count(user_id: int) -> int:
+    return db.session.scalar(
+        select(func.count(Notification.id)).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    ) or 0
+
+
+def mark_read(user_id: int, notification_id: int | None = None) -> None:
+    stmt = update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    if notification_id is not None:
+        stmt = stmt.where(Notification.id == notification_id)
+    db.session.execute(stmt.values(read_at=clock.utcnow()))
+    db.session.commit()

@@ -1,0 +1,59 @@
+"""Jinja helpers shared by every template: locale, labels, dates in China time, masking."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from flask import Flask
+from flask_babel import get_locale, gettext
+from flask_login import current_user
+
+from portal.domain import constants
+from portal.domain.masking import mask_id_number, mask_phone
+
+CST = timedelta(hours=8)
+
+
+def current_locale() -> str:
+    locale = get_locale()
+    return str(locale) if locale else "zh_CN"
+
+
+def localdt(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """Stored UTC → shown in China Standard Time."""
+    if value is None:
+        return ""
+    return (value + CST).strftime(fmt)
+
+
+def localdate(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = (value + CST).date()
+    return value.isoformat()
+
+
+def label(vocabulary: str, code: str | None) -> str:
+    mapping = getattr(constants, vocabulary, {})
+    text = mapping.get(code) if isinstance(mapping, dict) else None
+    return gettext(text) if text else (code or "")
+
+
+def role_label(code: str) -> str:
+    return label("ROLE_LABELS", code)
+
+
+def _context():
+    unread = 0
+    if current_user and current_user.is_authenticated:
+        from portal.services.inbox import unread_count
+
+        unread = unread_count(current_user.id)
+    return {"unread_count": unread}
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(current_locale=current_locale, role_label=role_label, label=label)
+    app.jinja_env.filters.update(localdt=localdt, localdate=localdate, mask_id=mask_id_number,
+                                 mask_phone=mask_phone)
+    app.context_processor(_context)

@@ -1,0 +1,157 @@
+"""Shared fixtures: app (SQLite file by default, PostgreSQL when TEST_DATABASE_URL is set), client,
+runner, login helper, builders, time travel and an SQL statement counter."""
+from __future__ import annotations
+
+import os
+import random
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event, text
+
+from portal import clock, create_app
+from portal.extensions import db
+
+PASSWORD = "Test#2026pass!"
+
+
+def _database_url(tmpdir: Path) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmpdir / 'test.db'}"
+
+
+def _reset_schema(app) -> None:
+    """Start every run from an empty schema, built by the migrations (which proves they work)."""
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        else:
+            db.drop_all()
+            with engine.begin() as conn:
+                conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade()
+
+
+@pytest.fixture(scope="session")
+def _app_and_dir():
+    from portal import i18n_tools
+
+    i18n_tools.compile_all()
+    tmpdir = Path(tempfile.mkdtemp(prefix="portal-tests-"))
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": _database_url(tmpdir),
+            "WTF_CSRF_ENABLED": False,
+            "UPLOAD_DIR": str(tmpdir / "uploads"),
+            "SECRET_KEY": "test-secret",
+            "PASSWORD_HASH_FAST": True,
+        }
+    )
+    _reset_schema(app)
+    yield app, tmpdir
+
+
+@pytest.fixture
+def app(_app_and_dir):
+    app, _tmp = _app_and_dir
+    app.config["WTF_CSRF_ENABLED"] = False
+    with app.app_context():
+        _truncate_all()
+        yield app
+        db.session.remove()
+    clock.reset()
+
+
+def _truncate_all() -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("TRUNCATE {} RESTART IDENTITY CASCADE".format(", ".join(f'"{t}"' for t in tables))))
+    else:
+        for name in tables:
+            db.session.execute(text(f'DELETE FROM "{name}"'))
+    db.session.commit()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def rng():
+    return random.Random(12345)
+
+
+@pytest.fixture
+def travel():
+    """Time travel: `travel(days=31)` moves the portal clock forward; reset after the test."""
+    from datetime import timedelta
+
+    def _travel(**kwargs):
+        clock.travel(timedelta(**kwargs))
+
+    yield _travel
+    clock.reset()
+
+
+@pytest.fixture
+def build(app):
+    from tests import builders
+
+    return builders.Builder()
+
+
+@pytest.fixture
+def login(client):
+    """`login(user)` logs the test client in through the real login form."""
+
+    def _login(user, password: str = PASSWORD, c=None):
+        c = c or client
+        response = c.post("/auth/login", data={"username": user.username, "password": password})
+        assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+        return c
+
+    return _login
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    def __call__(self, _conn, _cursor, statement, _params, _context, _executemany):
+        self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as q: ...; q.count` counts SQL statements sent to the database."""
+
+    @contextmanager
+    def _count():
+        counter = QueryCounter()
+        event.listen(db.engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counter)
+
+    return _count
