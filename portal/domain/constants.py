@@ -1,4 +1,5 @@
 """Closed vocabularies shared by models, forms and rules (codes are stable; labels are msgids)."""
+from portal.domain import workflows as wf
 from portal.domain.i18n import N_
 
 # Roles. The three admin roles (三员分立) are mutually exclusive on one account.
@@ -28,21 +29,16 @@ SERVICE_TYPES = {
 
 OFFICE_LEVELS = {"city": N_("City office"), "district": N_("District office")}
 
-FIRM_STATUSES = (
-    "draft", "submitted", "under_review", "returned", "active", "expiring",
-    "recheck_submitted", "lapsed", "suspended", "negative_listed", "revoked",
-)
-FILING_STATUSES = (
-    "draft", "submitted", "confirmed", "declined", "under_review", "returned", "rejected",
-    "registered", "in_progress", "completed", "accepted", "closed",
-)
-CHANGE_FILING_STATUSES = ("submitted", "under_review", "approved", "returned")
-CHANGE_REQUEST_STATUSES = ("submitted", "approved", "returned")
-INSPECTION_STATUSES = ("planned", "notified", "checked", "passed", "rectification_required")
-RECTIFICATION_STATUSES = ("issued", "answered", "rejected", "verified", "overdue", "escalated")
-INCIDENT_STATUSES = ("reported", "investigating", "upheld", "not_upheld")
-PERIOD_STATUSES = ("draft", "published", "final", "applied")
-OBJECTION_STATUSES = ("submitted", "upheld", "amended")
+# Status vocabularies come from the workflow tables, so check constraints and transitions agree.
+FIRM_STATUSES = wf.FIRM_REGISTRATION.state_codes
+FILING_STATUSES = wf.PROJECT_FILING.state_codes
+CHANGE_FILING_STATUSES = wf.CHANGE_FILING.state_codes
+CHANGE_REQUEST_STATUSES = wf.CHANGE_REQUEST.state_codes
+INSPECTION_STATUSES = wf.INSPECTION.state_codes
+RECTIFICATION_STATUSES = wf.RECTIFICATION.state_codes
+INCIDENT_STATUSES = wf.INCIDENT.state_codes
+PERIOD_STATUSES = wf.SCORING_PERIOD.state_codes
+OBJECTION_STATUSES = wf.OBJECTION.state_codes
 OUTBOX_STATUSES = ("pending", "delivered", "dead")
 GRADES = ("A", "B", "C", "D")
 
