@@ -1,0 +1,1 @@
+"""Security primitives: field encryption, look-up hashes and password hashing (no Flask)."""
