@@ -40,7 +40,7 @@ def register_extensions(app: Flask) -> None:
 
     db.init_app(app)
     db_setup.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
     i18n.init_app(app)

@@ -41,14 +41,15 @@ def _office(name: str, level: str, district: str | None) -> RegulatorOffice:
 def _user(username: str, display: str, roles: list[str], **org) -> None:
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         return
-    accounts.create_user(username=username, display_name=display, password=_password(), roles=roles,
-                         must_change_password=False, commit=False, **org)
-
-
-def _password() -> str:
     from portal.seed import DEMO_PASSWORD
 
-    return DEMO_PASSWORD
+    if "hash" not in _HASH_CACHE:  # one argon2 hash serves every demo account (same password)
+        _HASH_CACHE["hash"] = accounts.hash_password(DEMO_PASSWORD)
+    accounts.create_user(username=username, display_name=display, password=DEMO_PASSWORD, roles=roles,
+                         must_change_password=False, commit=False, precomputed_hash=_HASH_CACHE["hash"], **org)
+
+
+_HASH_CACHE: dict[str, str] = {}
 
 
 def seed(rng: random.Random) -> None:

@@ -207,7 +207,8 @@ def check_role_combination(roles: list[str] | tuple[str, ...]) -> list[str]:
 def create_user(*, username: str, display_name: str, password: str, roles: list[str],
                 firm_id: int | None = None, agency_id: int | None = None, office_id: int | None = None,
                 email: str = "", must_change_password: bool = True, active: bool = True,
-                commit: bool = True) -> User:
+                commit: bool = True, precomputed_hash: str | None = None) -> User:
+    """Create an account; `precomputed_hash` (of this same password) lets bulk seeding hash once."""
     errors: dict[str, list] = {}
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         errors["username"] = [N_("This username is already taken.")]
@@ -226,7 +227,7 @@ def create_user(*, username: str, display_name: str, password: str, roles: list[
     if errors:
         raise ValidationFailed(errors)
     user = User(username=username, display_name=display_name, email=email,
-                password_hash=hash_password(password), active=active,
+                password_hash=precomputed_hash or hash_password(password), active=active,
                 must_change_password=must_change_password, firm_id=firm_id, agency_id=agency_id,
                 office_id=office_id, password_changed_at=clock.utcnow())
     user.roles = [UserRole(role=r) for r in sorted(set(roles))]
