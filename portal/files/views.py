@@ -1,0 +1,24 @@
+"""Download an attachment as an attachment (never rendered inline)."""
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask import send_file
+
+from portal.files import bp
+from portal.permissions import authenticated
+from portal.services import attachments, audit
+from portal.extensions import db
+
+
+@bp.route("/<int:attachment_id>")
+@authenticated
+def download(attachment_id: int):
+    attachment = attachments.get_readable(attachment_id)
+    data = attachments.read_bytes(attachment)
+    audit.record("attachment.download", "attachment", attachment.id)
+    db.session.commit()
+    response = send_file(BytesIO(data), mimetype=attachment.content_type, as_attachment=True,
+                         download_name=attachment.original_name, max_age=0)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
