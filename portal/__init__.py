@@ -1,0 +1,1 @@
+"""Archive Outsourcing Supervision Portal (档案服务外包监管平台)."""
