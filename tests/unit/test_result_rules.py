@@ -24,13 +24,23 @@ def test_grade_a_earns_the_badge_and_halves_the_inspection_weight():
     a = act("A", ["B"])
     assert a.badge is True
     assert a.inspection_weight == Decimal("0.5")
-    assert not (a.agency_warning or a.focus_supervision or a.rectification_plan_required or a.propose_negative_list)
-    assert [str(r) for r in a.reasons] == ["Grade A: good-standing badge.", "Grade A: inspection weight ×0.5."]
+    assert not (
+        a.agency_warning or a.focus_supervision or a.rectification_plan_required or a.propose_negative_list
+    )
+    assert [str(r) for r in a.reasons] == [
+        "Grade A: good-standing badge.",
+        "Grade A: inspection weight ×0.5.",
+    ]
 
 
 def test_grade_b_changes_nothing():
     b = act("B", ["D"])
-    assert (b.badge, b.agency_warning, b.focus_supervision, b.propose_negative_list) == (False, False, False, False)
+    assert (b.badge, b.agency_warning, b.focus_supervision, b.propose_negative_list) == (
+        False,
+        False,
+        False,
+        False,
+    )
     assert b.inspection_weight == Decimal(1)
     assert b.reasons == ()
 
@@ -80,7 +90,9 @@ def test_no_negative_list_proposal_without_two_d_grades_running(history, current
 def test_refused_rectification_proposes_the_negative_list_whatever_the_grade():
     r = act("B", refused=True)
     assert r.propose_negative_list is True
-    assert [str(x) for x in r.reasons] == ["Refused rectification: proposed for the negative list, for the lead to decide."]
+    assert [str(x) for x in r.reasons] == [
+        "Refused rectification: proposed for the negative list, for the lead to decide."
+    ]
 
 
 def test_refused_rectification_rule_can_be_switched_off():
@@ -103,7 +115,11 @@ def test_not_rated_firm_gets_the_neutral_weight_and_no_action():
 
 def test_inspection_weight_for_grade_follows_the_policy():
     assert [inspection_weight_for_grade(P, g) for g in ("A", "B", "C", "D", None)] == [
-        Decimal("0.5"), Decimal(1), Decimal(2), Decimal(4), Decimal(1),
+        Decimal("0.5"),
+        Decimal(1),
+        Decimal(2),
+        Decimal(4),
+        Decimal(1),
     ]
     custom = ResultPolicy(inspection_weights={"A": "0.25", "B": 1, "C": 3, "D": 6})
     assert inspection_weight_for_grade(custom, "D") == Decimal(6)
@@ -129,3 +145,10 @@ def test_configured_grades_change_who_gets_what():
 def test_impossible_policies_are_refused(kwargs):
     with pytest.raises(ValueError):
         ResultPolicy(**kwargs)
+
+
+def test_a_veto_means_focus_supervision_even_when_no_grade_is_configured_for_it():
+    policy = ResultPolicy(focus_supervision_grades=frozenset(), rectification_plan_grades=frozenset())
+    assert act("D", policy=policy).focus_supervision is False
+    vetoed = act("D", vetoed=True, policy=policy)
+    assert (vetoed.focus_supervision, vetoed.rectification_plan_required) == (True, True)

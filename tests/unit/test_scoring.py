@@ -74,12 +74,16 @@ def messages(problems) -> str:
 def with_weights(rule_set: RuleSet, **weights: int) -> RuleSet:
     return dataclasses.replace(
         rule_set,
-        dimensions=tuple(dataclasses.replace(d, weight=weights.get(d.code, d.weight)) for d in rule_set.dimensions),
+        dimensions=tuple(
+            dataclasses.replace(d, weight=weights.get(d.code, d.weight)) for d in rule_set.dimensions
+        ),
     )
 
 
 def with_bands(*bands: tuple[str, str, str]) -> RuleSet:
-    return dataclasses.replace(DEFAULT_RULE_SET, bands=tuple(GradeBand(g, D(lo), D(hi)) for g, lo, hi in bands))
+    return dataclasses.replace(
+        DEFAULT_RULE_SET, bands=tuple(GradeBand(g, D(lo), D(hi)) for g, lo, hi in bands)
+    )
 
 
 # --- indicator kinds ---------------------------------------------------------------------------------
@@ -91,7 +95,14 @@ def ind(kind: str, **params: str) -> Indicator:
 
 @pytest.mark.parametrize(
     ("pair", "expected"),
-    [((3, 4), "75.00"), ((2, 3), "66.67"), ((0, 5), "0.00"), ((5, 5), "100.00"), ((1, 3), "33.33")],
+    [
+        ((3, 4), "75.00"),
+        ((2, 3), "66.67"),
+        ((0, 5), "0.00"),
+        ((5, 5), "100.00"),
+        ((1, 3), "33.33"),
+        ((1, 32), "3.13"),
+    ],  # 3.125: half up, not to even
 )
 def test_ratio_is_share_of_good_cases(pair, expected):
     assert indicator_raw(ind(RATIO, floor="0", target="1"), D(pair[0]), pair[1]) == D(expected)
@@ -99,14 +110,22 @@ def test_ratio_is_share_of_good_cases(pair, expected):
 
 @pytest.mark.parametrize(
     ("pair", "expected"),
-    [((930, 1000), "86.67"), ((950, 1000), "100.00"), ((990, 1000), "100.00"), ((800, 1000), "0.00"),
-     ((700, 1000), "0.00"), ((875, 1000), "50.00")],
+    [
+        ((930, 1000), "86.67"),
+        ((950, 1000), "100.00"),
+        ((990, 1000), "100.00"),
+        ((800, 1000), "0.00"),
+        ((700, 1000), "0.00"),
+        ((875, 1000), "50.00"),
+    ],
 )
 def test_ratio_scales_between_floor_and_target(pair, expected):
     assert indicator_raw(ind(RATIO, floor="0.80", target="0.95"), D(pair[0]), pair[1]) == D(expected)
 
 
-@pytest.mark.parametrize(("pair", "expected"), [((19, 20), "100.00"), ((18, 20), "0.00"), ((20, 20), "100.00")])
+@pytest.mark.parametrize(
+    ("pair", "expected"), [((19, 20), "100.00"), ((18, 20), "0.00"), ((20, 20), "100.00")]
+)
 def test_threshold_is_all_or_nothing_and_exact_at_the_mark(pair, expected):
     assert indicator_raw(ind(THRESHOLD, threshold="0.95"), D(pair[0]), pair[1]) == D(expected)
 
@@ -116,7 +135,9 @@ def test_threshold_is_all_or_nothing_and_exact_at_the_mark(pair, expected):
     [((17, 4), "81.25"), ((5, 5), "0.00"), ((25, 5), "100.00"), ((7, 2), "62.50"), ((10, 3), "58.33")],
 )
 def test_average_rating_maps_one_to_five_onto_zero_to_hundred(pair, expected):
-    assert indicator_raw(ind(AVERAGE_RATING, scale_min="1", scale_max="5"), D(pair[0]), pair[1]) == D(expected)
+    assert indicator_raw(ind(AVERAGE_RATING, scale_min="1", scale_max="5"), D(pair[0]), pair[1]) == D(
+        expected
+    )
 
 
 @pytest.mark.parametrize("pair", [(6, 1), (0, 1), (21, 4)])
@@ -150,10 +171,18 @@ def test_no_evidence_gives_no_indicator_score(kind):
 def test_default_rule_set_is_valid_and_follows_the_design_table():
     assert validate_rule_set(DEFAULT_RULE_SET) == []
     assert {d.code: d.weight for d in DEFAULT_RULE_SET.dimensions} == {
-        "filing": 15, "personnel": 15, "security": 20, "quality": 20, "feedback": 20, "rectification": 10,
+        "filing": 15,
+        "personnel": 15,
+        "security": 20,
+        "quality": 20,
+        "feedback": 20,
+        "rectification": 10,
     }
     assert [(b.grade, b.minimum, b.maximum) for b in DEFAULT_RULE_SET.bands] == [
-        ("A", 90, 100), ("B", 80, D("89.99")), ("C", 60, D("79.99")), ("D", 0, D("59.99")),
+        ("A", 90, 100),
+        ("B", 80, D("89.99")),
+        ("C", 60, D("79.99")),
+        ("D", 0, D("59.99")),
     ]
     assert {v.code for v in DEFAULT_RULE_SET.vetoes} == set(VETO_CODES)
     assert set(DEFAULT_RULE_SET.indicator_codes) == set(INDICATOR_INPUTS)
@@ -222,6 +251,11 @@ def test_gap_between_bands_is_refused():
     assert messages(validate_rule_set(rs)) == "Scores between 89 and 90 fall between grade bands B and A."
 
 
+def test_bands_one_hundredth_apart_are_contiguous_but_two_hundredths_leave_a_gap():
+    rs = with_bands(("A", "90", "100"), ("B", "80", "89.98"), ("C", "60", "79.99"), ("D", "0", "59.99"))
+    assert messages(validate_rule_set(rs)) == "Scores between 89.98 and 90 fall between grade bands B and A."
+
+
 def test_bands_must_reach_both_ends_of_the_scale():
     rs = with_bands(("A", "90", "99"), ("B", "80", "89.99"), ("C", "60", "79.99"), ("D", "1", "59.99"))
     text = messages(validate_rule_set(rs))
@@ -243,7 +277,8 @@ def test_veto_grade_must_be_a_band():
 
 def test_unknown_veto_code_and_duplicate_veto_are_refused():
     rs = dataclasses.replace(
-        DEFAULT_RULE_SET, vetoes=(*DEFAULT_RULE_SET.vetoes, Veto("late_lunch", "Late lunch"), Veto("incident_leak", "x"))
+        DEFAULT_RULE_SET,
+        vetoes=(*DEFAULT_RULE_SET.vetoes, Veto("late_lunch", "Late lunch"), Veto("incident_leak", "x")),
     )
     text = messages(validate_rule_set(rs))
     assert "Unknown veto code late_lunch" in text
@@ -254,7 +289,9 @@ def test_dimension_without_indicators_is_refused():
     dimensions = list(DEFAULT_RULE_SET.dimensions)
     dimensions[5] = dataclasses.replace(dimensions[5], indicators=())
     problems = validate_rule_set(dataclasses.replace(DEFAULT_RULE_SET, dimensions=tuple(dimensions)))
-    assert messages(problems) == "Dimension rectification has no indicator; every dimension needs at least one."
+    assert (
+        messages(problems) == "Dimension rectification has no indicator; every dimension needs at least one."
+    )
 
 
 def replace_indicator(target: str, changes: dict) -> RuleSet:
@@ -262,7 +299,10 @@ def replace_indicator(target: str, changes: dict) -> RuleSet:
         DEFAULT_RULE_SET,
         dimensions=tuple(
             dataclasses.replace(
-                d, indicators=tuple(dataclasses.replace(i, **changes) if i.code == target else i for i in d.indicators)
+                d,
+                indicators=tuple(
+                    dataclasses.replace(i, **changes) if i.code == target else i for i in d.indicators
+                ),
             )
             for d in DEFAULT_RULE_SET.dimensions
         ),
@@ -274,17 +314,30 @@ def replace_indicator(target: str, changes: dict) -> RuleSet:
     [
         ("security.inspection_items", {"code": "security.vibes"}, "Unknown indicator code security.vibes"),
         ("security.inspection_items", {"kind": "magic"}, "unknown kind magic"),
-        ("security.inspection_items", {"kind": AVERAGE_RATING, "parameters": {"scale_min": 1, "scale_max": 5}},
-         "kind average_rating cannot be computed from its evidence (ratio)"),
+        (
+            "security.inspection_items",
+            {"kind": AVERAGE_RATING, "parameters": {"scale_min": 1, "scale_max": 5}},
+            "kind average_rating cannot be computed from its evidence (ratio)",
+        ),
         ("security.inspection_items", {"parameters": {"floor": 0}}, "parameter target is missing"),
-        ("security.inspection_items", {"parameters": {"floor": 0, "target": 1, "bonus": 2}},
-         "unknown parameter bonus"),
-        ("security.inspection_items", {"parameters": {"floor": "0.9", "target": "0.5"}}, "need 0 ≤ floor < target ≤ 1"),
+        (
+            "security.inspection_items",
+            {"parameters": {"floor": 0, "target": 1, "bonus": 2}},
+            "unknown parameter bonus",
+        ),
+        (
+            "security.inspection_items",
+            {"parameters": {"floor": "0.9", "target": "0.5"}},
+            "need 0 ≤ floor < target ≤ 1",
+        ),
         ("security.inspection_items", {"weight": 0}, "the weight must be a whole number above 0"),
         ("quality.rework", {"parameters": {"per_item": 10, "cap": 150}}, "the cap above 0 and at most 100"),
         ("feedback.quality", {"parameters": {"scale_min": 5, "scale_max": 1}}, "scale minimum must be below"),
-        ("personnel.qualified_staff", {"code": "security.inspection_items"},
-         "Indicator code security.inspection_items is used more than once."),
+        (
+            "personnel.qualified_staff",
+            {"code": "security.inspection_items"},
+            "Indicator code security.inspection_items is used more than once.",
+        ),
     ],
 )
 def test_indicator_problems_are_reported(code, changes, expected):
@@ -294,7 +347,10 @@ def test_indicator_problems_are_reported(code, changes, expected):
 def test_min_evidence_below_one_is_refused():
     rs = dataclasses.replace(
         DEFAULT_RULE_SET,
-        dimensions=(dataclasses.replace(DEFAULT_RULE_SET.dimensions[0], min_evidence=0), *DEFAULT_RULE_SET.dimensions[1:]),
+        dimensions=(
+            dataclasses.replace(DEFAULT_RULE_SET.dimensions[0], min_evidence=0),
+            *DEFAULT_RULE_SET.dimensions[1:],
+        ),
     )
     assert "the minimum evidence must be a whole number of at least 1" in messages(validate_rule_set(rs))
 
@@ -342,8 +398,11 @@ def test_full_evidence_gives_the_hand_computed_score():
 def test_deduction_is_taken_off_the_total_and_can_change_the_grade():
     result = score_firm(
         DEFAULT_RULE_SET,
-        FirmEvidence(inputs=FULL_INPUTS, deductions={"liaison.missed_confirmation": 1}, refs={
-            "liaison.missed_confirmation": ["notice:7"]}),
+        FirmEvidence(
+            inputs=FULL_INPUTS,
+            deductions={"liaison.missed_confirmation": 1},
+            refs={"liaison.missed_confirmation": ["notice:7"]},
+        ),
     )
     assert result.score_before_deductions == D("80.38")
     assert result.deduction_total == D("1.00")
@@ -355,8 +414,9 @@ def test_deduction_is_taken_off_the_total_and_can_change_the_grade():
 
 
 def test_deduction_is_capped():
-    result = score_firm(DEFAULT_RULE_SET, FirmEvidence(inputs=FULL_INPUTS, deductions={
-        "incident.device_media_violation": 10}))
+    result = score_firm(
+        DEFAULT_RULE_SET, FirmEvidence(inputs=FULL_INPUTS, deductions={"incident.device_media_violation": 10})
+    )
     assert result.deduction_total == D("15.00")
     assert result.total_score == D("65.38")
 
@@ -383,29 +443,51 @@ def test_insufficient_dimension_weight_is_redistributed_proportionally():
     d = dims(result)
     assert d["feedback"].insufficient is True
     assert d["feedback"].evidence_count == 1
-    assert (d["feedback"].raw, d["feedback"].points, d["feedback"].effective_weight) == (None, None, D("0.00"))
+    assert (d["feedback"].raw, d["feedback"].points, d["feedback"].effective_weight) == (
+        None,
+        None,
+        D("0.00"),
+    )
     # 80 remaining weight: 15 → 18.75, 20 → 25.00, 10 → 12.50.
     assert {c: x.effective_weight for c, x in d.items()} == {
-        "filing": D("18.75"), "personnel": D("18.75"), "security": D("25.00"), "quality": D("25.00"),
-        "feedback": D("0.00"), "rectification": D("12.50"),
+        "filing": D("18.75"),
+        "personnel": D("18.75"),
+        "security": D("25.00"),
+        "quality": D("25.00"),
+        "feedback": D("0.00"),
+        "rectification": D("12.50"),
     }
     # 82.50×18.75% = 15.47 (15.46875), 80×18.75% = 15.00, 95×25% = 23.75, 85×25% = 21.25, 50×12.5% = 6.25.
     assert {c: x.points for c, x in d.items()} == {
-        "filing": D("15.47"), "personnel": D("15.00"), "security": D("23.75"), "quality": D("21.25"),
-        "feedback": None, "rectification": D("6.25"),
+        "filing": D("15.47"),
+        "personnel": D("15.00"),
+        "security": D("23.75"),
+        "quality": D("21.25"),
+        "feedback": None,
+        "rectification": D("6.25"),
     }
     assert result.total_score == D("81.72")
     assert result.grade == "B"
     texts = [str(m) for m in result.explanation]
-    assert "Agency feedback has 1 of the 5 evidence items required: insufficient evidence, left out of the score." in texts
+    assert (
+        "Agency feedback has 1 of the 5 evidence items required: insufficient evidence, left out of the score."
+        in texts
+    )
     spread = next(m for m in result.explanation if m.msgid.startswith("The weight of dimensions without"))
     assert spread.params_dict["spread"] == "20"
     assert "feedback" not in spread.params_dict["weights"]
 
 
 def test_redistribution_that_does_not_divide_evenly_still_adds_up_to_100():
-    inputs = {k: FULL_INPUTS[k] for k in ("filing.before_start", "filing.changes_in_time",
-                                           "filing.completion_in_time", "security.inspection_items")}
+    inputs = {
+        k: FULL_INPUTS[k]
+        for k in (
+            "filing.before_start",
+            "filing.changes_in_time",
+            "filing.completion_in_time",
+            "security.inspection_items",
+        )
+    }
     result = score_firm(DEFAULT_RULE_SET, FirmEvidence(inputs=inputs))
     d = dims(result)
     # 15/35 = 42.857… and 20/35 = 57.142…: floors 42.85 + 57.14, the spare hundredth to the larger remainder.
@@ -415,6 +497,21 @@ def test_redistribution_that_does_not_divide_evenly_still_adds_up_to_100():
     assert (d["filing"].points, d["security"].points) == (D("35.36"), D("54.28"))
     assert result.total_score == D("89.64")
     assert result.grade == "B"
+
+
+def test_evidence_exactly_at_the_minimum_is_enough():
+    one_form = {f"feedback.{aspect}": (4, 1) for aspect in ("quality", "timeliness", "security", "conduct")}
+    short = score_firm(
+        DEFAULT_RULE_SET, FirmEvidence(inputs={**one_form, "personnel.qualified_staff": (1, 1)})
+    )
+    assert dims(short)["feedback"].insufficient is True
+    assert dims(short)["personnel"].insufficient is False
+    assert dims(short)["personnel"].effective_weight == D("100.00")
+    assert short.total_score == D("100.00")
+    full = score_firm(DEFAULT_RULE_SET, FirmEvidence(inputs={**one_form, "feedback.communication": (4, 1)}))
+    assert dims(full)["feedback"].evidence_count == 5
+    assert dims(full)["feedback"].insufficient is False
+    assert (full.total_score, full.grade) == (D("75.00"), "C")
 
 
 def test_no_evidence_at_all_is_not_rated():
@@ -438,7 +535,9 @@ def test_no_activity_is_not_rated_even_with_evidence():
     assert all(d.raw is None and d.points is None and d.effective_weight == 0 for d in result.dimensions)
     # The counted inputs are still shown; only the score is withheld.
     assert dims(result)["security"].indicators[0].count == 20
-    assert "The firm had no activity in the period, so no score is given." in [str(m) for m in result.explanation]
+    assert "The firm had no activity in the period, so no score is given." in [
+        str(m) for m in result.explanation
+    ]
 
 
 @pytest.mark.parametrize("code", VETO_CODES)
@@ -446,7 +545,8 @@ def test_each_veto_forces_grade_d_whatever_the_score(code):
     clean = score_firm(DEFAULT_RULE_SET, FirmEvidence(inputs=PERFECT_INPUTS))
     assert (clean.total_score, clean.grade) == (D("100.00"), "A")
     result = score_firm(
-        DEFAULT_RULE_SET, FirmEvidence(inputs=PERFECT_INPUTS, vetoes={code}, refs={code: ["incident:3", "incident:3"]})
+        DEFAULT_RULE_SET,
+        FirmEvidence(inputs=PERFECT_INPUTS, vetoes={code}, refs={code: ["incident:3", "incident:3"]}),
     )
     assert result.total_score == D("100.00")
     assert result.grade == "D"
@@ -464,7 +564,8 @@ def test_veto_without_enough_evidence_still_gives_grade_d_but_no_score():
 
 def test_veto_left_out_of_the_rule_set_does_not_apply():
     rs = dataclasses.replace(
-        DEFAULT_RULE_SET, vetoes=tuple(v for v in DEFAULT_RULE_SET.vetoes if v.code != "administrative_penalty")
+        DEFAULT_RULE_SET,
+        vetoes=tuple(v for v in DEFAULT_RULE_SET.vetoes if v.code != "administrative_penalty"),
     )
     result = score_firm(rs, FirmEvidence(inputs=PERFECT_INPUTS, vetoes={"administrative_penalty"}))
     assert (result.grade, result.vetoed) == ("A", False)
@@ -473,7 +574,9 @@ def test_veto_left_out_of_the_rule_set_does_not_apply():
 def test_evidence_refs_are_passed_through_to_the_indicator():
     result = score_firm(
         DEFAULT_RULE_SET,
-        FirmEvidence(inputs=FULL_INPUTS, refs={"security.inspection_items": ["inspection:9", 4, "inspection:9"]}),
+        FirmEvidence(
+            inputs=FULL_INPUTS, refs={"security.inspection_items": ["inspection:9", 4, "inspection:9"]}
+        ),
     )
     assert dims(result)["security"].indicators[0].refs == ("inspection:9", "4")
 
@@ -506,8 +609,17 @@ def test_rating_outside_the_scale_is_refused_when_scoring():
 
 
 def test_grade_for_score_uses_the_bands():
-    for score, grade in [("100", "A"), ("90", "A"), ("89.99", "B"), ("89.995", "A"), ("80", "B"),
-                         ("79.99", "C"), ("60", "C"), ("59.99", "D"), ("0", "D")]:
+    for score, grade in [
+        ("100", "A"),
+        ("90", "A"),
+        ("89.99", "B"),
+        ("89.995", "A"),
+        ("80", "B"),
+        ("79.99", "C"),
+        ("60", "C"),
+        ("59.99", "D"),
+        ("0", "D"),
+    ]:
         assert grade_for_score(DEFAULT_RULE_SET, D(score)) == grade, score
 
 
@@ -516,14 +628,23 @@ def test_grade_for_score_uses_the_bands():
 
 def test_two_runs_give_identical_json_and_the_json_round_trips():
     evidence = FirmEvidence(
-        inputs=FULL_INPUTS, deductions={"incident.other": 2}, vetoes={"incident_leak"},
+        inputs=FULL_INPUTS,
+        deductions={"incident.other": 2},
+        vetoes={"incident_leak"},
         refs={"filing.before_start": ["filing:1", "filing:2"]},
     )
     first = score_firm(DEFAULT_RULE_SET, evidence).to_json()
-    second = score_firm(RuleSet.from_json(DEFAULT_RULE_SET.to_json()), FirmEvidence(**{
-        "inputs": dict(reversed(list(FULL_INPUTS.items()))), "deductions": {"incident.other": 2},
-        "vetoes": ["incident_leak"], "refs": {"filing.before_start": ("filing:1", "filing:2")},
-    })).to_json()
+    second = score_firm(
+        RuleSet.from_json(DEFAULT_RULE_SET.to_json()),
+        FirmEvidence(
+            **{
+                "inputs": dict(reversed(list(FULL_INPUTS.items()))),
+                "deductions": {"incident.other": 2},
+                "vetoes": ["incident_leak"],
+                "refs": {"filing.before_start": ("filing:1", "filing:2")},
+            }
+        ),
+    ).to_json()
     assert first == second
     assert FirmScoreResult.from_json(first).to_json() == first
     assert FirmScoreResult.from_json(first) == score_firm(DEFAULT_RULE_SET, evidence)
@@ -583,7 +704,9 @@ def test_score_stays_in_range_and_grade_matches_the_bands(evidence, weights):
             assert D(0) <= d.raw <= D(100)
             assert d.points <= d.effective_weight
             assert d.raw == sum(i.points for i in d.indicators if i.points is not None)
-    expected = "D" if result.vetoed else next(
-        b.grade for b in rule_set.bands if b.minimum <= result.total_score <= b.maximum
+    expected = (
+        "D"
+        if result.vetoed
+        else next(b.grade for b in rule_set.bands if b.minimum <= result.total_score <= b.maximum)
     )
     assert result.grade == expected
