@@ -10,6 +10,7 @@ Evidence arrives as numbers the database layer has counted (see ``INDICATOR_INPU
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -388,6 +389,10 @@ class RuleSet:
 
     def to_json(self) -> str:
         return _dumps(self.to_dict())
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the canonical JSON: tells whether a period's frozen copy is the same rule set."""
+        return hashlib.sha256(self.to_json().encode("utf-8")).hexdigest()
 
     @classmethod
     def from_json(cls, data: str | bytes | Mapping[str, Any]) -> RuleSet:

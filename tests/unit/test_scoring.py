@@ -197,6 +197,14 @@ def test_rule_set_json_round_trips_byte_identically():
     assert list(json.loads(text)) == sorted(json.loads(text))
 
 
+def test_fingerprint_changes_with_any_rule_and_only_then():
+    same = RuleSet.from_json(DEFAULT_RULE_SET.to_json())
+    assert same.fingerprint() == DEFAULT_RULE_SET.fingerprint()
+    assert len(DEFAULT_RULE_SET.fingerprint()) == 64
+    changed = with_weights(DEFAULT_RULE_SET, filing=10, rectification=15)
+    assert changed.fingerprint() != DEFAULT_RULE_SET.fingerprint()
+
+
 def test_equal_numbers_serialise_the_same_way():
     data = json.loads(DEFAULT_RULE_SET.to_json())
     data["bands"][0]["min"] = 90.0
