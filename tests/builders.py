@@ -79,3 +79,61 @@ class Builder:
 
     def id_number(self, birth: date = date(1990, 5, 17), division: str = "510502") -> str:
         return make_id_number(division, birth, self.rng)
+
+    def staff(self, firm, qualified: bool = True, **kw):
+        """A roster entry; qualified = contract, commitment, 5 training days, passed assessment."""
+        from portal.models import StaffMember
+        from portal.services import crypto
+
+        id_number = kw.pop("id_number", None) or self.id_number()
+        member = StaffMember(
+            firm_id=firm.id,
+            name=kw.pop("name", f"Worker {self._n()}"),
+            id_number_enc=crypto.encrypt(id_number),
+            id_number_hash=crypto.lookup_hash(id_number),
+            phone_enc=crypto.encrypt(kw.pop("phone", "13812345678")),
+            role=kw.pop("role", "operator"),
+            contract_date=kw.pop("contract_date", date(2025, 1, 2) if qualified else None),
+            commitment_date=kw.pop("commitment_date", date(2025, 1, 3) if qualified else None),
+            training_days=kw.pop("training_days", 5 if qualified else 1),
+            assessment_passed=kw.pop("assessment_passed", qualified),
+            **kw,
+        )
+        db.session.add(member)
+        db.session.commit()
+        return member
+
+    def filing(self, firm=None, agency=None, status: str = "registered", **kw):
+        """A project filing written straight to the database in any state (no workflow run)."""
+        from portal.models import ProjectFiling
+
+        firm = firm or self.firm()
+        agency = agency or self.agency(district_code=firm.district_code)
+        n = self._n()
+        today = clock.today()
+        now = clock.utcnow()
+        numbered = status not in ("draft",)
+        filing = ProjectFiling(
+            number=kw.pop("number", f"LZWB-{today.year}-{9000 + n % 1000:04d}" if numbered else None),
+            firm_id=firm.id,
+            agency_id=agency.id,
+            district_code=kw.pop("district_code", agency.district_code),
+            title=kw.pop("title", f"Digitisation project {n}"),
+            status=status,
+            contract_number=kw.pop("contract_number", f"HT-{n}"),
+            contract_date=kw.pop("contract_date", today - timedelta(days=40)),
+            contract_amount=kw.pop("contract_amount", 120000),
+            contract_scope=kw.pop("contract_scope", "Digitise 2,000 volumes of documentary archives"),
+            quality_standard=kw.pop("quality_standard", "DA/T 31-2017"),
+            technical_standard=kw.pop("technical_standard", "DA/T 31-2017 image requirements"),
+            service_types=kw.pop("service_types", ["digitisation"]),
+            quantities=kw.pop("quantities", {"volumes": 2000, "pages": 80000}),
+            non_classified_declared=kw.pop("non_classified_declared", True),
+            start_date=kw.pop("start_date", today + timedelta(days=10)),
+            end_date=kw.pop("end_date", today + timedelta(days=120)),
+            submitted_at=kw.pop("submitted_at", now if numbered else None),
+            **kw,
+        )
+        db.session.add(filing)
+        db.session.commit()
+        return filing

@@ -18,3 +18,12 @@ def test_anonymous_home_redirects_to_login(client):
     response = client.get("/home/")
     assert response.status_code == 302
     assert "/auth/login" in response.headers["Location"]
+
+
+def test_builders_make_a_filing_with_staff(app, build):
+    firm = build.firm()
+    member = build.staff(firm)
+    filing = build.filing(firm=firm, status="in_progress", staff=[member])
+    assert filing.number.startswith("LZWB-")
+    assert member.is_qualified
+    assert filing.staff == [member]
