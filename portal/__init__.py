@@ -1,0 +1,1 @@
+"""Archive Outsourcing Supervision Portal."""
