@@ -1,4 +1,5 @@
 """A circuit breaker whose state lives in a pluggable store, so several processes can share one."""
+
 from __future__ import annotations
 
 import threading
@@ -26,8 +27,7 @@ class BreakerRecord:
 class BreakerStore(Protocol):
     """Holds breaker records by name; update must be atomic (a row lock, a Redis transaction, a mutex)."""
 
-    def get(self, name: str) -> BreakerRecord:
-        ...
+    def get(self, name: str) -> BreakerRecord: ...
 
     def update(self, name: str, change: Callable[[BreakerRecord], BreakerRecord]) -> BreakerRecord:
         """Apply change to the current record atomically, store and return the result."""

@@ -1,4 +1,5 @@
 """`flask gov ...` commands; the application registers the group with app.cli.add_command(gov)."""
+
 from __future__ import annotations
 
 import json
@@ -33,13 +34,23 @@ def _load_list(path: Path | None) -> list[dict[str, Any]]:
 @click.option("--timeout-after-apply-rate", default=0.0, show_default=True, type=click.FloatRange(0, 1))
 @click.option("--timeout-sleep-ms", default=6000, show_default=True, type=click.IntRange(min=0))
 @click.option("--seed", default=None, type=int, help="Makes fault injection and tokens repeatable.")
-@click.option("--users", "users_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="JSON list of test users to preload.")
-@click.option("--enterprises", "enterprises_file",
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="JSON list of registry entries to preload.")
-@click.option("--synthesize-enterprises", is_flag=True,
-              help="Answer 'active' for any well-formed USCC missing from the registry.")
+@click.option(
+    "--users",
+    "users_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSON list of test users to preload.",
+)
+@click.option(
+    "--enterprises",
+    "enterprises_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSON list of registry entries to preload.",
+)
+@click.option(
+    "--synthesize-enterprises",
+    is_flag=True,
+    help="Answer 'active' for any well-formed USCC missing from the registry.",
+)
 def sandbox_command(
     host: str,
     port: int,

@@ -1,4 +1,5 @@
 """In-memory government platform: the fake for unit tests and the engine behind the sandbox server."""
+
 from __future__ import annotations
 
 import json
@@ -265,7 +266,9 @@ class FakeGovPlatform:
                 raise GovRejected(f"no user {platform_user_id!r}", code="user_not_found", status=404)
             message_id = f"MSG-{self._next_sequence():08d}"
             self.pushes.append(
-                RecordedPush(message_id, platform_user_id, template_code, params, idempotency_key, self._clock())
+                RecordedPush(
+                    message_id, platform_user_id, template_code, params, idempotency_key, self._clock()
+                )
             )
             return PushResult(message_id, platform_user_id, template_code)
 
@@ -369,7 +372,9 @@ def _check_uscc(uscc: str) -> None:
 
 def _check_case_no(case_no: str) -> None:
     if not case_no or "/" in case_no or len(case_no) > 64 or not case_no.isprintable():
-        raise GovRejected("case_no must be 1-64 printable characters without '/'", code="invalid_request", status=400)
+        raise GovRejected(
+            "case_no must be 1-64 printable characters without '/'", code="invalid_request", status=400
+        )
 
 
 def _check_status(status: str) -> None:

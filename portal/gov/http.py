@@ -1,4 +1,5 @@
 """HTTP adapter for the government platform: signed requests, timeouts, retries and a circuit breaker."""
+
 from __future__ import annotations
 
 import json
@@ -129,7 +130,9 @@ class HttpGovPlatform:
         }
         data = self._call("POST", "/messages", body=body, idempotent=True)
         return _parse(
-            lambda: PushResult(str(data["message_id"]), str(data["platform_user_id"]), str(data["template_code"]))
+            lambda: PushResult(
+                str(data["message_id"]), str(data["platform_user_id"]), str(data["template_code"])
+            )
         )
 
     def create_case(
@@ -204,7 +207,9 @@ class HttpGovPlatform:
         query: dict[str, str] | None,
         bearer: str | None,
     ) -> dict[str, Any]:
-        payload = b"" if body is None else json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        payload = (
+            b"" if body is None else json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        )
         query_string = canonical_query(query)
         url = self.base_url + path + (f"?{query_string}" if query_string else "")
         headers = sign_request(
@@ -234,7 +239,9 @@ class HttpGovPlatform:
         except requests.Timeout as exc:
             raise GovUnavailable(f"{method} {path} timed out: {exc}", code="timeout") from exc
         except requests.ConnectionError as exc:
-            raise GovUnavailable(f"{method} {path} could not connect: {exc}", code="connection_error") from exc
+            raise GovUnavailable(
+                f"{method} {path} could not connect: {exc}", code="connection_error"
+            ) from exc
         except requests.RequestException as exc:
             raise GovUnavailable(f"{method} {path} failed: {exc}", code="request_failed") from exc
         return _interpret(method, path, response)
@@ -252,7 +259,9 @@ def _interpret(method: str, path: str, response: requests.Response) -> dict[str,
         document = None
     error = document.get("error") if isinstance(document, dict) else None
     code = str(error.get("code")) if isinstance(error, dict) and error.get("code") else f"http_{status}"
-    message = str(error.get("message")) if isinstance(error, dict) and error.get("message") else response.reason
+    message = (
+        str(error.get("message")) if isinstance(error, dict) and error.get("message") else response.reason
+    )
     where = f"{method} {path} → {status}"
     if status >= 500 or status == 429:
         raise GovUnavailable(f"{where}: {message}", code=code, status=status)

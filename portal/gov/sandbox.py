@@ -36,6 +36,7 @@ Admin endpoints for tests and demos (unsigned; the sandbox binds to 127.0.0.1):
     POST /_admin/callbacks      {"url", "event_type", "data"[, "event_id"]}: sign and POST a platform
                                 callback to the portal; answers the portal's status and body
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -148,7 +149,9 @@ class Sandbox:
             clock=self.clock,
             ticket_ttl=float(config.get("ticket_ttl", 120.0)),
             token_ttl=float(config.get("token_ttl", 7200.0)),
-            users=[u if isinstance(u, GovUserInfo) else user_from_mapping(u) for u in config.get("users", ())],
+            users=[
+                u if isinstance(u, GovUserInfo) else user_from_mapping(u) for u in config.get("users", ())
+            ],
             enterprises=[
                 e if isinstance(e, EnterpriseInfo) else enterprise_from_mapping(e)
                 for e in config.get("enterprises", ())
@@ -248,7 +251,9 @@ def create_sandbox_app(config: Mapping[str, Any] | None = None) -> Flask:
     platform = sandbox.platform
 
     def contract(handler: Callable[[], tuple[Any, int]], *, changes_state: bool) -> Any:
-        sandbox.count_request(f"{request.method} {request.url_rule.rule if request.url_rule else request.path}")
+        sandbox.count_request(
+            f"{request.method} {request.url_rule.rule if request.url_rule else request.path}"
+        )
         error_roll, timeout_roll = sandbox.roll()
         faults = sandbox.faults
         sandbox.pause(faults.latency_ms)
@@ -278,7 +283,9 @@ def create_sandbox_app(config: Mapping[str, Any] | None = None) -> Flask:
         if user_id:
             if platform.get_user(user_id) is None:
                 try:
-                    platform.add_user(user_from_mapping({**request.args.to_dict(), "platform_user_id": user_id}))
+                    platform.add_user(
+                        user_from_mapping({**request.args.to_dict(), "platform_user_id": user_id})
+                    )
                 except (ValueError, KeyError) as exc:
                     return Response(f"Invalid test user: {exc}", status=400, mimetype="text/plain")
             ticket = platform.mint_ticket(user_id, redirect_uri)
@@ -437,7 +444,10 @@ def create_sandbox_app(config: Mapping[str, Any] | None = None) -> Flask:
                 platform.add_user(user_from_mapping(body))
             ticket = platform.mint_ticket(user_id, redirect_uri)
             state = str(body.get("state", ""))
-            return {"ticket": ticket, "redirect_url": _with_query(redirect_uri, {"ticket": ticket, "state": state})}, 201
+            return {
+                "ticket": ticket,
+                "redirect_url": _with_query(redirect_uri, {"ticket": ticket, "state": state}),
+            }, 201
 
         return admin(handle)
 
@@ -465,7 +475,11 @@ def create_sandbox_app(config: Mapping[str, Any] | None = None) -> Flask:
                 "data": _field(body, "data", dict),
             }
             status, text = send_callback(
-                url, event, app_id=sandbox.callback_app_id, secret=sandbox.callback_secret, clock=sandbox.clock
+                url,
+                event,
+                app_id=sandbox.callback_app_id,
+                secret=sandbox.callback_secret,
+                clock=sandbox.clock,
             )
             return {"event": event, "status": status, "body": text}, 200
 
@@ -569,7 +583,9 @@ def run_sandbox(host: str = "127.0.0.1", port: int = 5055, config: Mapping[str, 
     """Serve the sandbox in the foreground with werkzeug's threaded server until interrupted."""
     app = create_sandbox_app(config)
     server = make_server(host, port, app, threaded=True)
-    print(f" * Government platform sandbox on http://{host}:{server.server_port} (app id {app.extensions[EXTENSION_KEY].app_id})")
+    print(
+        f" * Government platform sandbox on http://{host}:{server.server_port} (app id {app.extensions[EXTENSION_KEY].app_id})"
+    )
     try:
         with contextlib.suppress(KeyboardInterrupt):
             server.serve_forever()

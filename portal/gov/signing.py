@@ -1,4 +1,5 @@
 """Request signing shared by the portal, the sandbox and the callback endpoint (HMAC-SHA256 or HMAC-SM3)."""
+
 from __future__ import annotations
 
 import hashlib

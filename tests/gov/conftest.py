@@ -1,4 +1,5 @@
 """Fixtures for the government-platform tests: a steerable clock, sandbox servers, the contract harness."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -1,4 +1,5 @@
 """Helpers shared by the government-platform tests: a steerable clock and platform harnesses."""
+
 from __future__ import annotations
 
 from dataclasses import asdict

@@ -1,4 +1,5 @@
 """One contract, run against the fake and against the HTTP adapter talking to the sandbox."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -41,7 +42,9 @@ DEREGISTERED = EnterpriseInfo(
 
 def sign_in(harness: Harness, user: GovUserInfo) -> Token:
     harness.add_user(user)
-    return harness.platform.exchange_ticket(harness.mint_ticket(user.platform_user_id, REDIRECT_URI), REDIRECT_URI)
+    return harness.platform.exchange_ticket(
+        harness.mint_ticket(user.platform_user_id, REDIRECT_URI), REDIRECT_URI
+    )
 
 
 def test_implementations_satisfy_the_protocol(harness: Harness) -> None:
@@ -52,7 +55,11 @@ def test_authorize_url_carries_app_state_and_return_address(harness: Harness) ->
     url = harness.platform.authorize_url("st-42 &x", REDIRECT_URI)
     parts = urlsplit(url)
     assert parts.path.endswith("/oauth/authorize")
-    assert parse_qs(parts.query) == {"app_id": [APP_ID], "state": ["st-42 &x"], "redirect_uri": [REDIRECT_URI]}
+    assert parse_qs(parts.query) == {
+        "app_id": [APP_ID],
+        "state": ["st-42 &x"],
+        "redirect_uri": [REDIRECT_URI],
+    }
 
 
 @pytest.mark.parametrize("user", [PERSON, FIRM], ids=["natural", "legal"])
@@ -178,15 +185,24 @@ def test_push_to_unknown_user_is_rejected(harness: Harness) -> None:
 
 
 def test_case_lifecycle_with_idempotent_updates(harness: Harness) -> None:
-    created = harness.platform.create_case("LZ-2026-0001", "档案数字化项目备案", "received", FIRM.uscc, "case-c1")
+    created = harness.platform.create_case(
+        "LZ-2026-0001", "档案数字化项目备案", "received", FIRM.uscc, "case-c1"
+    )
     assert isinstance(created, CaseRef)
     assert (created.case_no, created.status, created.revision) == ("LZ-2026-0001", "received", 1)
-    assert harness.platform.create_case("LZ-2026-0001", "档案数字化项目备案", "received", FIRM.uscc, "case-c1") == created
+    assert (
+        harness.platform.create_case("LZ-2026-0001", "档案数字化项目备案", "received", FIRM.uscc, "case-c1")
+        == created
+    )
 
     updated = harness.platform.update_case("LZ-2026-0001", "processing", "受理", "case-u1")
     repeat = harness.platform.update_case("LZ-2026-0001", "processing", "受理", "case-u1")
     assert updated == repeat
-    assert (updated.platform_case_id, updated.status, updated.revision) == (created.platform_case_id, "processing", 2)
+    assert (updated.platform_case_id, updated.status, updated.revision) == (
+        created.platform_case_id,
+        "processing",
+        2,
+    )
     assert harness.case_history("LZ-2026-0001") == [["received", ""], ["processing", "受理"]]
     log = harness.dedupe_log()
     assert log["case-c1"] == {"operation": "create_case", "received": 2, "applied": 1}
