@@ -88,6 +88,9 @@ class CircuitBreaker:
 
     def allow(self) -> bool:
         """May a call go out now? In half-open, True for exactly one caller: the trial."""
+        if self.store.get(self.name).state == CLOSED:
+            # The common case needs no write, which matters when the store is a database row.
+            return True
         decision = False
 
         def change(record: BreakerRecord) -> BreakerRecord:
@@ -110,7 +113,8 @@ class CircuitBreaker:
         return decision
 
     def record_success(self) -> None:
-        self.store.update(self.name, lambda record: BreakerRecord())
+        if self.store.get(self.name) != BreakerRecord():
+            self.store.update(self.name, lambda record: BreakerRecord())
 
     def record_failure(self) -> None:
         def change(record: BreakerRecord) -> BreakerRecord:

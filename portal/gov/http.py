@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 import requests
 
-from .breaker import OPEN, CircuitBreaker
+from .breaker import OPEN, BreakerStore, CircuitBreaker
 from .fake import naive_utc
 from .port import (
     AUTH_ERROR_CODES,
@@ -77,6 +77,36 @@ class HttpGovPlatform:
         self._sleep = sleep
         self._rng = rng if rng is not None else random.Random()
         self._base_path = urlsplit(self.base_url).path
+
+    @classmethod
+    def from_settings(
+        cls, settings: Mapping[str, Any], breaker_store: BreakerStore | None = None
+    ) -> HttpGovPlatform:
+        """Build from GOV_* settings such as app.config; pass a shared breaker_store in production.
+
+        Required: GOV_BASE_URL, GOV_APP_ID, GOV_SECRET. Optional: GOV_SIGN_METHOD, GOV_CONNECT_TIMEOUT,
+        GOV_READ_TIMEOUT, GOV_RETRIES, GOV_BACKOFF, GOV_BREAKER_THRESHOLD, GOV_BREAKER_RESET_SECONDS.
+        """
+        missing = [key for key in ("GOV_BASE_URL", "GOV_APP_ID", "GOV_SECRET") if not settings.get(key)]
+        if missing:
+            raise ValueError(f"missing setting(s): {', '.join(missing)}")
+        breaker = CircuitBreaker(
+            "gov",
+            breaker_store,
+            failure_threshold=int(settings.get("GOV_BREAKER_THRESHOLD", 5)),
+            reset_timeout=float(settings.get("GOV_BREAKER_RESET_SECONDS", 30.0)),
+        )
+        return cls(
+            str(settings["GOV_BASE_URL"]),
+            str(settings["GOV_APP_ID"]),
+            settings["GOV_SECRET"],
+            sign_method=str(settings.get("GOV_SIGN_METHOD", HMAC_SHA256)),
+            connect_timeout=float(settings.get("GOV_CONNECT_TIMEOUT", 2.0)),
+            read_timeout=float(settings.get("GOV_READ_TIMEOUT", 5.0)),
+            retries=int(settings.get("GOV_RETRIES", 3)),
+            backoff=float(settings.get("GOV_BACKOFF", 0.2)),
+            breaker=breaker,
+        )
 
     def close(self) -> None:
         self.session.close()

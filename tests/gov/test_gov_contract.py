@@ -249,3 +249,13 @@ def test_token_lifetime_is_reported_in_naive_utc(harness: Harness) -> None:
     token = sign_in(harness, PERSON)
     assert token.expires_at.tzinfo is None
     assert token.expires_at - naive_utc(harness.clock()) == timedelta(hours=2)
+
+
+def test_a_status_the_portal_does_not_know_passes_through_as_inactive(harness: Harness) -> None:
+    odd = EnterpriseInfo(
+        "91510503MA6CCCCC1D", "某公司", "赵六", "abnormal_operation", "档案寄存", "Listed as abnormal"
+    )
+    harness.add_enterprise(odd)
+    found = harness.platform.verify_enterprise(odd.uscc)
+    assert found == odd
+    assert not found.is_active

@@ -5,15 +5,17 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
+from flask import Flask
 from werkzeug.exceptions import NotFound
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.serving import make_server
 
-from portal.gov.breaker import CircuitBreaker
+from portal.gov.breaker import CircuitBreaker, InMemoryBreakerStore
 from portal.gov.http import HttpGovPlatform
 from portal.gov.port import GovRejected, GovUnavailable, GovUserInfo
 from portal.gov.sandbox import SandboxServer, create_sandbox_app
@@ -295,3 +297,77 @@ def test_platform_mounted_under_a_path_prefix(sandbox_factory: Any) -> None:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def test_from_settings_builds_a_working_adapter_sharing_a_breaker_store(sandbox_factory: Any) -> None:
+    server = sandbox_factory()
+    store = InMemoryBreakerStore()
+    settings = {
+        "GOV_BASE_URL": server.url,
+        "GOV_APP_ID": APP_ID,
+        "GOV_SECRET": SECRET,
+        "GOV_SIGN_METHOD": "HMAC-SM3",
+        "GOV_READ_TIMEOUT": "0.5",
+        "GOV_BREAKER_THRESHOLD": "1",
+    }
+    web, worker = (
+        HttpGovPlatform.from_settings(settings, store),
+        HttpGovPlatform.from_settings(settings, store),
+    )
+    assert (web.sign_method, web.read_timeout, web.breaker.failure_threshold) == ("HMAC-SM3", 0.5, 1)
+    assert web.health() is True
+    set_faults(server, error_rate=1.0)
+    with pytest.raises(GovUnavailable):
+        worker.verify_enterprise("91510502MA62XXXX1B")
+    with pytest.raises(GovUnavailable) as caught:
+        web.verify_enterprise("91510502MA62XXXX1B")
+    assert caught.value.code == "circuit_open"
+
+
+def test_from_settings_requires_the_credentials() -> None:
+    with pytest.raises(ValueError, match="GOV_SECRET"):
+        HttpGovPlatform.from_settings({"GOV_BASE_URL": "http://127.0.0.1:1", "GOV_APP_ID": "a"})
+
+
+@pytest.fixture
+def misbehaving_upstream() -> Iterator[str]:
+    """A server that ignores the contract, to check how the adapter classifies odd answers."""
+    app = Flask("upstream")
+
+    @app.get("/enterprise/<uscc>")
+    def enterprise(uscc: str) -> Any:
+        answers = {
+            "html": ("<html>gateway</html>", 200),
+            "nodata": ({"result": "ok"}, 200),
+            "partial": ({"data": {"uscc": uscc}}, 200),
+            "gone": ("not here", 404),
+            "busy": ({"error": {"code": "rate_limited", "message": "slow down"}}, 429),
+            "moved": ("", 302),
+        }
+        return answers[uscc]
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.mark.parametrize(
+    ("case", "error", "code"),
+    [
+        ("html", GovUnavailable, "bad_response"),
+        ("nodata", GovUnavailable, "bad_response"),
+        ("partial", GovUnavailable, "bad_response"),
+        ("gone", GovRejected, "http_404"),
+        ("busy", GovUnavailable, "rate_limited"),
+        ("moved", GovUnavailable, "unexpected_status"),
+    ],
+)
+def test_odd_answers_are_classified(misbehaving_upstream: str, case: str, error: type, code: str) -> None:
+    gov = HttpGovPlatform(misbehaving_upstream, APP_ID, SECRET, retries=0)
+    with pytest.raises(error) as caught:
+        gov.verify_enterprise(case)
+    assert caught.value.code == code
