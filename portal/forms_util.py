@@ -22,3 +22,12 @@ def apply_service_errors(form: FlaskForm, exc: ValidationFailed) -> None:
     if exc.message:
         form_errors.append(translate(exc.message, exc.params))
     form.form_errors = form_errors
+
+
+def choices(pairs) -> list:
+    """(value, label) pairs as select options; WTForms ≥ 3.3 wants SelectChoice objects, not tuples."""
+    try:
+        from wtforms.fields.choices import SelectChoice
+    except ImportError:  # older WTForms take tuples
+        return list(pairs)
+    return [SelectChoice(value, label) for value, label in pairs]

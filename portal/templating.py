@@ -8,6 +8,7 @@ from flask_babel import get_locale, gettext
 from flask_login import current_user
 
 from portal.domain import constants
+from portal.domain.identifiers import district_name
 from portal.domain.masking import mask_id_number, mask_phone
 
 CST = timedelta(hours=8)
@@ -42,6 +43,13 @@ def label(vocabulary: str, code: str | None) -> str:
     return gettext(text) if text else (code or "")
 
 
+def district_label(code: str | None) -> str:
+    """A Luzhou district's name in the reader's language (the code itself for anything else)."""
+    if not code:
+        return ""
+    return district_name(code, current_locale()) or code
+
+
 def role_label(code: str) -> str:
     return label("ROLE_LABELS", code)
 
@@ -56,7 +64,8 @@ def _context():
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(current_locale=current_locale, role_label=role_label, label=label)
+    app.jinja_env.globals.update(current_locale=current_locale, role_label=role_label, label=label,
+                                 district_label=district_label)
     app.jinja_env.filters.update(localdt=localdt, localdate=localdate, mask_id=mask_id_number,
                                  mask_phone=mask_phone)
     app.context_processor(_context)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal import clock
@@ -218,12 +218,8 @@ def create_user(*, username: str, display_name: str, password: str, roles: list[
     role_problems = check_role_combination(roles)
     if role_problems:
         errors["roles"] = role_problems
-    if "vendor" in roles and not firm_id:
-        errors.setdefault("firm_id", []).append(N_("A firm user must belong to a firm."))
-    if "agency" in roles and not agency_id:
-        errors.setdefault("agency_id", []).append(N_("An agency user must belong to an agency."))
-    if ("regulator" in roles or "lead" in roles) and not office_id:
-        errors.setdefault("office_id", []).append(N_("A regulator must belong to an office."))
+    for name, messages in _org_problems(roles, firm_id, agency_id, office_id).items():
+        errors.setdefault(name, []).extend(messages)
     if errors:
         raise ValidationFailed(errors)
     user = User(username=username, display_name=display_name, email=email,
@@ -239,23 +235,47 @@ def create_user(*, username: str, display_name: str, password: str, roles: list[
     return user
 
 
+def _org_problems(roles, firm_id, agency_id, office_id) -> dict[str, list]:
+    """A business role needs its organisation: firm users a firm, agency users an agency, regulators an office."""
+    errors: dict[str, list] = {}
+    if "vendor" in roles and not firm_id:
+        errors.setdefault("firm_id", []).append(N_("A firm user must belong to a firm."))
+    if "agency" in roles and not agency_id:
+        errors.setdefault("agency_id", []).append(N_("An agency user must belong to an agency."))
+    if ("regulator" in roles or "lead" in roles) and not office_id:
+        errors.setdefault("office_id", []).append(N_("A regulator must belong to an office."))
+    return errors
+
+
 def set_roles(user_id: int, roles: list[str]) -> User:
+    """Security admin assigns roles; 三员分立 is checked here and backed by a database index."""
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound()
-    problems = check_role_combination(roles)
-    if problems:
-        raise ValidationFailed({"roles": problems})
     if user.id == current_actor().user_id:
         raise NotAllowed(N_("You cannot change your own roles."))
+    wanted = sorted(set(roles))
+    problems = check_role_combination(wanted)
+    if problems:
+        raise ValidationFailed({"roles": problems})
+    org = _org_problems(wanted, user.firm_id, user.agency_id, user.office_id)
+    if org:
+        raise ValidationFailed({"roles": [m for messages in org.values() for m in messages]})
     old = list(user.role_codes)
-    user.roles = [UserRole(role=r) for r in sorted(set(roles))]
-    audit.record("role.change", "user", user.id, detail={"old": old, "new": sorted(set(roles))})
+    # Remove first and flush, so a swapped admin role never meets the old one in the unique index.
+    for row in [r for r in user.roles if r.role not in wanted]:
+        user.roles.remove(row)
+    db.session.flush()
+    for role in wanted:
+        if role not in old:
+            user.roles.append(UserRole(role=role))
     try:
-        db.session.commit()
-    except IntegrityError as exc:  # the database constraint backs up the check above
+        db.session.flush()
+    except IntegrityError as exc:  # the database index backs up the check above (e.g. a concurrent change)
         db.session.rollback()
-        raise ValidationFailed({"roles": [N_("This role combination is not allowed.")]}) from exc
+        raise ValidationFailed({"roles": [N_("The database refused this role combination.")]}) from exc
+    audit.record("role.change", "user", user.id, detail={"old": old, "new": wanted})
+    db.session.commit()
     return user
 
 
@@ -298,3 +318,57 @@ def reset_password(user_id: int, temporary: str) -> User:
     audit.record("password.reset", "user", user.id)
     db.session.commit()
     return user
+
+
+def search_users(q: str = "", role: str = "", status: str = "") -> Select:
+    """Accounts matching an admin's filter (username or name contains q; role; active/disabled/locked)."""
+    stmt = select(User).order_by(User.username)
+    if q:
+        like = f"%{q.strip()}%"
+        stmt = stmt.where(or_(User.username.ilike(like), User.display_name.ilike(like)))
+    if role in ROLES:
+        stmt = stmt.where(User.roles.any(UserRole.role == role))
+    if status == "active":
+        stmt = stmt.where(User.active.is_(True))
+    elif status == "disabled":
+        stmt = stmt.where(User.active.is_(False))
+    elif status == "locked":
+        stmt = stmt.where(User.locked_until > clock.utcnow())
+    elif status == "must_change":
+        stmt = stmt.where(User.must_change_password.is_(True))
+    return stmt
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound()
+    return user
+
+
+def live_sessions(user_id: int) -> list[UserSession]:
+    """Sessions not ended and still within the idle and absolute limits, newest first."""
+    cfg = current_app.config
+    now = clock.utcnow()
+    return list(db.session.scalars(
+        select(UserSession)
+        .where(
+            UserSession.user_id == user_id,
+            UserSession.ended_at.is_(None),
+            UserSession.last_seen_at > now - timedelta(minutes=cfg["SESSION_IDLE_MINUTES"]),
+            UserSession.created_at > now - timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"]),
+        )
+        .order_by(UserSession.created_at.desc())
+    ))
+
+
+def revoke_session(user_id: int, session_id: int) -> None:
+    """Security admin ends one session of a user."""
+    row = db.session.get(UserSession, session_id)
+    if row is None or row.user_id != user_id:
+        raise NotFound()
+    if row.ended_at is None:
+        row.ended_at = clock.utcnow()
+        row.end_reason = "revoked_by_secadmin"
+        audit.record("session.ended", "user", user_id, detail={"reason": "revoked_by_secadmin", "session": row.id})
+        db.session.commit()
