@@ -1,7 +1,12 @@
-"""Settings classes read from the environment; `load_config` picks one by FLASK_CONFIG / name."""
+"""Settings classes; every value can come from the environment, read when the app is created.
+
+`load_config(name)` picks a class by FLASK_CONFIG (development, testing, production) and applies the
+environment at that moment, so nothing is read at import and Production checks what it will really use.
+"""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,35 +18,50 @@ _DEV_FIELD_KEY = "ZGV2LW9ubHktZmllbGQta2V5LTMyLWJ5dGVzLWxvbmc="  # base64 of 32 
 _DEV_AUDIT_KEY = "dev-only-audit-chain-key"
 
 
-def _bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
+def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value not in (None, "") else default
+# Setting name → (environment variable, parser). Settings not listed are fixed in the classes.
+ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
+    "SECRET_KEY": ("SECRET_KEY", str),
+    "FIELD_ENCRYPTION_KEY": ("FIELD_ENCRYPTION_KEY", str),
+    "AUDIT_HMAC_KEY": ("AUDIT_HMAC_KEY", str),
+    "SQLALCHEMY_DATABASE_URI": ("DATABASE_URL", str),
+    "UPLOAD_DIR": ("UPLOAD_DIR", str),
+    "UPLOAD_MAX_MB": ("UPLOAD_MAX_MB", int),
+    "SESSION_IDLE_MINUTES": ("SESSION_IDLE_MINUTES", int),
+    "SESSION_ABSOLUTE_HOURS": ("SESSION_ABSOLUTE_HOURS", int),
+    "LOGIN_MAX_FAILURES": ("LOGIN_MAX_FAILURES", int),
+    "LOGIN_LOCK_MINUTES": ("LOGIN_LOCK_MINUTES", int),
+    "PAGE_SIZE": ("PAGE_SIZE", int),
+    "BLOCK_NEGATIVE_LISTED_FILINGS": ("BLOCK_NEGATIVE_LISTED_FILINGS", _bool),
+    "REDIS_URL": ("REDIS_URL", str),
+    "GOV_MODE": ("GOV_MODE", str),
+    "GOV_BASE_URL": ("GOV_BASE_URL", str),
+    "GOV_APP_ID": ("GOV_APP_ID", str),
+    "GOV_APP_SECRET": ("GOV_APP_SECRET", str),
+    "GOV_SIGN_METHOD": ("GOV_SIGN_METHOD", str),
+    "PUBLIC_BASE_URL": ("PUBLIC_BASE_URL", str),
+    "DEBUG": ("FLASK_DEBUG", _bool),
+}
+REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "FIELD_ENCRYPTION_KEY", "AUDIT_HMAC_KEY")
 
 
 class Config:
-    """Defaults shared by every environment; each can be overridden by an environment variable."""
+    """Defaults shared by every environment."""
 
     ENV_NAME = "base"
-    SECRET_KEY = os.environ.get("SECRET_KEY", _DEV_SECRET)
-    FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", _DEV_FIELD_KEY)
-    AUDIT_HMAC_KEY = os.environ.get("AUDIT_HMAC_KEY", _DEV_AUDIT_KEY)
-    SQLALCHEMY_DATABASE_URI = os.environ.get(
-        "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'portal.db'}"
-    )
+    SECRET_KEY = _DEV_SECRET
+    FIELD_ENCRYPTION_KEY = _DEV_FIELD_KEY
+    AUDIT_HMAC_KEY = _DEV_AUDIT_KEY
+    SQLALCHEMY_DATABASE_URI = f"sqlite:///{BASE_DIR / 'instance' / 'portal.db'}"
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SQLALCHEMY_RECORD_QUERIES = False
 
     # Uploads: outside the web root; size limit answered with a 413 page.
-    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(BASE_DIR / "var" / "uploads"))
-    UPLOAD_MAX_MB = _int("UPLOAD_MAX_MB", 20)
-    MAX_CONTENT_LENGTH = (UPLOAD_MAX_MB + 1) * 1024 * 1024
+    UPLOAD_DIR = str(BASE_DIR / "var" / "uploads")
+    UPLOAD_MAX_MB = 20
 
     # Sessions and login policy.
     SESSION_COOKIE_HTTPONLY = True
@@ -49,10 +69,10 @@ class Config:
     SESSION_COOKIE_SECURE = False
     SESSION_COOKIE_NAME = "portal_session"
     REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
-    SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 30)
-    SESSION_ABSOLUTE_HOURS = _int("SESSION_ABSOLUTE_HOURS", 12)
-    LOGIN_MAX_FAILURES = _int("LOGIN_MAX_FAILURES", 5)
-    LOGIN_LOCK_MINUTES = _int("LOGIN_LOCK_MINUTES", 30)
+    SESSION_IDLE_MINUTES = 30
+    SESSION_ABSOLUTE_HOURS = 12
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_MINUTES = 30
     PASSWORD_HASH_FAST = False
 
     WTF_CSRF_ENABLED = True
@@ -62,56 +82,60 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh_CN", "en")
 
-    PAGE_SIZE = _int("PAGE_SIZE", 20)
+    PAGE_SIZE = 20
     HSTS = False
+    DEBUG = False
 
     # Local rules (the bureau's own choices; the database may override them, see services.rules).
-    BLOCK_NEGATIVE_LISTED_FILINGS = _bool("BLOCK_NEGATIVE_LISTED_FILINGS", True)
-    REDIS_URL = os.environ.get("REDIS_URL", "")
+    BLOCK_NEGATIVE_LISTED_FILINGS = True
+    REDIS_URL = ""
 
     # Government-services platform adapter.
-    GOV_MODE = os.environ.get("GOV_MODE", "fake")  # fake | http
-    GOV_BASE_URL = os.environ.get("GOV_BASE_URL", "http://127.0.0.1:5055")
-    GOV_APP_ID = os.environ.get("GOV_APP_ID", "portal-dev")
-    GOV_APP_SECRET = os.environ.get("GOV_APP_SECRET", "sandbox-secret")
-    GOV_SIGN_METHOD = os.environ.get("GOV_SIGN_METHOD", "HMAC-SHA256")
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    GOV_MODE = "fake"  # fake | http
+    GOV_BASE_URL = "http://127.0.0.1:5055"
+    GOV_APP_ID = "portal-dev"
+    GOV_APP_SECRET = "sandbox-secret"
+    GOV_SIGN_METHOD = "HMAC-SHA256"
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
 
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
-    DEBUG = _bool("FLASK_DEBUG", False)
 
 
 class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
-    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
     PASSWORD_HASH_FAST = True
     SERVER_NAME = None
 
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
-    DEBUG = False
     SESSION_COOKIE_SECURE = True
     HSTS = True
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
 
     @classmethod
-    def check(cls) -> None:
+    def check(cls, environ=None) -> None:
         """Refuse to start without real secrets and a real database."""
-        missing = [
-            name
-            for name in ("SECRET_KEY", "DATABASE_URL", "FIELD_ENCRYPTION_KEY", "AUDIT_HMAC_KEY")
-            if not os.environ.get(name)
-        ]
+        environ = os.environ if environ is None else environ
+        missing = [name for name in REQUIRED_IN_PRODUCTION if not environ.get(name)]
         if missing:
             raise RuntimeError("Production needs these environment variables: " + ", ".join(missing))
-        if os.environ["DATABASE_URL"].startswith("sqlite"):
+        if environ["DATABASE_URL"].startswith("sqlite"):
             raise RuntimeError("Production must not run on SQLite; set DATABASE_URL to PostgreSQL.")
-        if os.environ["SECRET_KEY"] == _DEV_SECRET or os.environ["FIELD_ENCRYPTION_KEY"] == _DEV_FIELD_KEY:
+        if (environ["SECRET_KEY"] == _DEV_SECRET or environ["FIELD_ENCRYPTION_KEY"] == _DEV_FIELD_KEY
+                or environ["AUDIT_HMAC_KEY"] == _DEV_AUDIT_KEY):
             raise RuntimeError("Production must not use the development keys.")
+        if _debug_on(environ):
+            raise RuntimeError("Production must not run with FLASK_DEBUG on.")
+
+
+def _debug_on(environ) -> bool:
+    value = environ.get("FLASK_DEBUG")
+    return bool(value) and _bool(value)
 
 
 CONFIGS = {
@@ -119,6 +143,23 @@ CONFIGS = {
     "testing": TestingConfig,
     "production": ProductionConfig,
 }
+
+
+def from_environment(base: type[Config], environ=None) -> type[Config]:
+    """A subclass of `base` carrying the values the environment sets now."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, object] = {}
+    for setting, (variable, parse) in ENVIRONMENT.items():
+        if base is TestingConfig and variable == "DATABASE_URL":
+            continue  # tests never touch the configured (possibly real) database
+        raw = environ.get(variable)
+        if raw not in (None, ""):
+            values[setting] = parse(raw)
+    if base is TestingConfig and environ.get("TEST_DATABASE_URL"):
+        values["SQLALCHEMY_DATABASE_URI"] = environ["TEST_DATABASE_URL"]
+    upload_mb = values.get("UPLOAD_MAX_MB", base.UPLOAD_MAX_MB)
+    values["MAX_CONTENT_LENGTH"] = (int(upload_mb) + 1) * 1024 * 1024
+    return type(base.__name__, (base,), values)
 
 
 def load_config(name: str | None = None) -> type[Config]:
@@ -129,4 +170,4 @@ def load_config(name: str | None = None) -> type[Config]:
         raise RuntimeError(f"Unknown FLASK_CONFIG {name!r}; use one of {sorted(CONFIGS)}") from exc
     if cls is ProductionConfig:
         cls.check()
-    return cls
+    return from_environment(cls)
