@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, current_app, request, session
-from flask_babel import gettext, lazy_gettext, refresh
+from flask_babel import gettext, lazy_gettext
 
 from portal.extensions import babel
 
@@ -25,9 +25,6 @@ def select_locale() -> str:
 
 
 def remember_requested_language() -> None:
-    # Babel caches the locale on `g`; requests that share an app context (the test client inside an
-    # app fixture, CLI-driven requests) must not inherit the previous request's language.
-    refresh()
     lang = request.args.get("lang")
     if lang and lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang

@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import event, text
 
 from portal import clock, create_app
@@ -41,6 +43,21 @@ def _reset_schema(app) -> None:
         upgrade()
 
 
+class PortalTestClient(FlaskClient):
+    """A test client whose requests do not inherit per-request caches from the shared app context.
+
+    The `app` fixture keeps one app context pushed (so tests can use `db.session`), and Flask reuses
+    it for every request; Flask-Login (`g._login_user`) and Flask-Babel (`g._flask_babel`) cache the
+    user and the locale on `g`, so without this a second client would act as the first client's user.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            g.pop("_login_user", None)
+            g.pop("_flask_babel", None)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def _app_and_dir():
     from portal import i18n_tools
@@ -57,6 +74,7 @@ def _app_and_dir():
             "PASSWORD_HASH_FAST": True,
         }
     )
+    app.test_client_class = PortalTestClient
     _reset_schema(app)
     yield app, tmpdir
 
