@@ -13,8 +13,15 @@ from sqlalchemy import func, select
 from portal import clock
 from portal.admin import bp
 from portal.admin.forms import (
-    ACCOUNT_KINDS, AccountFilterForm, AccountForm, AgencyFilterForm, AgencyForm, AuditFilterForm,
-    OfficeForm, ResetPasswordForm, RolesForm,
+    ACCOUNT_KINDS,
+    AccountFilterForm,
+    AccountForm,
+    AgencyFilterForm,
+    AgencyForm,
+    AuditFilterForm,
+    OfficeForm,
+    ResetPasswordForm,
+    RolesForm,
 )
 from portal.domain import passwords
 from portal.extensions import db

@@ -7,7 +7,13 @@ from sqlalchemy import Select, or_, select
 
 from portal.domain.constants import OFFICE_LEVELS
 from portal.domain.i18n import N_
-from portal.domain.identifiers import DISTRICTS, normalize_mobile, normalize_uscc, validate_mobile, validate_uscc
+from portal.domain.identifiers import (
+    DISTRICTS,
+    normalize_mobile,
+    normalize_uscc,
+    validate_mobile,
+    validate_uscc,
+)
 from portal.extensions import db
 from portal.models import Agency, RegulatorOffice
 from portal.services import audit, crypto
