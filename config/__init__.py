@@ -43,6 +43,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "GOV_APP_SECRET": ("GOV_APP_SECRET", str),
     "GOV_SIGN_METHOD": ("GOV_SIGN_METHOD", str),
     "PUBLIC_BASE_URL": ("PUBLIC_BASE_URL", str),
+    "TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
     "DEBUG": ("FLASK_DEBUG", _bool),
 }
 REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "FIELD_ENCRYPTION_KEY", "AUDIT_HMAC_KEY")
@@ -84,6 +85,8 @@ class Config:
 
     PAGE_SIZE = 20
     HSTS = False
+    # Reverse proxies in front of the portal whose X-Forwarded-For/-Proto are trusted (0 = none).
+    TRUSTED_PROXIES = 0
     DEBUG = False
 
     # Local rules (the bureau's own choices; the database may override them, see services.rules).

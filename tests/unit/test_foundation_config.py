@@ -83,3 +83,20 @@ def test_check_reads_a_given_environment():
     with pytest.raises(RuntimeError):
         ProductionConfig.check({})
     ProductionConfig.check(GOOD)
+
+
+def test_trusted_proxy_addresses_reach_the_app(tmp_path):
+    from flask import request
+
+    from portal import create_app
+    from portal.permissions import public
+
+    def _app(hops):
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}",
+                          "SECRET_KEY": "t", "UPLOAD_DIR": str(tmp_path), "TRUSTED_PROXIES": hops})
+        app.add_url_rule("/ip", "ip", public(lambda: request.remote_addr or ""))
+        return app.test_client()
+
+    headers = {"X-Forwarded-For": "203.0.113.9"}
+    assert _app(0).get("/ip", headers=headers).get_data(as_text=True) == "127.0.0.1"
+    assert _app(1).get("/ip", headers=headers).get_data(as_text=True) == "203.0.113.9"
