@@ -1,6 +1,7 @@
 """Per-request context: request id, and the acting user for services and the audit log."""
 from __future__ import annotations
 
+import re
 import uuid
 
 from flask import Flask, g, request
@@ -8,9 +9,13 @@ from flask_login import current_user
 
 from portal.context import Actor, reset_actor, set_actor
 
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+
 
 def _begin():
-    g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+    # A proxy's request id is kept so logs line up, but only in a harmless shape (it reaches the audit log).
+    given = request.headers.get("X-Request-Id", "")
+    g.request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
     g.actor_token = set_actor(Actor(ip=request.remote_addr, request_id=g.request_id, username="anonymous"))
 
 

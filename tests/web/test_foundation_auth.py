@@ -184,3 +184,43 @@ def test_admin_post_without_csrf_token_is_rejected(client, app, build, login):
         app.config["WTF_CSRF_ENABLED"] = False
     db.session.expire_all()
     assert db.session.get(User, target.id).active is False
+
+
+@pytest.mark.parametrize("target, expected", [
+    ("/admin/accounts", "/admin/accounts"),
+    ("https://evil.example/", "/home/"),
+    ("//evil.example/", "/home/"),
+    ("/\\evil.example/", "/home/"),
+    ("/%0d%0aSet-Cookie:x", "/%0d%0aSet-Cookie:x"),
+])
+def test_login_redirects_only_to_this_site(client, build, target, expected):
+    user = build.user("sysadmin")
+    response = client.post("/auth/login", query_string={"next": target},
+                           data={"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.headers["Location"] == expected
+
+
+def test_failed_login_keeps_the_username_and_shows_the_message_at_the_field(client, build):
+    user = build.user("vendor")
+    response = client.post("/auth/login?lang=en", data={"username": user.username, "password": "Wrong#2026pw"})
+    page = response.get_data(as_text=True)
+    assert f'value="{user.username}"' in page
+    assert re.search(r'id="password-err"><li>Wrong username or password', page)
+
+
+def test_request_id_from_a_proxy_is_kept_only_when_harmless(client, build, login):
+    good = client.get("/healthz", headers={"X-Request-Id": "abc-123_DEF.456"})
+    assert good.headers["X-Request-Id"] == "abc-123_DEF.456"
+    bad = client.get("/healthz", headers={"X-Request-Id": "<script>alert(1)</script>"})
+    assert re.fullmatch(r"[0-9a-f]{32}", bad.headers["X-Request-Id"])
+
+
+def test_audit_rows_carry_the_request_id(client, build, login):
+    user = build.user("vendor")
+    client.post("/auth/login", data={"username": user.username, "password": "Wrong#2026pw"},
+                headers={"X-Request-Id": "req-0000-failed-login"})
+    auditor = build.user("auditor")
+    login(auditor)
+    page = client.get("/admin/audit?request_id=req-0000-failed-login").get_data(as_text=True)
+    assert page.count("<code>login.failure</code>") == 1
