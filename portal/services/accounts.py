@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal import clock
@@ -73,7 +73,14 @@ def authenticate(username: str, password: str, ip: str | None = None, user_agent
     if not _verify(user.password_hash, password) or not user.active:
         reason = "disabled" if user.active is False else "bad_password"
         if reason == "bad_password":
-            user.failed_logins = (user.failed_logins or 0) + 1
+            # Counted in the database (row-locked on PostgreSQL) so parallel guesses through several
+            # processes cannot slip past the limit.
+            db.session.execute(
+                update(User).where(User.id == user.id)
+                .values(failed_logins=func.coalesce(User.failed_logins, 0) + 1)
+                .execution_options(synchronize_session="fetch")
+            )
+            user.failed_logins = db.session.scalar(select(User.failed_logins).where(User.id == user.id))
             if user.failed_logins >= cfg["LOGIN_MAX_FAILURES"]:
                 user.locked_until = now + timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
                 user.failed_logins = 0
