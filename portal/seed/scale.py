@@ -17,10 +17,29 @@ from portal import clock
 from portal.domain.identifiers import DISTRICTS, make_id_number, make_uscc
 from portal.extensions import db
 from portal.models import (
-    Agency, Alert, AuditChainHead, AuditEvent, Certificate, ChecklistItem, ChecklistTemplate, Feedback,
-    FilingNumberCounter, Firm, Inspection, InspectionResult, Notification, OutboxMessage, ProjectFiling,
-    RectificationOrder, RectificationResponse, RegulatorOffice, StaffMember, StateTransition, User,
-    UserRole, filing_staff,
+    Agency,
+    Alert,
+    AuditChainHead,
+    AuditEvent,
+    Certificate,
+    ChecklistItem,
+    ChecklistTemplate,
+    Feedback,
+    FilingNumberCounter,
+    Firm,
+    Inspection,
+    InspectionResult,
+    Notification,
+    OutboxMessage,
+    ProjectFiling,
+    RectificationOrder,
+    RectificationResponse,
+    RegulatorOffice,
+    StaffMember,
+    StateTransition,
+    User,
+    UserRole,
+    filing_staff,
 )
 
 SCALE_SEED = 20261126
@@ -39,8 +58,9 @@ AGENCY_UNITS = ["教育局", "卫生健康局", "自然资源局", "人社局", 
 AUDIT_ACTIONS = ("filing.submit", "filing.confirm", "filing.register", "filing.start_work",
                  "filing.complete", "filing.accept", "feedback.created", "login.success",
                  "inspection.record_results", "rectification.issued", "personal_data.viewed")
-ALERT_RULES = ("late_filing", "rectification_overdue", "certificate_expiring", "low_feedback",
-               "acceptance_overdue")
+# Rule codes of the alert centre (portal.services.alerts.RULES) that point at a project filing.
+ALERT_RULES = ("project_overdue", "completion_late", "rectification_overdue", "feedback_missing",
+               "review_waiting", "staff_unqualified")
 
 
 @dataclass
@@ -441,7 +461,7 @@ class _Generator:
                 else:
                     w.add(FilingNumberCounter.__table__, {"year": year, "last_number": last})
 
-        self._write("project filings", n * 8, fill)
+        self._write("project filings", n * 11, fill)
 
     def _project(self, filing_id: int, submitted: datetime, numbers: dict[int, int]):
         rng = self.rng
@@ -721,9 +741,9 @@ class _Generator:
         n = self.sizes.audit_rows - (db.session.scalar(select(func.count(AuditEvent.id))) or 0)
         if n <= 0:
             return
-        from portal.services.audit import GENESIS, compute_hash
-
         from flask import current_app
+
+        from portal.services.audit import GENESIS, compute_hash
 
         key = current_app.extensions["audit_key"]
         head = db.session.get(AuditChainHead, 1)

@@ -22,7 +22,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -102,7 +102,7 @@ class Run:
     quick: bool
     sizes: dict
     duration: float
-    started: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
     seed_seconds: float | None = None
     reused: bool = False
     pages: list[PageResult] = field(default_factory=list)
@@ -187,6 +187,7 @@ def prepare_database(run: Run, url: str, reseed: bool) -> None:
             run.reused = True
             run.seed_seconds = saved.get("seconds")
             print(f"reusing the seeded database ({url}); --reseed rebuilds it")
+            flask(["db", "upgrade"], url)  # indexes added since it was seeded
             return
     marker.unlink(missing_ok=True)
     if url.startswith("sqlite"):
@@ -200,7 +201,8 @@ def prepare_database(run: Run, url: str, reseed: bool) -> None:
     sizes = [f"--{k}={v}" for k, v in run.sizes.items()]
     print("seeding " + " ".join(sizes) + " ...")
     started = time.perf_counter()
-    flask(["seed-scale", *sizes], url, capture=False)
+    progress = [] if sys.stdout.isatty() else ["--no-progress"]
+    flask(["seed-scale", *sizes, *progress], url, capture=False)
     run.seed_seconds = time.perf_counter() - started
     marker.write_text(json.dumps({**wanted, "seconds": run.seed_seconds}))
 

@@ -10,8 +10,18 @@ from sqlalchemy import func, select
 from portal.domain.identifiers import is_valid_id_number, is_valid_uscc
 from portal.extensions import db
 from portal.models import (
-    Agency, AuditEvent, Feedback, FilingNumberCounter, Firm, Inspection, InspectionResult, ProjectFiling,
-    RectificationOrder, StaffMember, StateTransition, User,
+    Agency,
+    AuditEvent,
+    Feedback,
+    FilingNumberCounter,
+    Firm,
+    Inspection,
+    InspectionResult,
+    ProjectFiling,
+    RectificationOrder,
+    StaffMember,
+    StateTransition,
+    User,
 )
 from portal.services import audit, crypto
 
