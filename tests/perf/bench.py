@@ -109,6 +109,9 @@ class Run:
     extras: dict[str, str] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     tool: str = ""
+    # Other work on the machine skews every figure; the load average shows how much there was.
+    load_before: tuple[float, ...] = field(default_factory=os.getloadavg)
+    load_after: tuple[float, ...] = ()
 
 
 # --- environment ---------------------------------------------------------------------------------
@@ -580,6 +583,10 @@ def table_lines(run: Run) -> list[str]:
     return lines
 
 
+def _load(values: tuple[float, ...]) -> str:
+    return "/".join(f"{v:.1f}" for v in values) if values else "?"
+
+
 def markdown(run: Run) -> str:
     when = run.started.strftime("%Y-%m-%d %H:%M UTC")
     sizes = ", ".join(f"{k} {v:,}" for k, v in run.sizes.items())
@@ -589,7 +596,8 @@ def markdown(run: Run) -> str:
     out = [
         f"# Benchmark {when} — {run.extras.get('database', run.db)}{' (quick)' if run.quick else ''}",
         "",
-        f"- Machine: {machine()}",
+        f"- Machine: {machine()}; load average (1/5/15 min) {_load(run.load_before)} at start, "
+        f"{_load(run.load_after)} at end (above ~2 means other work shared the 2 cores)",
         f"- Database: {run.extras.get('database', run.db)}, size {run.extras.get('db size', '?')}; data {seed}",
         f"- Requested sizes: {sizes}",
         f"- Rows: {counts}",
@@ -689,6 +697,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {label:<22} {path}: {result.state}", flush=True)
             run.pages.append(result)
         server.sample_rss()
+        run.load_after = os.getloadavg()
         run.extras["peak worker RSS"] = f"{server.peak_rss_mb:.0f} MB (target ≤ {TARGET_RSS_MB:.0f} MB)"
     finally:
         server.stop()
