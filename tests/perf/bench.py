@@ -32,7 +32,7 @@ RESULTS = ROOT / "bench-results"
 
 # The pages under test: (label, path, who). `who` is a demo username, "api:<username>" for a bearer
 # token, or None for anonymous. Placeholders are filled from the data: {filing_id}, {firm_id},
-# {deep_page}, {district}. A page answering 404 is reported as missing, not as a failure.
+# {deep_page}, {district}, {score_id}. A page answering 404 is reported as missing, not as a failure.
 PAGES: list[tuple[str, str, str | None]] = [
     ("baseline", "/_bench/baseline", None),
     ("healthz", "/healthz", None),
@@ -44,6 +44,7 @@ PAGES: list[tuple[str, str, str | None]] = [
     ("filings deep page", "/filings/?page={deep_page}", "regulator"),
     ("filing detail", "/filings/{filing_id}", "regulator"),
     ("firm score", "/scoring/firms/{firm_id}", "regulator"),
+    ("firm score detail", "/scoring/scores/{score_id}", "regulator"),
     ("public directory", "/directory", None),
     ("API filings list", "/api/v1/filings", "api:regulator"),
     ("home (firm user)", "/home/", "vendor01"),
@@ -468,30 +469,39 @@ def probe(base: str, path: str, headers: dict) -> str:
 
 # --- extras --------------------------------------------------------------------------------------
 SCORING_SNIPPET = r"""
-import importlib, inspect, json, sys, time
+import importlib, json, sys, time
 from portal import create_app
 app = create_app()
+def done(text):
+    print(json.dumps({"result": text})); sys.exit(0)
 with app.app_context():
     try:
         scoring = importlib.import_module("portal.services.scoring")
     except ImportError:
-        print(json.dumps({"result": "n/a (no portal.services.scoring)"})); sys.exit(0)
+        done("n/a (no portal.services.scoring)")
+    if not (hasattr(scoring, "open_period") and hasattr(scoring, "run_period")):
+        done("n/a (portal.services.scoring has no open_period/run_period)")
+    from sqlalchemy import select
+    from portal import clock
+    from portal.context import Actor, set_actor
     from portal.extensions import db
-    from portal.models import ScoringPeriod
-    period = db.session.query(ScoringPeriod).order_by(ScoringPeriod.id.desc()).first()
-    for name in ("compute_period", "compute", "recompute_period", "recompute", "score_period"):
-        fn = getattr(scoring, name, None)
-        if fn is None or period is None:
-            continue
-        started = time.perf_counter()
-        try:
-            fn(period.id)
-        except TypeError:
-            fn(period)
-        db.session.rollback()
-        print(json.dumps({"result": f"{time.perf_counter() - started:.2f} s ({name}, period {period.label})"}))
-        sys.exit(0)
-    print(json.dumps({"result": "n/a (no period or no known entry point)"}))
+    from portal.models import ScoringPeriod, User
+    lead = db.session.scalar(select(User).where(User.username == "lead"))
+    set_actor(Actor(user_id=lead.id, username=lead.username, roles=tuple(lead.role_codes),
+                    office_id=lead.office_id))
+    today = clock.today()
+    quarter = (today.month - 1) // 3
+    label = f"{today.year}Q{quarter}" if quarter else f"{today.year - 1}Q4"
+    period = db.session.scalar(select(ScoringPeriod).where(ScoringPeriod.label == label))
+    if period is None:
+        period = scoring.open_period(label)
+    elif period.status != "draft":
+        done(f"n/a (period {label} is already {period.status})")
+    started = time.perf_counter()
+    summary = scoring.run_period(period.id)
+    seconds = time.perf_counter() - started
+    done(f"{seconds:.1f} s for {getattr(summary, 'firms', '?')} firms, "
+         f"{getattr(summary, 'queries', '?')} evidence queries (run_period {label})")
 """
 
 OUTBOX_SNIPPET = r"""
@@ -509,11 +519,27 @@ with app.app_context():
 """
 
 
+def first_score_id(url: str, firm_id: str) -> str:
+    """A firm score of the bench firm, once a period has been computed ("0" → the page is missing)."""
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        row = conn.exec_driver_sql(
+            f"SELECT id FROM firm_score WHERE firm_id = {int(firm_id)} ORDER BY id DESC LIMIT 1").first()
+    engine.dispose()
+    return str(row[0]) if row else "0"
+
+
 def scoring_time(url: str) -> str:
-    done = subprocess.run([python_bin(), "-c", SCORING_SNIPPET], cwd=ROOT, env=app_env(url, "development"),
-                          capture_output=True, text=True, timeout=900, check=False)
+    try:
+        done = subprocess.run([python_bin(), "-c", SCORING_SNIPPET], cwd=ROOT, env=app_env(url, "development"),
+                              capture_output=True, text=True, timeout=600, check=False)
+    except subprocess.TimeoutExpired:
+        return "over 600 s (stopped)"
     line = next((ln for ln in reversed(done.stdout.splitlines()) if ln.startswith("{")), None)
-    return json.loads(line)["result"] if line else "error: " + done.stderr.strip().splitlines()[-1][:80]
+    if line:
+        return json.loads(line)["result"]
+    last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+    return f"error: {last[:100]}"
 
 
 def outbox_throughput(url: str) -> str:
@@ -528,20 +554,27 @@ def outbox_throughput(url: str) -> str:
     n = 500
     subprocess.run([python_bin(), "-c", OUTBOX_SNIPPET, str(n)], cwd=ROOT, env=app_env(url, "development"),
                    check=True, capture_output=True, text=True)
-    extra = ["--once"] if "--once" in flask(["outbox", command, "--help"], url, check=False).stdout else []
+    options = flask(["outbox", command, "--help"], url, check=False).stdout
+    extra = [flag for flag in ("--once", "--quiet") if flag in options]
     started = time.perf_counter()
-    done = flask(["outbox", command, *extra], url, check=False, timeout=600)
+    try:
+        done = flask(["outbox", command, *extra], url, check=False, timeout=300)
+    except subprocess.TimeoutExpired:
+        return f"over 300 s for {n} messages (stopped)"
     seconds = time.perf_counter() - started
     engine = make_engine(url)
     with engine.connect() as conn:
-        delivered = conn.exec_driver_sql(
-            "SELECT COUNT(*) FROM outbox_message WHERE kind = 'bench.ping' AND status = 'delivered'").scalar()
+        delivered, processed = conn.exec_driver_sql(
+            "SELECT SUM(CASE WHEN status = 'delivered' THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN status <> 'pending' THEN 1 ELSE 0 END) FROM outbox_message WHERE kind = 'bench.ping'"
+        ).one()
         conn.exec_driver_sql("DELETE FROM outbox_message WHERE kind = 'bench.ping'")
         conn.commit()
     engine.dispose()
     if done.returncode != 0:
         return f"error (`flask outbox {command}` exited {done.returncode})"
-    return f"{delivered / seconds:,.0f} msg/s ({delivered}/{n} in {seconds:.1f} s, `outbox {command}`)"
+    return (f"{(processed or 0) / seconds:,.0f} msg/s ({processed or 0}/{n} handled, {delivered or 0} delivered, "
+            f"in {seconds:.1f} s incl. start-up, `outbox {command}` with the fake platform)")
 
 
 def machine() -> str:
@@ -659,6 +692,10 @@ def main(argv: list[str] | None = None) -> int:
     run.tool = "wrk" if wrk else "Python threads"
     token = api_token(url, "regulator") if any((w or "").startswith("api:") for _, _, w in PAGES) else None
 
+    print("period scoring ...", flush=True)
+    run.extras["period scoring"] = scoring_time(url)
+    facts["score_id"] = first_score_id(url, facts["firm_id"])
+
     server = Server(url, workers=os.cpu_count() or 1)
     try:
         server.wait_ready()
@@ -706,7 +743,6 @@ def main(argv: list[str] | None = None) -> int:
     for p in run.pages:
         if base_rps and p.state == "ok":
             p.ratio = p.rps / base_rps
-    run.extras["period scoring"] = scoring_time(url)
     run.extras["outbox throughput"] = outbox_throughput(url)
 
     text = markdown(run)
