@@ -51,6 +51,7 @@ PAGES: list[tuple[str, str, str | None]] = [
     ("inbox (regulator)", "/home/inbox", "regulator"),
 ]
 BASELINE = "baseline"
+BASELINE_END = "baseline (again, last)"
 
 FULL_SIZES = {"firms": 600, "agencies": 3000, "projects": 100_000, "feedback": 1_000_000,
               "inspection-items": 300_000, "audit-rows": 0}
@@ -607,7 +608,7 @@ def table_lines(run: Run) -> list[str]:
             continue
         ratio = f"{p.ratio:.0%}" if p.ratio is not None else ""
         met = ""
-        if p.label != BASELINE:
+        if p.label not in (BASELINE, BASELINE_END):
             ok = p.p95 <= TARGET_P95_MS and (p.ratio is None or p.ratio >= TARGET_RATIO) and p.errors == 0
             met = "met" if ok else "MISSED"
         errors = f" ({p.errors} errors)" if p.errors else ""
@@ -636,8 +637,8 @@ def markdown(run: Run) -> str:
         f"- Rows: {counts}",
         f"- Load: {run.tool}, {CONNECTIONS} connections, {run.duration:g} s per page; gunicorn sync workers "
         f"× {os.cpu_count()} on 127.0.0.1",
-        f"- Targets: p95 ≤ {TARGET_P95_MS:.0f} ms, throughput ≥ {TARGET_RATIO:.0%} of the baseline, worker RSS ≤ "
-        f"{TARGET_RSS_MB:.0f} MB",
+        f"- Targets: p95 ≤ {TARGET_P95_MS:.0f} ms, throughput ≥ {TARGET_RATIO:.0%} of the baseline (mean of its "
+        f"first and last run), worker RSS ≤ {TARGET_RSS_MB:.0f} MB",
         "",
         *table_lines(run),
         "",
@@ -702,8 +703,10 @@ def main(argv: list[str] | None = None) -> int:
         server.start_sampling()
         cookies: dict[str, str | None] = {}
         only = {s.strip() for s in args.only.split(",")} if args.only else None
-        for label, raw_path, who in PAGES:
-            if only and label not in only and label != BASELINE:
+        # The baseline runs first and again last: the ratio uses both, so drift in the machine's load
+        # during the run shows up instead of silently skewing every ratio.
+        for label, raw_path, who in [*PAGES, (BASELINE_END, PAGES[0][1], PAGES[0][2])]:
+            if only and label not in only and label not in (BASELINE, BASELINE_END):
                 continue
             path = fill(raw_path, facts)
             result = PageResult(label, path, who)
@@ -739,7 +742,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.stop()
 
-    base_rps = next((p.rps for p in run.pages if p.label == BASELINE and p.state == "ok"), None)
+    base_runs = [p.rps for p in run.pages if p.label in (BASELINE, BASELINE_END) and p.state == "ok"]
+    base_rps = statistics.mean(base_runs) if base_runs else None
     for p in run.pages:
         if base_rps and p.state == "ok":
             p.ratio = p.rps / base_rps
