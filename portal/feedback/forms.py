@@ -2,12 +2,13 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, MultipleFileField, RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import HiddenInput
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from portal.domain.feedback_rules import LEVELS
 
-RATING_CHOICES = [(level, str(level)) for level in LEVELS]
+RATING_CHOICES = [SelectChoice(level, str(level)) for level in LEVELS]
 
 
 def _rating(label):
@@ -24,7 +25,7 @@ class FeedbackForm(FlaskForm):
     communication = _rating(_l("Communication"))
     narrative = TextAreaField(_l("What happened? (required for any rating of 1, 2 or 5)"),
                               validators=[Optional(), Length(max=5000)])
-    hire_again = RadioField(_l("Would you hire this firm again?"), choices=[("yes", _l("Yes")), ("no", _l("No"))],
+    hire_again = RadioField(_l("Would you hire this firm again?"), choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
                             validators=[InputRequired(message=_l("Say whether you would hire this firm again."))])
     files = MultipleFileField(_l("Attachments (optional: PDF, JPEG, PNG, DOCX, XLSX)"))
     edit_count = IntegerField(widget=HiddenInput(), validators=[Optional()])

@@ -6,6 +6,7 @@ from datetime import timedelta
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from portal.context import current_actor
 from portal.domain.constants import INCIDENT_TYPES, SEVERITIES
@@ -54,8 +55,8 @@ def index():
                            status=status, incident_type=incident_type, sort=sort)
 
 
-def _filing_choices(filings: list[ProjectFiling]) -> list[tuple[int, str]]:
-    return [(f.id, f"{f.number or '—'} {f.title}") for f in filings]
+def _filing_choices(filings: list[ProjectFiling]) -> list[SelectChoice]:
+    return [SelectChoice(f.id, f"{f.number or '—'} {f.title}") for f in filings]
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -63,9 +64,9 @@ def _filing_choices(filings: list[ProjectFiling]) -> list[tuple[int, str]]:
 def new():
     form = IncidentForm()
     filings = service.reportable_filings()
-    form.filing_id.choices = [(0, _("— choose the project —"))] + _filing_choices(filings)
-    form.incident_type.choices = [(code, _(label)) for code, label in INCIDENT_TYPES.items()]
-    form.severity.choices = [(code, _(label)) for code, label in SEVERITIES.items()]
+    form.filing_id.choices = [SelectChoice(0, _("— choose the project —"))] + _filing_choices(filings)
+    form.incident_type.choices = [SelectChoice(code, _(label)) for code, label in INCIDENT_TYPES.items()]
+    form.severity.choices = [SelectChoice(code, _(label)) for code, label in SEVERITIES.items()]
     if request.method == "GET":
         form.filing_id.data = request.args.get("filing_id", 0, type=int)
     if form.validate_on_submit():
