@@ -2,7 +2,13 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField, DateTimeLocalField, IntegerField, MultipleFileField, RadioField, SelectField, TextAreaField,
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput

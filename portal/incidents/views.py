@@ -10,9 +10,9 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.context import current_actor
 from portal.domain.constants import INCIDENT_TYPES, SEVERITIES
+from portal.domain.workflow import ReasonRequired
 from portal.domain.workflows import INCIDENT, RECTIFICATION
 from portal.extensions import db
-from portal.domain.workflow import ReasonRequired
 from portal.forms_util import apply_service_errors
 from portal.i18n import translate
 from portal.incidents import bp

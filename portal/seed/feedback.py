@@ -16,7 +16,15 @@ from portal.context import Actor, reset_actor, set_actor
 from portal.domain import feedback_rules as rules
 from portal.extensions import db
 from portal.models import (
-    Agency, Feedback, FeedbackReply, FeedbackVersion, FilingNumberCounter, Firm, Incident, ProjectFiling, User,
+    Agency,
+    Feedback,
+    FeedbackReply,
+    FeedbackVersion,
+    FilingNumberCounter,
+    Firm,
+    Incident,
+    ProjectFiling,
+    User,
 )
 from portal.models.feedback import RATING_FIELDS
 
@@ -231,7 +239,7 @@ def _seed_incidents(rng: random.Random, reserved: int | None) -> None:
         ("device_media_violation", "low", "reported", "agency"),
     ]
     picks = rng.sample(filings, min(len(plan), len(filings)))
-    for (kind, severity, final, reporter), filing in zip(plan, picks):
+    for (kind, severity, final, reporter), filing in zip(plan, picks, strict=False):
         occurred = clock.utcnow() - timedelta(days=rng.randint(5, 60), hours=rng.randint(0, 12))
         reporter_id = _agency_user(filing.agency_id) if reporter == "agency" else (
             _firm_user(filing.firm_id) if reporter == "vendor" else (regulator.id if regulator else None))

@@ -17,7 +17,14 @@ from portal.domain.constants import AGENCY, VENDOR
 from portal.domain.i18n import N_
 from portal.extensions import db
 from portal.models import (
-    Agency, Alert, Attachment, Feedback, FeedbackReply, FeedbackVersion, Firm, ProjectFiling,
+    Agency,
+    Alert,
+    Attachment,
+    Feedback,
+    FeedbackReply,
+    FeedbackVersion,
+    Firm,
+    ProjectFiling,
 )
 from portal.models.feedback import RATING_FIELDS
 from portal.services import attachments, audit, inbox

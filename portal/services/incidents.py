@@ -16,7 +16,7 @@ from portal.domain.i18n import N_
 from portal.domain.workflows import INCIDENT
 from portal.extensions import db
 from portal.models import Attachment, Firm, Incident, ProjectFiling, RectificationOrder
-from portal.services import attachments, audit, inbox
+from portal.services import attachments, inbox
 from portal.services.errors import Conflict, InvalidState, NotFound, ValidationFailed
 from portal.services.project_scope import filing_condition, is_supervisor, regulators_for_district
 from portal.services.timeline import record_transition

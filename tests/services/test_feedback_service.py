@@ -1,6 +1,6 @@
 """Feedback service: one per period, narrative rule, edit window and history, firm reply, summaries,
 reminders."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -10,7 +10,7 @@ from portal.extensions import db
 from portal.models import Alert, Feedback, FeedbackReply, FeedbackVersion, Notification
 from portal.services import feedback as service
 from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
-from tests.feedback.builders import GOOD, acting, accepted_project, feedback_rows
+from tests.feedback.builders import GOOD, accepted_project, acting, feedback_rows
 
 
 def _submit(user, filing, period="completion", ratings=None, narrative="", hire_again=True, files=()):

@@ -10,7 +10,7 @@ from portal.extensions import db
 from portal.models import AuditEvent, Incident, Notification, RectificationOrder, StateTransition
 from portal.services import incidents as service
 from portal.services.errors import Conflict, InvalidState, NotFound, ValidationFailed
-from tests.feedback.builders import acting, accepted_project
+from tests.feedback.builders import accepted_project, acting
 
 
 def _report(user, filing, incident_type="leak", **kw):
