@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Feedback, FeedbackReply
-from tests.feedback.builders import accepted_project
+from tests.feedback.builders import accepted_project, feedback_rows
 
 FORM = {"period_key": "completion", "quality": "4", "timeliness": "4", "security": "4", "conduct": "4",
         "communication": "4", "hire_again": "yes", "narrative": ""}
@@ -133,3 +133,22 @@ def test_agency_workspace_and_home_panel(app, client, build, login):
     client.post("/auth/logout")
     login(build.user("vendor"))
     assert client.get("/agency/").status_code == 403
+
+
+def test_summary_and_list_pages_take_the_same_queries_at_10_and_1000_rows(app, client, build, login, count_queries):
+    filing, _agency_user, firm_user = accepted_project(build)
+    firm_id = filing.firm_id
+    feedback_rows(filing, 10)
+    login(firm_user)
+    client.get(f"/feedback/summary/{firm_id}")
+    with count_queries() as small:
+        client.get(f"/feedback/summary/{firm_id}")
+        client.get("/feedback/")
+    feedback_rows(filing, 990, prefix="y")
+    client.get("/home/")  # the insert's commit expired the shared session's user; reload it outside the count
+    with count_queries() as big:
+        summary = client.get(f"/feedback/summary/{firm_id}").get_data(as_text=True)
+        listing = client.get("/feedback/").get_data(as_text=True)
+    assert 'data-testid="count">1000<' in summary
+    assert listing.count('class="reply-cell"') == 20
+    assert big.count == small.count, "\n".join(s[:90].replace("\n", " ") for s in small.statements + ["----"] + big.statements)
