@@ -152,3 +152,11 @@ def test_summary_and_list_pages_take_the_same_queries_at_10_and_1000_rows(app, c
     assert 'data-testid="count">1000<' in summary
     assert listing.count('class="reply-cell"') == 20
     assert big.count == small.count, "\n".join(s[:90].replace("\n", " ") for s in small.statements + ["----"] + big.statements)
+
+
+def test_rating_form_and_workspace_speak_chinese_by_default(app, client, build, login):
+    filing, agency_user, _ = accepted_project(build)
+    login(agency_user)
+    page = client.get(f"/feedback/project/{filing.id}/rate?period=completion").get_data(as_text=True)
+    assert "工作质量" in page and "优秀：抽检未发现差错" in page
+    assert "我的工作台" in client.get("/agency/").get_data(as_text=True)
