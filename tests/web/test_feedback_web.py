@@ -41,7 +41,7 @@ def test_narrative_missing_for_five_keeps_input_and_shows_message(app, client, b
 def test_second_feedback_same_period_refused_clearly_not_500(app, client, build, login):
     filing, agency_user, _ = accepted_project(build)
     login(agency_user)
-    client.post(f"/feedback/project/{filing.id}/rate", data=FORM)
+    client.post(f"/feedback/project/{filing.id}/rate?lang=en", data=FORM)
     response = client.post(f"/feedback/project/{filing.id}/rate?lang=en", data={**FORM, "quality": "3"})
     assert response.status_code == 200
     assert "already rated this project for this period" in response.get_data(as_text=True)
@@ -94,9 +94,9 @@ def test_firm_sees_own_feedback_only_and_replies_beside_rating(app, client, buil
 def test_edit_shows_history(app, client, build, login):
     filing, agency_user, _ = accepted_project(build)
     login(agency_user)
-    client.post(f"/feedback/project/{filing.id}/rate", data=FORM)
+    client.post(f"/feedback/project/{filing.id}/rate?lang=en", data=FORM)
     fb = db.session.scalar(select(Feedback))
-    form = client.get(f"/feedback/{fb.id}/edit").get_data(as_text=True)
+    form = client.get(f"/feedback/{fb.id}/edit?lang=en").get_data(as_text=True)
     assert 'name="edit_count"' in form
     response = client.post(f"/feedback/{fb.id}/edit", data={**FORM, "quality": "2", "edit_count": "0",
                                                             "narrative": "Forty pages were skewed."})
