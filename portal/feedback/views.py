@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from io import BytesIO
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -100,9 +101,7 @@ def _home_panels(user) -> list[Panel]:
 
 # -- feedback lists and details --------------------------------------------------------------------
 
-@bp.route("/feedback/")
-@roles(*READERS)
-def index():
+def _filtered_feedback():
     query = service.visible_feedback()
     firm_id = request.args.get("firm", type=int)
     if firm_id:
@@ -116,9 +115,24 @@ def index():
         query = query.where((Feedback.quality <= 2) | (Feedback.timeliness <= 2) | (Feedback.security <= 2)
                             | (Feedback.conduct <= 2) | (Feedback.communication <= 2))
     sort = request.args.get("sort", "newest")
-    query = query.order_by(*SORTS.get(sort, SORTS["newest"]))
+    return query.order_by(*SORTS.get(sort, SORTS["newest"])), sort
+
+
+@bp.route("/feedback/")
+@roles(*READERS)
+def index():
+    query, sort = _filtered_feedback()
     page = paginate(query, request.args.get("page", 1, type=int), scalars=False)
     return render_template("feedback/index.html", page=page, sort=sort, ui=_template_globals())
+
+
+@bp.route("/feedback/export.xlsx")
+@roles(*READERS)
+def export():
+    query, _sort = _filtered_feedback()
+    data = service.export_xlsx(query, translate=_, period_label=_period_label)
+    return send_file(BytesIO(data), as_attachment=True, download_name="feedback.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @bp.route("/feedback/<int:feedback_id>")

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from io import BytesIO
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -34,9 +35,7 @@ SORTS = {
 }
 
 
-@bp.route("/")
-@roles(*REPORTERS)
-def index():
+def _filtered_incidents():
     query = service.visible_incidents()
     status = request.args.get("status", "")
     if status == "open":
@@ -49,10 +48,25 @@ def index():
     if request.args.get("veto") == "1":
         query = query.where(Incident.veto.is_(True))
     sort = request.args.get("sort", "newest")
-    query = query.order_by(*SORTS.get(sort, SORTS["newest"]))
+    return query.order_by(*SORTS.get(sort, SORTS["newest"])), status, incident_type, sort
+
+
+@bp.route("/")
+@roles(*REPORTERS)
+def index():
+    query, status, incident_type, sort = _filtered_incidents()
     page = paginate(query, request.args.get("page", 1, type=int), scalars=False)
     return render_template("incidents/index.html", page=page, states=INCIDENT.states, types=INCIDENT_TYPES,
                            status=status, incident_type=incident_type, sort=sort)
+
+
+@bp.route("/export.xlsx")
+@roles(*REPORTERS)
+def export():
+    query, *_rest = _filtered_incidents()
+    data = service.export_xlsx(query, translate=_)
+    return send_file(BytesIO(data), as_attachment=True, download_name="incidents.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 def _filing_choices(filings: list[ProjectFiling]) -> list[SelectChoice]:

@@ -318,6 +318,32 @@ def reply_to_feedback(feedback_id: int, body: str) -> FeedbackReply:
     return reply
 
 
+# -- export ----------------------------------------------------------------------------------------
+
+EXPORT_LIMIT = 10000
+
+
+def export_xlsx(query: Select, translate=lambda s: s, period_label=lambda s: s) -> bytes:
+    """The rows of a `visible_feedback` query (already filtered and sorted) as an Excel workbook."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = translate(N_("Feedback"))
+    headers = (N_("Project"), N_("Firm"), N_("Agency"), N_("Period"), N_("Given"), *rules.DIMENSIONS.values(),
+               N_("Would hire again"), N_("Narrative"), N_("Firm's reply"))
+    sheet.append([translate(h) for h in headers])
+    for fb, number, title, firm_name, agency_name, reply in db.session.execute(query.limit(EXPORT_LIMIT)):
+        sheet.append([f"{number or ''} {title}", firm_name, agency_name, period_label(fb.period_key),
+                      fb.created_at.strftime("%Y-%m-%d %H:%M")] + [getattr(fb, k) for k in RATING_FIELDS]
+                     + [translate(N_("Yes")) if fb.hire_again else translate(N_("No")), fb.narrative, reply or ""])
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 # -- summaries (aggregated in SQL) -----------------------------------------------------------------
 
 @dataclass

@@ -286,6 +286,34 @@ def order_rectification(incident_id: int, requirement: str, deadline: date | Non
     return order
 
 
+# -- export ----------------------------------------------------------------------------------------
+
+EXPORT_LIMIT = 10000
+
+
+def export_xlsx(query: Select, translate=lambda s: s) -> bytes:
+    """The rows of a `visible_incidents` query (already filtered and sorted) as an Excel workbook."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = translate(N_("Incidents"))
+    headers = (N_("Incident"), N_("Kind"), N_("Severity"), N_("State"), N_("Project"), N_("Firm"), N_("Happened"),
+               N_("Conclusion"), N_("veto"))
+    sheet.append([translate(h) for h in headers])
+    for incident, number, title, firm_name in db.session.execute(query.limit(EXPORT_LIMIT)):
+        sheet.append([incident.id, translate(INCIDENT_TYPES[incident.incident_type]),
+                      translate(SEVERITIES[incident.severity]), translate(INCIDENT.states[incident.status]),
+                      f"{number or ''} {title or ''}".strip(), firm_name,
+                      (incident.occurred_at + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M"),
+                      incident.conclusion, translate(N_("Yes")) if incident.veto else translate(N_("No"))])
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 # -- for scoring -----------------------------------------------------------------------------------
 
 def upheld_veto_incidents(since: datetime | None = None, until: datetime | None = None,

@@ -160,3 +160,18 @@ def test_rating_form_and_workspace_speak_chinese_by_default(app, client, build, 
     page = client.get(f"/feedback/project/{filing.id}/rate?period=completion").get_data(as_text=True)
     assert "工作质量" in page and "优秀：抽检未发现差错" in page
     assert "我的工作台" in client.get("/agency/").get_data(as_text=True)
+
+
+def test_feedback_excel_export_is_scoped(app, client, build, login):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    filing, agency_user, firm_user = accepted_project(build)
+    feedback_rows(filing, 3)
+    login(firm_user)
+    rows = list(load_workbook(BytesIO(client.get("/feedback/export.xlsx").data)).active.values)
+    assert len(rows) == 4 and rows[1][5] == 4
+    client.post("/auth/logout")
+    login(build.user("vendor"))
+    assert len(list(load_workbook(BytesIO(client.get("/feedback/export.xlsx").data)).active.values)) == 1

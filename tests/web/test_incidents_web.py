@@ -94,3 +94,20 @@ def test_district_regulator_outside_jurisdiction_gets_404(app, client, build, lo
     assert client.post(f"/incidents/{incident.id}/investigate").status_code == 404
     db.session.expire_all()
     assert db.session.get(Incident, incident.id).status == "reported"
+
+
+def test_excel_export_follows_scope_and_filter(app, client, build, login):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    filing, agency_user, _ = accepted_project(build, status="in_progress")
+    login(agency_user)
+    client.post("/incidents/new", data={**REPORT, "filing_id": str(filing.id)})
+    client.post("/incidents/new", data={**REPORT, "incident_type": "other", "filing_id": str(filing.id)})
+    rows = list(load_workbook(BytesIO(client.get("/incidents/export.xlsx?type=leak").data)).active.values)
+    assert len(rows) == 2 and filing.number in rows[1][4]
+    client.post("/auth/logout")
+    login(build.user("agency"))
+    rows = list(load_workbook(BytesIO(client.get("/incidents/export.xlsx").data)).active.values)
+    assert len(rows) == 1
