@@ -30,7 +30,7 @@ from portal.models.feedback import RATING_FIELDS
 from portal.services import attachments, audit, inbox
 from portal.services import rules as local_rules
 from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
-from portal.services.project_scope import filing_condition, regulators_for_district
+from portal.services.project_scope import filing_condition, is_supervisor, regulators_for_district
 
 OWNER_TYPE = "feedback"
 REMINDER_RULE = "feedback_missing"
@@ -428,8 +428,6 @@ def summary_for_viewer(firm_id: int) -> tuple[Firm, FeedbackSummary]:
         raise NotFound()
     if VENDOR in actor.roles and actor.firm_id == firm_id:
         return firm, feedback_summary(firm_id)
-    from portal.services.project_scope import is_supervisor
-
     if not is_supervisor(actor):
         raise NotFound()
     return firm, feedback_summary(firm_id, district_code=actor.district_code)
