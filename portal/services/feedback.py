@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from portal import clock
 from portal.context import Actor, current_actor
@@ -126,13 +127,16 @@ def _start_of(filing: ProjectFiling) -> date | None:
 
 
 def periods_for(filing: ProjectFiling, today: date | None = None,
-                existing: dict[str, int] | None = None) -> list[PeriodOption]:
-    """Every period the agency may rate now (milestones reached, completion once accepted)."""
+                existing: dict[str, int] | None = None, months: int | None = None) -> list[PeriodOption]:
+    """Every period the agency may rate now (milestones reached, completion once accepted).
+
+    Lists pass `months` (read once) so the local rule is not queried again for every row."""
     today = today or clock.today()
+    months = months or milestone_months()
     existing = existing or {}
     options: list[PeriodOption] = []
     if filing.status in MILESTONE_STATUSES:
-        for day in rules.milestone_dates(_start_of(filing), filing.end_date, today, milestone_months()):
+        for day in rules.milestone_dates(_start_of(filing), filing.end_date, today, months):
             key = rules.milestone_key(day)
             options.append(PeriodOption(key, rules.MILESTONE, day, existing.get(key)))
     if filing.status in COMPLETION_STATUSES:
@@ -532,7 +536,9 @@ def agency_workspace(actor: Actor | None = None) -> Workspace:
         select(ProjectFiling.status, func.count(ProjectFiling.id)).where(ProjectFiling.agency_id == agency_id)
         .group_by(ProjectFiling.status)
     ).all())
-    base = select(ProjectFiling).where(ProjectFiling.agency_id == agency_id)
+    # The workspace shows no staff: skip the roster eager load so the page costs the same queries
+    # whether the agency has no projects or many.
+    base = select(ProjectFiling).where(ProjectFiling.agency_id == agency_id).options(lazyload(ProjectFiling.staff))
     to_confirm = list(db.session.scalars(base.where(ProjectFiling.status == "submitted")
                                          .order_by(ProjectFiling.submitted_at, ProjectFiling.id).limit(WORKSPACE_LIMIT)))
     to_accept = list(db.session.scalars(base.where(ProjectFiling.status == "completed")
@@ -540,17 +546,17 @@ def agency_workspace(actor: Actor | None = None) -> Workspace:
     candidates = list(db.session.scalars(base.where(ProjectFiling.status.in_(MILESTONE_STATUSES))
                                          .order_by(ProjectFiling.id)))
     rated: dict[int, dict[str, int]] = {}
-    if candidates:
-        rows = db.session.execute(
-            select(Feedback.filing_id, Feedback.period_key, Feedback.id)
-            .where(Feedback.agency_id == agency_id, Feedback.filing_id.in_([f.id for f in candidates]))
-        )
-        for filing_id, key, fid in rows:
-            rated.setdefault(filing_id, {})[key] = fid
+    rows = db.session.execute(
+        select(Feedback.filing_id, Feedback.period_key, Feedback.id)
+        .where(Feedback.agency_id == agency_id, Feedback.filing_id.in_([f.id for f in candidates]))
+    )
+    for filing_id, key, fid in rows:
+        rated.setdefault(filing_id, {})[key] = fid
     today = clock.today()
+    months = milestone_months()
     due: list[FeedbackDue] = []
     for filing in candidates:
-        for option in periods_for(filing, today, rated.get(filing.id)):
+        for option in periods_for(filing, today, rated.get(filing.id), months):
             if option.feedback_id is None:
                 due.append(FeedbackDue(filing, option))
     # Completion first (it feeds scoring), then the oldest milestones.
