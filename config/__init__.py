@@ -36,6 +36,8 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "LOGIN_LOCK_MINUTES": ("LOGIN_LOCK_MINUTES", int),
     "PAGE_SIZE": ("PAGE_SIZE", int),
     "BLOCK_NEGATIVE_LISTED_FILINGS": ("BLOCK_NEGATIVE_LISTED_FILINGS", _bool),
+    "FEEDBACK_MILESTONE_MONTHS": ("FEEDBACK_MILESTONE_MONTHS", int),
+    "FEEDBACK_WINDOW_DAYS": ("FEEDBACK_WINDOW_DAYS", int),
     "REDIS_URL": ("REDIS_URL", str),
     "GOV_MODE": ("GOV_MODE", str),
     "GOV_BASE_URL": ("GOV_BASE_URL", str),
@@ -44,6 +46,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "GOV_SIGN_METHOD": ("GOV_SIGN_METHOD", str),
     "PUBLIC_BASE_URL": ("PUBLIC_BASE_URL", str),
     "TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
+    "BENCH_BASELINE": ("BENCH_BASELINE", _bool),
     "DEBUG": ("FLASK_DEBUG", _bool),
 }
 REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "FIELD_ENCRYPTION_KEY", "AUDIT_HMAC_KEY")
@@ -91,6 +94,8 @@ class Config:
 
     # Local rules (the bureau's own choices; the database may override them, see services.rules).
     BLOCK_NEGATIVE_LISTED_FILINGS = True
+    FEEDBACK_MILESTONE_MONTHS = 3
+    FEEDBACK_WINDOW_DAYS = 14
     REDIS_URL = ""
 
     # Government-services platform adapter.
@@ -100,6 +105,9 @@ class Config:
     GOV_APP_SECRET = "sandbox-secret"
     GOV_SIGN_METHOD = "HMAC-SHA256"
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+
+    # Benchmarks only: adds GET /_bench/baseline (one primary-key query, tiny template).
+    BENCH_BASELINE = False
 
 
 class DevelopmentConfig(Config):
@@ -141,10 +149,29 @@ def _debug_on(environ) -> bool:
     return bool(value) and _bool(value)
 
 
+class BenchConfig(ProductionConfig):
+    """Production settings for `make bench` on loopback: real (generated) secrets are still required,
+    but plain HTTP and SQLite are allowed because the benchmark measures both databases."""
+
+    ENV_NAME = "bench"
+    SESSION_COOKIE_SECURE = False
+    HSTS = False
+
+    @classmethod
+    def check(cls) -> None:
+        missing = [name for name in ("SECRET_KEY", "DATABASE_URL", "FIELD_ENCRYPTION_KEY", "AUDIT_HMAC_KEY")
+                   if not os.environ.get(name)]
+        if missing:
+            raise RuntimeError("The bench configuration needs these environment variables: " + ", ".join(missing))
+        if os.environ["SECRET_KEY"] == _DEV_SECRET or os.environ["FIELD_ENCRYPTION_KEY"] == _DEV_FIELD_KEY:
+            raise RuntimeError("The bench configuration must not use the development keys.")
+
+
 CONFIGS = {
     "development": DevelopmentConfig,
     "testing": TestingConfig,
     "production": ProductionConfig,
+    "bench": BenchConfig,
 }
 
 
@@ -171,6 +198,6 @@ def load_config(name: str | None = None) -> type[Config]:
         cls = CONFIGS[name]
     except KeyError as exc:
         raise RuntimeError(f"Unknown FLASK_CONFIG {name!r}; use one of {sorted(CONFIGS)}") from exc
-    if cls is ProductionConfig:
+    if issubclass(cls, ProductionConfig):
         cls.check()
     return from_environment(cls)
