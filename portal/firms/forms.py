@@ -7,6 +7,7 @@ from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateField, DecimalField, HiddenField, IntegerField, PasswordField, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.domain.constants import CERTIFICATE_TYPES, SERVICE_TYPES, STAFF_ROLES
@@ -19,15 +20,19 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _choices(mapping: dict) -> list[tuple[str, object]]:
-    return [(code, _l(label)) for code, label in mapping.items()]
+def _choices(mapping: dict) -> list[SelectChoice]:
+    return [SelectChoice(code, _l(label)) for code, label in mapping.items()]
 
 
-def district_choices() -> list[tuple[str, str]]:
-    return [(code, name) for code, name in DISTRICTS.items()]
+def district_choices() -> list[SelectChoice]:
+    return [SelectChoice(code, name) for code, name in DISTRICTS.items()]
 
 
-OWNERSHIP = [("", "—"), ("owned", _l("Owned")), ("leased", _l("Leased"))]
+def _all() -> list[SelectChoice]:
+    return [SelectChoice("", _l("All"))]
+
+
+OWNERSHIP = [SelectChoice("", "—"), SelectChoice("owned", _l("Owned")), SelectChoice("leased", _l("Leased"))]
 
 
 class RegistrationFields(FlaskForm):
@@ -122,7 +127,7 @@ class ImportForm(FlaskForm):
 
 
 class RevealForm(FlaskForm):
-    what = SelectField(_l("Value"), choices=[("id_number", _l("ID number")), ("phone", _l("Phone"))])
+    what = SelectField(_l("Value"), choices=[SelectChoice("id_number", _l("ID number")), SelectChoice("phone", _l("Phone"))])
     reason = StringField(_l("Reason for viewing"), validators=[DataRequired(), Length(max=300)])
 
 
@@ -137,6 +142,6 @@ class FirmFilterForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.status.choices = [("", _l("All"))] + [(c, _l(lbl)) for c, lbl in FIRM_REGISTRATION.states.items()]
-        self.district.choices = [("", _l("All"))] + district_choices()
-        self.service_type.choices = [("", _l("All"))] + _choices(SERVICE_TYPES)
+        self.status.choices = _all() + _choices(dict(FIRM_REGISTRATION.states))
+        self.district.choices = _all() + district_choices()
+        self.service_type.choices = _all() + _choices(SERVICE_TYPES)

@@ -304,7 +304,7 @@ def staff_import(firm_id: int):
             form.file.errors = [_("Choose a file.")]
         else:
             try:
-                count = roster.import_roster(firm.id, upload[0])
+                count = roster.import_roster(firm.id, upload[0], translate)
             except roster.ImportRejected as exc:
                 problems = exc.problems
             else:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -682,6 +683,20 @@ def _clean_certificate(data: dict) -> tuple[dict, dict[str, list]]:
     return values, errors
 
 
+@contextmanager
+def clean_on_failure():
+    """Leave nothing half-done in the session when a rule refuses the change (the view re-renders the
+    form in the same request); a refused upload is still audited, in its own transaction."""
+    try:
+        yield
+    except ValidationFailed as exc:
+        db.session.rollback()
+        if any(name in ("file", "commitment_file") for name in exc.field_errors):
+            audit.record_and_commit("upload.refused", "attachment", None, outcome="failure",
+                                    detail={"fields": sorted(exc.field_errors)})
+        raise
+
+
 def _attach(firm: Firm, upload: tuple[bytes, str] | None, owner_type: str, owner_id: int, kind: str,
             field: str = "file") -> Attachment | None:
     if not upload or (not upload[0] and not upload[1]):
@@ -700,7 +715,8 @@ def add_certificate(firm_id: int, data: dict, upload: tuple[bytes, str] | None =
     cert = Certificate(firm_id=firm.id, **values)
     db.session.add(cert)
     db.session.flush()
-    attachment = _attach(firm, upload, "certificate", cert.id, "certificate")
+    with clean_on_failure():
+        attachment = _attach(firm, upload, "certificate", cert.id, "certificate")
     if attachment is not None:
         cert.attachment_id = attachment.id
     audit.record("certificate.create", "certificate", cert.id,
@@ -732,7 +748,8 @@ def update_certificate(cert_id: int, data: dict, upload: tuple[bytes, str] | Non
     if errors:
         raise ValidationFailed(errors)
     changed = _assign(cert, values)
-    attachment = _attach(firm, upload, "certificate", cert.id, "certificate")
+    with clean_on_failure():
+        attachment = _attach(firm, upload, "certificate", cert.id, "certificate")
     if attachment is not None:
         cert.attachment_id = attachment.id
         changed.append("file")
@@ -767,7 +784,8 @@ def documents_of(firm_id: int) -> list[Attachment]:
 def add_document(firm_id: int, data: bytes, filename: str) -> Attachment:
     actor = current_actor()
     firm = _own_firm(actor, firm_id)
-    attachment = _attach(firm, (data, filename), "firm", firm.id, "management_system")
+    with clean_on_failure():
+        attachment = _attach(firm, (data, filename), "firm", firm.id, "management_system")
     if attachment is None:
         raise ValidationFailed({"file": [N_("Choose a file.")]})
     audit.record("firm.document_added", OBJECT_TYPE, firm.id, detail={"attachment": attachment.id})

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from io import BytesIO
+from zipfile import BadZipFile
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
@@ -20,7 +21,7 @@ from portal.extensions import db
 from portal.models import Attachment, Firm, StaffMember
 from portal.services import attachments, audit, crypto
 from portal.services.errors import NotFound, ValidationFailed
-from portal.services.firms import _firm_readable, _own_firm, get_firm, is_supervisor
+from portal.services.firms import _firm_readable, _own_firm, clean_on_failure, get_firm, is_supervisor
 
 DUPLICATE_ID = N_("This ID number is already on the firm's roster.")
 REVEALABLE = {"id_number": N_("ID number"), "phone": N_("Phone")}
@@ -203,7 +204,8 @@ def add_staff(firm_id: int, data: dict, upload: tuple[bytes, str] | None = None)
     _apply(member, values)
     db.session.add(member)
     db.session.flush()
-    _commitment_file(firm, member, upload)
+    with clean_on_failure():
+        _commitment_file(firm, member, upload)
     audit.record("staff.create", "staff_member", member.id,
                  detail={"firm": firm.id, "name": member.name, "id_number": masked_id(member)})
     _commit_unique()
@@ -224,8 +226,9 @@ def update_staff(staff_id: int, data: dict, upload: tuple[bytes, str] | None = N
     if errors:
         raise ValidationFailed(errors)
     changed = _apply(member, values)
-    if _commitment_file(firm, member, upload) is not None:
-        changed.append("commitment_file")
+    with clean_on_failure():
+        if _commitment_file(firm, member, upload) is not None:
+            changed.append("commitment_file")
     audit.record("staff.update", "staff_member", member.id,
                  detail={"firm": firm.id, "fields": changed, "id_number": masked_id(member)})
     _commit_unique()
@@ -320,23 +323,23 @@ def _cell_date(value) -> date | None:
     return date.fromisoformat(text)
 
 
-def _role_code(text: str) -> str | None:
+def _role_code(text: str, translate) -> str | None:
     lowered = text.strip().lower()
     if lowered in STAFF_ROLES:
         return lowered
-    from portal.i18n import gettext
-
     for code, label in STAFF_ROLES.items():
-        if lowered in (label.lower(), gettext(label).lower()):
+        if lowered in (label.lower(), translate(label).lower()):
             return code
     return None
 
 
-def parse_import(data: bytes, firm_id: int, today: date) -> tuple[list[dict], list[ImportProblem]]:
-    """Read every row and check each cell; (valid rows, problems) — rows are only used when problems is empty."""
+def parse_import(data: bytes, firm_id: int, today: date, translate=lambda s: s) -> tuple[list[dict], list[ImportProblem]]:
+    """Read every row and check each cell; (valid rows, problems) — rows are only used when problems is empty.
+
+    `translate` lets role labels be typed in the reader's language as well as by code."""
     try:
         book = load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, ValueError, OSError, TypeError, AttributeError, EOFError):
+    except (InvalidFileException, BadZipFile, KeyError, ValueError, OSError, TypeError, AttributeError, EOFError):
         # openpyxl raises a variety of errors for a file that is not a well-formed workbook.
         return [], [ImportProblem(0, "", N_("The file is not an Excel workbook (.xlsx)."))]
     sheet = book.worksheets[0]
@@ -376,7 +379,7 @@ def parse_import(data: bytes, firm_id: int, today: date) -> tuple[list[dict], li
                 bad("phone", reason)
         record["phone"] = phone
         role_text = _cell_text(values["role"]) or "operator"
-        record["role"] = _role_code(role_text)
+        record["role"] = _role_code(role_text, translate)
         if record["role"] is None:
             bad("role", N_("Unknown role; use one of: %(roles)s."), roles=", ".join(STAFF_ROLES))
         for name in ("contract_date", "commitment_date"):
@@ -407,11 +410,11 @@ def parse_import(data: bytes, firm_id: int, today: date) -> tuple[list[dict], li
     return rows, problems
 
 
-def import_roster(firm_id: int, data: bytes) -> int:
+def import_roster(firm_id: int, data: bytes, translate=lambda s: s) -> int:
     """Check every row first; import all rows in one transaction, or nothing with the full problem list."""
     actor = current_actor()
     firm = _own_firm(actor, firm_id)
-    rows, problems = parse_import(data, firm.id, clock.today())
+    rows, problems = parse_import(data, firm.id, clock.today(), translate)
     if problems:
         audit.record_and_commit("staff.import", "firm", firm.id, outcome="failure",
                                 detail={"problems": len(problems)})
