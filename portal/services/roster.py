@@ -449,7 +449,7 @@ def export_roster(actor: Actor, firm_id: int, translate=lambda s: s) -> bytes:
             m.training_days, translate(N_("yes") if m.assessment_passed else N_("no")),
             translate(N_("yes") if m.background_checked else N_("no")),
             translate(N_("yes") if m.is_qualified else N_("no")),
-            translate(N_("active") if m.active else N_("left")),
+            translate(N_("in post") if m.active else N_("left")),
         ])
     audit.record("staff.export", "firm", firm.id, detail={"rows": len(members)})
     db.session.commit()
