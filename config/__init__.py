@@ -67,6 +67,7 @@ class Config:
 
     # Local rules (the bureau's own choices; the database may override them, see services.rules).
     BLOCK_NEGATIVE_LISTED_FILINGS = _bool("BLOCK_NEGATIVE_LISTED_FILINGS", True)
+    FIRM_REGISTRATION_VALID_DAYS = _int("FIRM_REGISTRATION_VALID_DAYS", 365)
     REDIS_URL = os.environ.get("REDIS_URL", "")
 
     # Government-services platform adapter.

@@ -15,16 +15,27 @@ from portal.domain.identifiers import district_name
 from portal.domain.workflows import FIRM_REGISTRATION
 from portal.extensions import db
 from portal.firms import bp
-from portal.firms.forms import (ApplicationForm, CertificateForm, DecisionForm, DocumentForm, EditRegistrationForm,
-                                FirmFilterForm, ImportForm, RecheckForm, ReferenceForm, RevealForm, StaffForm)
+from portal.firms.forms import (
+    ApplicationForm,
+    CertificateForm,
+    DecisionForm,
+    DocumentForm,
+    EditRegistrationForm,
+    FirmFilterForm,
+    ImportForm,
+    RecheckForm,
+    ReferenceForm,
+    RevealForm,
+    StaffForm,
+)
 from portal.forms_util import apply_service_errors
 from portal.home import panels
 from portal.i18n import translate
 from portal.models import FirmChangeRequest, User
 from portal.pagination import paginate
 from portal.permissions import authenticated, public, roles
+from portal.services import audit, roster, timeline
 from portal.services import firms as firm_service
-from portal.services import roster, timeline
 from portal.services.errors import NotFound, ValidationFailed
 
 APPLICATION_SESSION_KEY = "firm_application"
@@ -123,7 +134,7 @@ def mine():
 @bp.route("/<int:firm_id>/edit", methods=["GET", "POST"])
 @roles("vendor")
 def edit(firm_id: int):
-    firm = firm_service._own_firm(current_actor(), firm_id)
+    firm = firm_service.get_own_firm(current_actor(), firm_id)
     form = EditRegistrationForm(obj=None if request.method == "POST" else firm)
     if request.method == "GET":
         form.version.data = firm.version_id
@@ -181,7 +192,7 @@ def _certificate_data(form: CertificateForm) -> dict:
 @bp.route("/<int:firm_id>/certificates/new", methods=["GET", "POST"])
 @roles("vendor")
 def new_certificate(firm_id: int):
-    firm = firm_service._own_firm(current_actor(), firm_id)
+    firm = firm_service.get_own_firm(current_actor(), firm_id)
     form = CertificateForm()
     if form.validate_on_submit():
         try:
@@ -197,7 +208,7 @@ def new_certificate(firm_id: int):
 @bp.route("/certificates/<int:cert_id>/edit", methods=["GET", "POST"])
 @roles("vendor")
 def edit_certificate(cert_id: int):
-    firm, cert = firm_service._own_certificate(current_actor(), cert_id)
+    firm, cert = firm_service.get_own_certificate(current_actor(), cert_id)
     form = CertificateForm(obj=None if request.method == "POST" else cert)
     if form.validate_on_submit():
         try:
@@ -213,7 +224,7 @@ def edit_certificate(cert_id: int):
 @bp.route("/certificates/<int:cert_id>/delete", methods=["POST"])
 @roles("vendor")
 def delete_certificate(cert_id: int):
-    cert = firm_service._own_certificate(current_actor(), cert_id)[1]
+    cert = firm_service.get_own_certificate(current_actor(), cert_id)[1]
     firm_id = cert.firm_id
     firm_service.delete_certificate(cert_id)
     flash(_("The certificate was deleted."), "success")
@@ -225,7 +236,7 @@ def delete_certificate(cert_id: int):
 @bp.route("/<int:firm_id>/staff/new", methods=["GET", "POST"])
 @roles("vendor")
 def new_staff(firm_id: int):
-    firm = firm_service._own_firm(current_actor(), firm_id)
+    firm = firm_service.get_own_firm(current_actor(), firm_id)
     form = StaffForm()
     if form.validate_on_submit():
         try:
@@ -241,7 +252,7 @@ def new_staff(firm_id: int):
 @bp.route("/staff/<int:staff_id>/edit", methods=["GET", "POST"])
 @roles("vendor")
 def edit_staff(staff_id: int):
-    firm, member = roster._own_staff(current_actor(), staff_id)
+    firm, member = roster.get_own_staff(current_actor(), staff_id)
     form = StaffForm(obj=None if request.method == "POST" else member)
     if request.method == "GET":
         form.id_number.data = ""
@@ -295,7 +306,7 @@ def staff_template():
 @bp.route("/<int:firm_id>/staff/import", methods=["GET", "POST"])
 @roles("vendor")
 def staff_import(firm_id: int):
-    firm = firm_service._own_firm(current_actor(), firm_id)
+    firm = firm_service.get_own_firm(current_actor(), firm_id)
     form = ImportForm()
     problems = []
     if form.validate_on_submit():
@@ -366,7 +377,7 @@ def export():
                       ", ".join(translate(SERVICE_TYPES.get(t, t)) for t in firm.service_types or []),
                       firm.grade or "", firm.liaison_name,
                       roster.mask_phone(firm_service.liaison_phone(firm))])
-    firm_service.audit.record("firm.export", "firm", None, detail={"rows": len(rows)})
+    audit.record("firm.export", "firm", None, detail={"rows": len(rows)})
     db.session.commit()
     out = BytesIO()
     book.save(out)

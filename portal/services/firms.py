@@ -19,7 +19,13 @@ from portal import clock
 from portal.context import Actor, current_actor
 from portal.domain.constants import CERTIFICATE_TYPES, SERVICE_TYPES
 from portal.domain.i18n import N_
-from portal.domain.identifiers import DISTRICTS, normalize_mobile, normalize_uscc, validate_firm_uscc, validate_mobile
+from portal.domain.identifiers import (
+    DISTRICTS,
+    normalize_mobile,
+    normalize_uscc,
+    validate_firm_uscc,
+    validate_mobile,
+)
 from portal.domain.masking import mask_phone
 from portal.domain.workflows import CHANGE_REQUEST, FIRM_REGISTRATION
 from portal.extensions import db
@@ -107,7 +113,7 @@ def get_firm(actor: Actor | None, firm_id: int) -> Firm:
     return firm
 
 
-def _own_firm(actor: Actor, firm_id: int) -> Firm:
+def get_own_firm(actor: Actor, firm_id: int) -> Firm:
     """The firm, when the actor is one of its own users (regulators read, firms write)."""
     firm = db.session.get(Firm, firm_id)
     if firm is None or actor.firm_id != firm.id or "vendor" not in actor.roles:
@@ -434,7 +440,7 @@ def update_registration(firm_id: int, data: dict, version: int | None = None) ->
     """The firm edits its record. Non-key fields apply at once (audited); key-field changes of an
     approved firm become one FirmChangeRequest for the bureau to review."""
     actor = current_actor()
-    firm = _own_firm(actor, firm_id)
+    firm = get_own_firm(actor, firm_id)
     _check_version(firm, version)
     values, errors = _clean_registration(data, firm)
     if errors:
@@ -549,7 +555,7 @@ def return_change_request(request_id: int, reason: str, version: int | None = No
 
 def submit_recheck(firm_id: int, note: str = "", version: int | None = None) -> Firm:
     actor = current_actor()
-    firm = _own_firm(actor, firm_id)
+    firm = get_own_firm(actor, firm_id)
     _check_version(firm, version)
     t = FIRM_REGISTRATION.resolve(firm.status, "submit_recheck", actor.roles)
     before, firm.status = firm.status, t.to_state
@@ -708,7 +714,7 @@ def _attach(firm: Firm, upload: tuple[bytes, str] | None, owner_type: str, owner
 
 def add_certificate(firm_id: int, data: dict, upload: tuple[bytes, str] | None = None) -> Certificate:
     actor = current_actor()
-    firm = _own_firm(actor, firm_id)
+    firm = get_own_firm(actor, firm_id)
     values, errors = _clean_certificate(data)
     if errors:
         raise ValidationFailed(errors)
@@ -734,16 +740,16 @@ def get_certificate(actor: Actor | None, cert_id: int) -> Certificate:
     return cert
 
 
-def _own_certificate(actor: Actor, cert_id: int) -> tuple[Firm, Certificate]:
+def get_own_certificate(actor: Actor, cert_id: int) -> tuple[Firm, Certificate]:
     cert = db.session.get(Certificate, cert_id)
     if cert is None:
         raise NotFound()
-    return _own_firm(actor, cert.firm_id), cert
+    return get_own_firm(actor, cert.firm_id), cert
 
 
 def update_certificate(cert_id: int, data: dict, upload: tuple[bytes, str] | None = None) -> Certificate:
     actor = current_actor()
-    firm, cert = _own_certificate(actor, cert_id)
+    firm, cert = get_own_certificate(actor, cert_id)
     values, errors = _clean_certificate(data)
     if errors:
         raise ValidationFailed(errors)
@@ -760,7 +766,7 @@ def update_certificate(cert_id: int, data: dict, upload: tuple[bytes, str] | Non
 
 def delete_certificate(cert_id: int) -> None:
     actor = current_actor()
-    firm, cert = _own_certificate(actor, cert_id)
+    firm, cert = get_own_certificate(actor, cert_id)
     audit.record("certificate.delete", "certificate", cert.id,
                  detail={"firm": firm.id, "type": cert.cert_type, "number": cert.number})
     db.session.delete(cert)
@@ -783,7 +789,7 @@ def documents_of(firm_id: int) -> list[Attachment]:
 
 def add_document(firm_id: int, data: bytes, filename: str) -> Attachment:
     actor = current_actor()
-    firm = _own_firm(actor, firm_id)
+    firm = get_own_firm(actor, firm_id)
     with clean_on_failure():
         attachment = _attach(firm, (data, filename), "firm", firm.id, "management_system")
     if attachment is None:
@@ -795,7 +801,7 @@ def add_document(firm_id: int, data: bytes, filename: str) -> Attachment:
 
 # --- attachment read rules: the firm's users and supervisors in jurisdiction -----------------------
 
-def _firm_readable(actor: Actor, firm_id: int | None) -> bool:
+def firm_readable(actor: Actor, firm_id: int | None) -> bool:
     if firm_id is None:
         return False
     firm = db.session.get(Firm, firm_id)
@@ -803,12 +809,12 @@ def _firm_readable(actor: Actor, firm_id: int | None) -> bool:
 
 
 def _read_firm_document(actor: Actor, owner_id: int | None, attachment: Attachment) -> bool:
-    return _firm_readable(actor, owner_id) and attachment.firm_id == owner_id
+    return firm_readable(actor, owner_id) and attachment.firm_id == owner_id
 
 
 def _read_certificate(actor: Actor, owner_id: int | None, attachment: Attachment) -> bool:
     cert = db.session.get(Certificate, owner_id) if owner_id else None
-    return cert is not None and _firm_readable(actor, cert.firm_id)
+    return cert is not None and firm_readable(actor, cert.firm_id)
 
 
 attachments.register_read_rule("firm", _read_firm_document)

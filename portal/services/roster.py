@@ -15,13 +15,18 @@ from portal import clock
 from portal.context import Actor, current_actor
 from portal.domain.constants import STAFF_ROLES
 from portal.domain.i18n import N_
-from portal.domain.identifiers import normalize_id_number, normalize_mobile, validate_id_number, validate_mobile
+from portal.domain.identifiers import (
+    normalize_id_number,
+    normalize_mobile,
+    validate_id_number,
+    validate_mobile,
+)
 from portal.domain.masking import mask_id_number, mask_phone
 from portal.extensions import db
 from portal.models import Attachment, Firm, StaffMember
 from portal.services import attachments, audit, crypto
 from portal.services.errors import NotFound, ValidationFailed
-from portal.services.firms import _firm_readable, _own_firm, clean_on_failure, get_firm, is_supervisor
+from portal.services.firms import clean_on_failure, firm_readable, get_firm, get_own_firm, is_supervisor
 
 DUPLICATE_ID = N_("This ID number is already on the firm's roster.")
 REVEALABLE = {"id_number": N_("ID number"), "phone": N_("Phone")}
@@ -43,11 +48,11 @@ def get_staff(actor: Actor | None, staff_id: int) -> StaffMember:
     return member
 
 
-def _own_staff(actor: Actor, staff_id: int) -> tuple[Firm, StaffMember]:
+def get_own_staff(actor: Actor, staff_id: int) -> tuple[Firm, StaffMember]:
     member = db.session.get(StaffMember, staff_id)
     if member is None:
         raise NotFound()
-    return _own_firm(actor, member.firm_id), member
+    return get_own_firm(actor, member.firm_id), member
 
 
 def roster_query(actor: Actor, firm_id: int, status: str = "active") -> Select:
@@ -194,7 +199,7 @@ def _commitment_file(firm: Firm, member: StaffMember, upload: tuple[bytes, str] 
 
 def add_staff(firm_id: int, data: dict, upload: tuple[bytes, str] | None = None) -> StaffMember:
     actor = current_actor()
-    firm = _own_firm(actor, firm_id)
+    firm = get_own_firm(actor, firm_id)
     values, errors = _clean({**data, "id_number": data.get("id_number") or ""}, clock.today())
     if "id_number" not in errors and _duplicate(firm.id, values["id_number"]):
         errors["id_number"] = [DUPLICATE_ID]
@@ -215,7 +220,7 @@ def add_staff(firm_id: int, data: dict, upload: tuple[bytes, str] | None = None)
 def update_staff(staff_id: int, data: dict, upload: tuple[bytes, str] | None = None) -> StaffMember:
     """Edit a roster entry; a blank ID number or phone keeps the stored one (the form never shows it)."""
     actor = current_actor()
-    firm, member = _own_staff(actor, staff_id)
+    firm, member = get_own_staff(actor, staff_id)
     data = dict(data)
     for name in ("id_number", "phone"):
         if not (data.get(name) or "").strip():
@@ -237,7 +242,7 @@ def update_staff(staff_id: int, data: dict, upload: tuple[bytes, str] | None = N
 
 def set_left(staff_id: int, left: bool = True) -> StaffMember:
     actor = current_actor()
-    firm, member = _own_staff(actor, staff_id)
+    firm, member = get_own_staff(actor, staff_id)
     member.active = not left
     member.left_at = clock.utcnow() if left else None
     audit.record("staff.left" if left else "staff.rejoined", "staff_member", member.id, detail={"firm": firm.id})
@@ -247,7 +252,7 @@ def set_left(staff_id: int, left: bool = True) -> StaffMember:
 
 def _read_commitment(actor: Actor, owner_id: int | None, attachment: Attachment) -> bool:
     member = db.session.get(StaffMember, owner_id) if owner_id else None
-    return member is not None and _firm_readable(actor, member.firm_id)
+    return member is not None and firm_readable(actor, member.firm_id)
 
 
 attachments.register_read_rule("staff_commitment", _read_commitment)
@@ -267,6 +272,7 @@ COLUMNS = (
     ("assessment_passed", N_("Assessment passed")),
     ("background_checked", N_("Background check done")),
 )
+LABELS = dict(COLUMNS)
 YES = {"yes", "y", "true", "1", "是", "通过", "已", "√"}
 NO = {"no", "n", "false", "0", "否", "未通过", "未", "", "×"}
 
@@ -297,7 +303,7 @@ def template_workbook(translate=lambda s: s) -> bytes:
     notes.append([translate(N_("Role")), ", ".join(STAFF_ROLES)])
     notes.append([translate(N_("Dates")), "YYYY-MM-DD"])
     notes.append([translate(N_("Yes/no columns")), "yes / no"])
-    for width, letter in zip((14, 22, 16, 18, 18, 18, 10, 10, 10), "ABCDEFGHI"):
+    for width, letter in zip((14, 22, 16, 18, 18, 18, 10, 10, 10), "ABCDEFGHI", strict=True):
         sheet.column_dimensions[letter].width = width
     out = BytesIO()
     book.save(out)
@@ -352,12 +358,11 @@ def parse_import(data: bytes, firm_id: int, today: date, translate=lambda s: s) 
         if all(_cell_text(c) == "" for c in cells[:len(COLUMNS)]):
             continue
         record: dict = {}
-        labels = dict(COLUMNS)
 
-        def bad(name: str, reason: str, **params) -> None:
-            problems.append(ImportProblem(number, labels[name], reason, params))
+        def bad(name: str, reason: str, at: int = number, **params) -> None:
+            problems.append(ImportProblem(at, LABELS[name], reason, params))
 
-        values = dict(zip([n for n, _ in COLUMNS], cells[:len(COLUMNS)]))
+        values = dict(zip([n for n, _ in COLUMNS], cells[:len(COLUMNS)], strict=True))
         record["name"] = _cell_text(values["name"])
         if not record["name"]:
             bad("name", N_("This field is required."))
@@ -413,7 +418,7 @@ def parse_import(data: bytes, firm_id: int, today: date, translate=lambda s: s) 
 def import_roster(firm_id: int, data: bytes, translate=lambda s: s) -> int:
     """Check every row first; import all rows in one transaction, or nothing with the full problem list."""
     actor = current_actor()
-    firm = _own_firm(actor, firm_id)
+    firm = get_own_firm(actor, firm_id)
     rows, problems = parse_import(data, firm.id, clock.today(), translate)
     if problems:
         audit.record_and_commit("staff.import", "firm", firm.id, outcome="failure",

@@ -246,3 +246,15 @@ def test_district_regulator_sees_only_its_district(app, build):
         assert ids == {inside.id}
         with pytest.raises(NotFound):
             firms.get_firm(None, outside.id)
+
+
+def test_registration_validity_is_configurable(app, build):
+    reviewer = build.user("regulator")
+    result = firms.apply(application())
+    app.config["FIRM_REGISTRATION_VALID_DAYS"] = 730
+    try:
+        with acting(reviewer):
+            firms.approve_registration(result.firm.id)
+    finally:
+        app.config["FIRM_REGISTRATION_VALID_DAYS"] = 365
+    assert db.session.get(Firm, result.firm.id).valid_until == clock.today() + timedelta(days=730)

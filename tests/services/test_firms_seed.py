@@ -4,13 +4,13 @@ import random
 from sqlalchemy import func, select
 
 from portal import clock
+from portal.domain.identifiers import is_valid_id_number
 from portal.extensions import db
 from portal.models import Certificate, Firm, FirmChangeRequest, StaffMember
 from portal.seed import firms as firm_seed
 from portal.seed import orgs
 from portal.services import crypto
 from portal.services import firms as firm_service
-from portal.domain.identifiers import is_valid_id_number
 
 
 def test_seed_builds_rosters_certificates_and_pending_items_once(app):

@@ -131,3 +131,12 @@ def test_export_is_masked(app, build):
 def test_template_workbook_has_the_import_columns(app):
     sheet = load_workbook(BytesIO(roster.template_workbook())).active
     assert [c.value for c in sheet[1]] == [label for _n, label in roster.COLUMNS]
+
+
+def test_import_reports_an_id_number_repeated_within_the_file(app, build):
+    user = build.user("vendor")
+    rows = [["张三", ID_A, "", "operator", "", "", 0, "no", "no"], ["李四", ID_A, "", "qa", "", "", 0, "no", "no"]]
+    with acting(user), pytest.raises(roster.ImportRejected) as exc:
+        roster.import_roster(user.firm_id, workbook(rows))
+    [problem] = exc.value.problems
+    assert (problem.row, problem.column, problem.params) == (3, "ID number", {"row": 2})

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Attachment, Certificate, Firm, FirmChangeRequest, User
-from tests.firms.builders import fresh, PDF, VALID_USCC, application
+from tests.firms.builders import PDF, VALID_USCC, application, fresh
 
 
 def _form(data: dict) -> dict:
@@ -102,8 +102,8 @@ def test_change_request_return_needs_reason_and_keeps_firm(client, build, login)
     vendor = build.user("vendor")
     reviewer = build.user("regulator")
     firm = db.session.get(Firm, vendor.firm_id)
-    from tests.firms.builders import acting
     from portal.services import firms
+    from tests.firms.builders import acting
 
     with acting(vendor):
         request = firms.update_registration(firm.id, {"name": "另一个名称"}).change_request
