@@ -46,3 +46,16 @@ def test_regulator_pages_render(client, build, login, lang):
 def test_public_application_pages_render(client):
     assert client.get("/firms/apply").status_code == 200
     assert client.get("/firms/apply/status").status_code == 200
+
+
+def test_firm_list_pages_through_with_filters_kept(client, build, login, app):
+    for _ in range(3):
+        build.firm(service_types=["storage"])
+    login(build.user("regulator"))
+    app.config["PAGE_SIZE"] = 2
+    try:
+        page = client.get("/firms/?service_type=storage&page=2&lang=en").get_data(as_text=True)
+    finally:
+        app.config["PAGE_SIZE"] = 20
+    assert 'rel="prev"' in page and "service_type=storage" in page.split('rel="prev"')[0].rsplit("<a", 1)[1]
+    assert "Page 2 of 2" in page
