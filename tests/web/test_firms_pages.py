@@ -237,8 +237,10 @@ def test_home_panels_for_firm_user_and_regulator(client, build, login, app):
     build.firm(status="submitted")
     login(vendor)
     page = fresh(client).get("/home/").get_data(as_text=True)
-    assert "Our registration" in page or "本企业备案" in page or "/firms/" in page
+    assert "本企业备案" in page and "备案状态" in page
     reg = app.test_client()
     login(build.user("regulator"), c=fresh(reg))
-    page = fresh(reg).get("/home/?lang=en").get_data(as_text=True)
-    assert "Registrations waiting for review" in page
+    page = fresh(reg).get("/home/").get_data(as_text=True)
+    assert "待审核的备案申请" in page  # zh_CN is the default language
+    row = page.split("待审核的备案申请")[1].split("</li>")[0]
+    assert '<strong class="stat-value">1</strong>' in row

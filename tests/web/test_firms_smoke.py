@@ -39,8 +39,8 @@ def test_regulator_pages_render(client, build, login, lang):
                 "/firms/queue", f"/firms/{firm.id}", f"/firms/{firm.id}/staff"):
         response = fresh(client).get(f"{url}{'&' if '?' in url else '?'}lang={lang}")
         assert response.status_code == 200, url
-    page = fresh(client).get(f"/firms/{firm.id}?lang=en").get_data(as_text=True)
-    assert "Start review" in page and "Approve" in page
+    page = fresh(client).get(f"/firms/{firm.id}").get_data(as_text=True)
+    assert f"/firms/{firm.id}/decide/start_review" in page and f"/firms/{firm.id}/decide/approve" in page
 
 
 def test_public_application_pages_render(client):
@@ -54,8 +54,8 @@ def test_firm_list_pages_through_with_filters_kept(client, build, login, app):
     login(build.user("regulator"))
     app.config["PAGE_SIZE"] = 2
     try:
-        page = client.get("/firms/?service_type=storage&page=2&lang=en").get_data(as_text=True)
+        page = client.get("/firms/?service_type=storage&page=2").get_data(as_text=True)
     finally:
         app.config["PAGE_SIZE"] = 20
     assert 'rel="prev"' in page and "service_type=storage" in page.split('rel="prev"')[0].rsplit("<a", 1)[1]
-    assert "Page 2 of 2" in page
+    assert 'rel="next"' not in page

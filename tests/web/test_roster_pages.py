@@ -82,7 +82,7 @@ def test_import_page_lists_row_column_and_reason_and_imports_nothing(client, bui
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     table = page.split('data-testid="import-problems"')[1]
-    assert "<td>3</td><td>ID number</td>" in table
+    assert "<td>3</td><td>ID number</td>" in table or "<td>3</td><td>身份证号码</td>" in table
     assert db.session.scalar(select(StaffMember.id)) is None
 
 
