@@ -418,6 +418,7 @@ def detail(firm_id: int):
         action_labels={t.action: t.label for t in FIRM_REGISTRATION.transitions},
         decision_form=DecisionForm(version=firm.version_id), recheck_form=RecheckForm(version=firm.version_id),
         document_form=DocumentForm(), CERTIFICATE_TYPES=CERTIFICATE_TYPES,
+        verification_labels=firm_service.VERIFICATION_LABELS,
     )
 
 

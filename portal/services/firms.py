@@ -52,6 +52,12 @@ FIELD_LABELS = {
     "service_types": N_("Service types"),
     "secrecy_level": N_("Secrecy qualification level"),
 }
+VERIFICATION_LABELS = {
+    "not_checked": N_("not checked yet"),
+    "pending": N_("being checked"),
+    "verified": N_("verified by the government platform"),
+    "failed": N_("not confirmed by the government platform"),
+}
 # States in which the firm may still change everything itself (nothing has been approved yet).
 OPEN_STATES = ("draft", "returned")
 PENDING_REVIEW_STATES = ("submitted", "under_review", "recheck_submitted")
