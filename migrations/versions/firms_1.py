@@ -1,13 +1,13 @@
 """firm self-registration: hashed secret application reference
 
 Revision ID: firms_1
-Revises: 0001_initial
+Revises: scale_1
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "firms_1"
-down_revision = "0001_initial"
+down_revision = "scale_1"
 branch_labels = None
 depends_on = None
 
