@@ -36,6 +36,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "LOGIN_LOCK_MINUTES": ("LOGIN_LOCK_MINUTES", int),
     "PAGE_SIZE": ("PAGE_SIZE", int),
     "BLOCK_NEGATIVE_LISTED_FILINGS": ("BLOCK_NEGATIVE_LISTED_FILINGS", _bool),
+    "FIRM_REGISTRATION_VALID_DAYS": ("FIRM_REGISTRATION_VALID_DAYS", int),
     "FEEDBACK_MILESTONE_MONTHS": ("FEEDBACK_MILESTONE_MONTHS", int),
     "FEEDBACK_WINDOW_DAYS": ("FEEDBACK_WINDOW_DAYS", int),
     "REDIS_URL": ("REDIS_URL", str),
@@ -94,6 +95,7 @@ class Config:
 
     # Local rules (the bureau's own choices; the database may override them, see services.rules).
     BLOCK_NEGATIVE_LISTED_FILINGS = True
+    FIRM_REGISTRATION_VALID_DAYS = 365
     FEEDBACK_MILESTONE_MONTHS = 3
     FEEDBACK_WINDOW_DAYS = 14
     REDIS_URL = ""

@@ -7,6 +7,7 @@ def BLUEPRINTS():  # noqa: N802 - reads like a constant at the call site
     from portal.auth import bp as auth_bp
     from portal.feedback import bp as feedback_bp
     from portal.files import bp as files_bp
+    from portal.firms import bp as firms_bp
     from portal.home import bp as home_bp
     from portal.incidents import bp as incidents_bp
     from portal.public import bp as public_bp
@@ -16,6 +17,7 @@ def BLUEPRINTS():  # noqa: N802 - reads like a constant at the call site
         auth_bp,
         home_bp,
         files_bp,
+        firms_bp,
         feedback_bp,
         incidents_bp,
         admin_bp,

@@ -33,8 +33,9 @@ def seed_demo(echo=print) -> None:
 
 def _area_steps():
     """Later areas add their seeding step here, in dependency order."""
-    from portal.seed import feedback
+    from portal.seed import feedback, firms
 
     return [
+        ("firm rosters, certificates and applications", firms.seed),
         ("feedback and incidents", feedback.seed),
     ]

@@ -1,0 +1,513 @@
+"""Firm pages: thin views over portal.services.firms and portal.services.roster."""
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask import abort, flash, redirect, render_template, request, send_file, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from openpyxl import Workbook
+
+from portal import clock
+from portal.context import current_actor
+from portal.domain.constants import CERTIFICATE_TYPES, SERVICE_TYPES
+from portal.domain.identifiers import district_name
+from portal.domain.workflows import FIRM_REGISTRATION
+from portal.extensions import db
+from portal.firms import bp
+from portal.firms.forms import (
+    ApplicationForm,
+    CertificateForm,
+    DecisionForm,
+    DocumentForm,
+    EditRegistrationForm,
+    FirmFilterForm,
+    ImportForm,
+    RecheckForm,
+    ReferenceForm,
+    RevealForm,
+    StaffForm,
+)
+from portal.forms_util import apply_service_errors
+from portal.home import panels
+from portal.i18n import translate
+from portal.models import FirmChangeRequest, User
+from portal.pagination import paginate
+from portal.permissions import authenticated, public, roles
+from portal.services import audit, roster, timeline
+from portal.services import firms as firm_service
+from portal.services.errors import NotFound, ValidationFailed
+
+APPLICATION_SESSION_KEY = "firm_application"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _upload(field) -> tuple[bytes, str] | None:
+    storage = field.data
+    if storage is None or not getattr(storage, "filename", ""):
+        return None
+    return storage.read(), storage.filename
+
+
+def _xlsx(data: bytes, name: str):
+    response = send_file(BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=name, max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- self-registration (public) --------------------------------------------------------------------
+
+@bp.route("/apply", methods=["GET", "POST"])
+@public
+def apply():
+    form = ApplicationForm()
+    if form.validate_on_submit():
+        data = form.registration_data()
+        data.update(uscc=form.uscc.data, username=form.username.data, display_name=form.display_name.data,
+                    password=form.password.data)
+        try:
+            application = firm_service.apply(data)
+        except ValidationFailed as exc:
+            apply_service_errors(form, exc)
+        else:
+            session[APPLICATION_SESSION_KEY] = application.firm.id
+            response = render_template("firms/applied.html", firm=application.firm, reference=application.reference)
+            return response, 200, {"Cache-Control": "no-store"}
+    return render_template("firms/apply.html", form=form)
+
+
+def _application_in_session():
+    firm_id = session.get(APPLICATION_SESSION_KEY)
+    firm = db.session.get(firm_service.Firm, firm_id) if firm_id else None
+    if firm is None or firm.application_ref_hash is None:
+        return None
+    return firm
+
+
+@bp.route("/apply/status", methods=["GET", "POST"])
+@public
+def apply_status():
+    form = ReferenceForm()
+    if form.validate_on_submit():
+        try:
+            firm = firm_service.application_by_reference(form.reference.data)
+        except NotFound as exc:
+            form.reference.errors = [translate(exc.message)]
+        else:
+            session[APPLICATION_SESSION_KEY] = firm.id
+            return redirect(url_for("firms.apply_status"))
+    firm = _application_in_session() if request.method == "GET" else None
+    reason = firm_service.application_reason(firm) if firm is not None and firm.status == "returned" else ""
+    return render_template("firms/apply_status.html", form=form, firm=firm, reason=reason)
+
+
+@bp.route("/apply/edit", methods=["GET", "POST"])
+@public
+def apply_edit():
+    firm = _application_in_session()
+    if firm is None or firm.status != "returned":
+        abort(404)
+    form = EditRegistrationForm(obj=None if request.method == "POST" else firm)
+    if request.method == "GET":
+        form.liaison_phone.data = firm_service.liaison_phone(firm)
+    if form.validate_on_submit():
+        try:
+            firm_service.resubmit_application(firm.id, form.registration_data())
+        except ValidationFailed as exc:
+            apply_service_errors(form, exc)
+        else:
+            flash(_("Your application was submitted again."), "success")
+            return redirect(url_for("firms.apply_status"))
+    return render_template("firms/edit.html", form=form, firm=firm, applicant=True)
+
+
+# --- firm user: our registration -------------------------------------------------------------------
+
+@bp.route("/mine")
+@roles("vendor")
+def mine():
+    if not current_user.firm_id:
+        abort(404)
+    return redirect(url_for("firms.detail", firm_id=current_user.firm_id))
+
+
+@bp.route("/<int:firm_id>/edit", methods=["GET", "POST"])
+@roles("vendor")
+def edit(firm_id: int):
+    firm = firm_service.get_own_firm(current_actor(), firm_id)
+    form = EditRegistrationForm(obj=None if request.method == "POST" else firm)
+    if request.method == "GET":
+        form.version.data = firm.version_id
+        form.liaison_phone.data = firm_service.liaison_phone(firm)
+    if form.validate_on_submit():
+        try:
+            outcome = firm_service.update_registration(firm.id, form.registration_data(),
+                                                       version=form.version.data or None)
+        except ValidationFailed as exc:
+            apply_service_errors(form, exc)
+        else:
+            if outcome.change_request is not None:
+                flash(_("Key fields changed: a change request was sent to the bureau for review."), "info")
+            if outcome.applied:
+                flash(_("The registration record was updated."), "success")
+            if outcome.change_request is None and not outcome.applied:
+                flash(_("Nothing was changed."), "info")
+            return redirect(url_for("firms.detail", firm_id=firm.id))
+    pending = firm_service.pending_change_request(firm.id)
+    return render_template("firms/edit.html", form=form, firm=firm, applicant=False, pending=pending,
+                           key_fields=firm_service.KEY_FIELDS)
+
+
+@bp.route("/<int:firm_id>/recheck", methods=["POST"])
+@roles("vendor")
+def recheck(firm_id: int):
+    form = RecheckForm()
+    firm_service.submit_recheck(firm_id, form.note.data or "", version=form.version.data or None)
+    flash(_("The re-check was submitted."), "success")
+    return redirect(url_for("firms.detail", firm_id=firm_id))
+
+
+@bp.route("/<int:firm_id>/documents", methods=["POST"])
+@roles("vendor")
+def add_document(firm_id: int):
+    form = DocumentForm()
+    upload = _upload(form.file)
+    try:
+        firm_service.add_document(firm_id, *(upload or (b"", "")))
+    except ValidationFailed as exc:
+        for messages in exc.field_errors.values():
+            for message in messages:
+                flash(translate(message), "error")
+    else:
+        flash(_("The document was added."), "success")
+    return redirect(url_for("firms.detail", firm_id=firm_id))
+
+
+# --- certificates -----------------------------------------------------------------------------------
+
+def _certificate_data(form: CertificateForm) -> dict:
+    return {n: getattr(form, n).data for n in ("cert_type", "level", "number", "issuer", "issued_on", "expires_on")}
+
+
+@bp.route("/<int:firm_id>/certificates/new", methods=["GET", "POST"])
+@roles("vendor")
+def new_certificate(firm_id: int):
+    firm = firm_service.get_own_firm(current_actor(), firm_id)
+    form = CertificateForm()
+    if form.validate_on_submit():
+        try:
+            firm_service.add_certificate(firm.id, _certificate_data(form), _upload(form.file))
+        except ValidationFailed as exc:
+            apply_service_errors(form, exc)
+        else:
+            flash(_("The certificate was added."), "success")
+            return redirect(url_for("firms.detail", firm_id=firm.id, _anchor="certificates"))
+    return render_template("firms/certificate_form.html", form=form, firm=firm, cert=None)
+
+
+@bp.route("/certificates/<int:cert_id>/edit", methods=["GET", "POST"])
+@roles("vendor")
+def edit_certificate(cert_id: int):
+    firm, cert = firm_service.get_own_certificate(current_actor(), cert_id)
+    form = CertificateForm(obj=None if request.method == "POST" else cert)
+    if form.validate_on_submit():
+        try:
+            firm_service.update_certificate(cert.id, _certificate_data(form), _upload(form.file))
+        except ValidationFailed as exc:
+            apply_service_errors(form, exc)
+        else:
+            flash(_("The certificate was updated."), "success")
+            return redirect(url_for("firms.detail", firm_id=firm.id, _anchor="certificates"))
+    return render_template("firms/certificate_form.html", form=form, firm=firm, cert=cert)
+
+
+@bp.route("/certificates/<int:cert_id>/delete", methods=["POST"])
+@roles("vendor")
+def delete_certificate(cert_id: int):
+    cert = firm_service.get_own_certificate(current_actor(), cert_id)[1]
+    firm_id = cert.firm_id
+    firm_service.delete_certificate(cert_id)
+    flash(_("The certificate was deleted."), "success")
+    return redirect(url_for("firms.detail", firm_id=firm_id, _anchor="certificates"))
+
+
+# --- roster -----------------------------------------------------------------------------------------
+
+@bp.route("/<int:firm_id>/staff/new", methods=["GET", "POST"])
+@roles("vendor")
+def new_staff(firm_id: int):
+    firm = firm_service.get_own_firm(current_actor(), firm_id)
+    form = StaffForm()
+    if form.validate_on_submit():
+        try:
+            roster.add_staff(firm.id, form.staff_data(), _upload(form.commitment_file))
+        except ValidationFailed as exc:
+            apply_service_errors(form, exc)
+        else:
+            flash(_("The staff member was added."), "success")
+            return redirect(url_for("firms.staff", firm_id=firm.id))
+    return render_template("firms/staff_form.html", form=form, firm=firm, member=None)
+
+
+@bp.route("/staff/<int:staff_id>/edit", methods=["GET", "POST"])
+@roles("vendor")
+def edit_staff(staff_id: int):
+    firm, member = roster.get_own_staff(current_actor(), staff_id)
+    form = StaffForm(obj=None if request.method == "POST" else member)
+    if request.method == "GET":
+        form.id_number.data = ""
+        form.phone.data = ""
+    if form.validate_on_submit():
+        try:
+            roster.update_staff(member.id, form.staff_data(), _upload(form.commitment_file))
+        except ValidationFailed as exc:
+            apply_service_errors(form, exc)
+        else:
+            flash(_("The staff member was updated."), "success")
+            return redirect(url_for("firms.staff", firm_id=firm.id))
+    return render_template("firms/staff_form.html", form=form, firm=firm, member=member,
+                           masked_id=roster.masked_id(member), masked_phone=roster.masked_phone(member))
+
+
+@bp.route("/staff/<int:staff_id>/left", methods=["POST"])
+@roles("vendor")
+def staff_left(staff_id: int):
+    member = roster.set_left(staff_id, request.form.get("left", "1") == "1")
+    flash(_("The roster was updated."), "success")
+    return redirect(url_for("firms.staff", firm_id=member.firm_id))
+
+
+@bp.route("/<int:firm_id>/staff")
+@authenticated
+def staff(firm_id: int):
+    actor = current_actor()
+    firm = firm_service.get_firm(actor, firm_id)
+    status = request.args.get("status", "active")
+    page = paginate(roster.roster_query(actor, firm.id, status), request.args.get("page", 1, type=int))
+    rows = [(m, roster.masked_id(m), roster.masked_phone(m)) for m in page.items]
+    return render_template("firms/staff.html", firm=firm, page=page, rows=rows, status=status,
+                           reveal_form=RevealForm(), own=current_user.firm_id == firm.id,
+                           counts=roster.counts(firm.id))
+
+
+@bp.route("/<int:firm_id>/staff/export.xlsx")
+@authenticated
+def staff_export(firm_id: int):
+    data = roster.export_roster(current_actor(), firm_id, translate)
+    return _xlsx(data, f"roster-{firm_id}.xlsx")
+
+
+@bp.route("/staff/template.xlsx")
+@roles("vendor")
+def staff_template():
+    return _xlsx(roster.template_workbook(translate), "roster-template.xlsx")
+
+
+@bp.route("/<int:firm_id>/staff/import", methods=["GET", "POST"])
+@roles("vendor")
+def staff_import(firm_id: int):
+    firm = firm_service.get_own_firm(current_actor(), firm_id)
+    form = ImportForm()
+    problems = []
+    if form.validate_on_submit():
+        upload = _upload(form.file)
+        if upload is None:
+            form.file.errors = [_("Choose a file.")]
+        else:
+            try:
+                count = roster.import_roster(firm.id, upload[0], translate)
+            except roster.ImportRejected as exc:
+                problems = exc.problems
+            else:
+                flash(_("%(count)s staff members were imported.", count=count), "success")
+                return redirect(url_for("firms.staff", firm_id=firm.id))
+    status = 422 if problems else 200
+    return render_template("firms/staff_import.html", form=form, firm=firm, problems=problems), status
+
+
+@bp.route("/staff/<int:staff_id>/reveal", methods=["POST"])
+@roles("regulator", "lead")
+def reveal(staff_id: int):
+    form = RevealForm()
+    member = roster.get_staff(current_actor(), staff_id)
+    value = None
+    if form.validate_on_submit():
+        try:
+            value = roster.reveal(member.id, form.what.data, form.reason.data)
+        except ValidationFailed as exc:
+            apply_service_errors(form, exc)
+    response = render_template("firms/reveal.html", form=form, member=member, value=value)
+    return response, 200 if value else 422, {"Cache-Control": "no-store"}
+
+
+# --- supervisors: list, queue, decisions -----------------------------------------------------------
+
+def _filter() -> tuple[FirmFilterForm, firm_service.FirmFilter]:
+    form = FirmFilterForm(request.args)
+    flt = firm_service.FirmFilter(status=request.args.get("status", ""), district=request.args.get("district", ""),
+                                  service_type=request.args.get("service_type", ""), q=request.args.get("q", ""),
+                                  sort=request.args.get("sort", "name"))
+    return form, flt
+
+
+@bp.route("/")
+@roles("regulator", "lead")
+def index():
+    form, flt = _filter()
+    page = paginate(firm_service.firm_query(current_actor(), flt), request.args.get("page", 1, type=int))
+    staff_counts = roster.staff_count_by_firm([f.id for f in page.items])
+    return render_template("firms/index.html", form=form, page=page, staff_counts=staff_counts,
+                           district_name=district_name)
+
+
+@bp.route("/export.xlsx")
+@roles("regulator", "lead")
+def export():
+    _form, flt = _filter()
+    rows = list(db.session.scalars(firm_service.firm_query(current_actor(), flt)))
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "firms"
+    sheet.append([_("Firm name"), _("Unified social credit code"), _("District"), _("Status"), _("Valid until"),
+                  _("Service types"), _("Grade"), _("Liaison contact"), _("Liaison phone")])
+    for firm in rows:
+        sheet.append([firm.name, firm.uscc, district_name(firm.district_code) or firm.district_code,
+                      translate(FIRM_REGISTRATION.state_label(firm.status)),
+                      firm.valid_until.isoformat() if firm.valid_until else "",
+                      ", ".join(translate(SERVICE_TYPES.get(t, t)) for t in firm.service_types or []),
+                      firm.grade or "", firm.liaison_name,
+                      roster.mask_phone(firm_service.liaison_phone(firm))])
+    audit.record("firm.export", "firm", None, detail={"rows": len(rows)})
+    db.session.commit()
+    out = BytesIO()
+    book.save(out)
+    return _xlsx(out.getvalue(), "firms.xlsx")
+
+
+@bp.route("/queue")
+@roles("regulator", "lead")
+def queue():
+    actor = current_actor()
+    registrations = list(db.session.scalars(firm_service.pending_registrations(actor).limit(200)))
+    requests_ = list(db.session.scalars(firm_service.pending_change_requests(actor).limit(200)))
+    firm_names = dict(db.session.execute(
+        firm_service.visible_firms(actor).with_only_columns(firm_service.Firm.id, firm_service.Firm.name)
+        .where(firm_service.Firm.id.in_([r.firm_id for r in requests_]))).all())
+    return render_template("firms/queue.html", registrations=registrations, requests=requests_,
+                           firm_names=firm_names)
+
+
+@bp.route("/<int:firm_id>")
+@authenticated
+def detail(firm_id: int):
+    actor = current_actor()
+    firm = firm_service.get_firm(actor, firm_id)
+    today = clock.today()
+    supervisor = firm_service.is_supervisor(actor)
+    change_requests = list(db.session.scalars(
+        firm_service.visible_change_requests(actor).where(FirmChangeRequest.firm_id == firm.id)
+        .order_by(FirmChangeRequest.created_at.desc()).limit(20)))
+    users = list(db.session.scalars(db.select(User).where(User.firm_id == firm.id).order_by(User.id)))
+    return render_template(
+        "firms/detail.html", firm=firm, today=today, supervisor=supervisor, own=actor.firm_id == firm.id,
+        certificates=firm_service.certificates_of(firm.id), documents=firm_service.documents_of(firm.id),
+        change_requests=change_requests, timeline=timeline.timeline("firm", firm.id),
+        problems=firm_service.firm_can_file(firm, today), counts=roster.counts(firm.id), users=users,
+        liaison_phone=roster.mask_phone(firm_service.liaison_phone(firm)), district_name=district_name,
+        actions=[t.action for t in FIRM_REGISTRATION.allowed_actions(firm.status, actor.roles)],
+        action_labels={t.action: t.label for t in FIRM_REGISTRATION.transitions},
+        decision_form=DecisionForm(version=firm.version_id), recheck_form=RecheckForm(version=firm.version_id),
+        document_form=DocumentForm(), CERTIFICATE_TYPES=CERTIFICATE_TYPES,
+        verification_labels=firm_service.VERIFICATION_LABELS,
+    )
+
+
+_DECISIONS = {
+    "start_review": lambda fid, reason, v: firm_service.start_review(fid, v),
+    "approve": lambda fid, reason, v: firm_service.approve_registration(fid, v),
+    "return": lambda fid, reason, v: firm_service.return_registration(fid, reason, v),
+    "approve_recheck": lambda fid, reason, v: firm_service.approve_recheck(fid, v),
+    "return_recheck": lambda fid, reason, v: firm_service.return_recheck(fid, reason, v),
+}
+
+
+@bp.route("/<int:firm_id>/decide/<action>", methods=["POST"])
+@roles("regulator", "lead")
+def decide(firm_id: int, action: str):
+    if action not in _DECISIONS:
+        abort(404)
+    form = DecisionForm()
+    _DECISIONS[action](firm_id, form.reason.data or "", form.version.data or None)
+    flash(_("The decision was recorded."), "success")
+    return redirect(url_for("firms.detail", firm_id=firm_id))
+
+
+@bp.route("/change-requests/<int:request_id>")
+@authenticated
+def change_request(request_id: int):
+    actor = current_actor()
+    change = firm_service.get_change_request(actor, request_id)
+    firm = firm_service.get_firm(actor, change.firm_id)
+    return render_template("firms/change_request.html", change=change, firm=firm,
+                           rows=firm_service.change_rows(change), supervisor=firm_service.is_supervisor(actor),
+                           form=DecisionForm(version=change.version_id),
+                           timeline=timeline.timeline("change_request", change.id),
+                           SERVICE_TYPES=SERVICE_TYPES, district_name=district_name)
+
+
+@bp.route("/change-requests/<int:request_id>/<action>", methods=["POST"])
+@roles("regulator", "lead")
+def decide_change(request_id: int, action: str):
+    form = DecisionForm()
+    if action == "approve":
+        firm_service.approve_change_request(request_id, form.version.data or None)
+    elif action == "return":
+        firm_service.return_change_request(request_id, form.reason.data or "", form.version.data or None)
+    else:
+        abort(404)
+    flash(_("The decision was recorded."), "success")
+    return redirect(url_for("firms.change_request", request_id=request_id))
+
+
+# --- home panels ------------------------------------------------------------------------------------
+
+@panels.register
+def _home_panels(user) -> list[panels.Panel]:
+    result: list[panels.Panel] = []
+    if user.has_role("vendor") and user.firm_id:
+        firm = db.session.get(firm_service.Firm, user.firm_id)
+        today = clock.today()
+        counts = roster.counts(firm.id)
+        link = url_for("firms.detail", firm_id=firm.id)
+        items = [
+            (_("Registration status"), translate(FIRM_REGISTRATION.state_label(firm.status)), link),
+            (_("Valid until"), firm.valid_until.isoformat() if firm.valid_until else "—", link),
+            (_("Certificates expiring within 60 days"), len(firm_service.expiring_certificates(firm.id, today)),
+             link + "#certificates"),
+            (_("Active staff"), counts.active, url_for("firms.staff", firm_id=firm.id)),
+            (_("Qualified staff"), counts.qualified, url_for("firms.staff", firm_id=firm.id)),
+        ]
+        result.append(panels.Panel(_("Our registration"), items))
+    if user.has_role("regulator", "lead"):
+        actor = current_actor()
+        link = url_for("firms.queue")
+        result.append(panels.Panel(_("Firm registration"), [
+            (_("Registrations waiting for review"),
+             firm_service.count_of(firm_service.pending_registrations(actor)), link),
+            (_("Change requests waiting for review"),
+             firm_service.count_of(firm_service.pending_change_requests(actor)), link),
+        ]))
+    return result
+
+
+
+@bp.app_template_global()
+def firm_state_label(state: str) -> str:
+    return translate(FIRM_REGISTRATION.state_label(state)) if state in FIRM_REGISTRATION.states else state
+
+
+@bp.app_template_global()
+def change_state_label(state: str) -> str:
+    from portal.domain.workflows import CHANGE_REQUEST
+
+    return translate(CHANGE_REQUEST.state_label(state)) if state in CHANGE_REQUEST.states else state

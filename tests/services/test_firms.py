@@ -1,0 +1,260 @@
+"""Firm registration services: self-registration, review, change requests, re-check, certificate rules."""
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portal import clock
+from portal.domain.workflow import InvalidTransition
+from portal.extensions import db
+from portal.models import AuditEvent, Certificate, Firm, FirmChangeRequest, Notification, User
+from portal.services import firms, rules
+from portal.services.errors import Conflict, NotFound, ValidationFailed
+from tests.firms.builders import VALID_USCC, acting, application
+
+
+def test_application_creates_submitted_firm_with_inactive_user_and_notifies_jurisdiction(app, build):
+    city = build.user("regulator")
+    local = build.district_regulator("510502")
+    elsewhere = build.district_regulator("510503")
+    result = firms.apply(application())
+    firm = db.session.get(Firm, result.firm.id)
+    assert firm.status == "submitted"
+    assert firm.verification_status == "not_checked"
+    user = db.session.scalar(select(User).where(User.username == "newfirm"))
+    assert user.firm_id == firm.id and user.active is False and user.has_role("vendor")
+    notified = set(db.session.scalars(select(Notification.user_id)))
+    assert {city.id, local.id} <= notified and elsewhere.id not in notified
+    # only a hash of the reference is stored
+    assert firm.application_ref_hash and result.reference not in firm.application_ref_hash
+    assert firms.application_by_reference(result.reference).id == firm.id
+
+
+def test_application_with_non_enterprise_uscc_is_refused(app):
+    with pytest.raises(ValidationFailed) as exc:
+        firms.apply(application(uscc="11350100M000100Y43"))
+    assert "uscc" in exc.value.field_errors
+    assert db.session.scalar(select(Firm.id)) is None
+
+
+def test_application_with_duplicate_uscc_is_refused(app, build):
+    build.firm(uscc=VALID_USCC)
+    with pytest.raises(ValidationFailed) as exc:
+        firms.apply(application())
+    assert "uscc" in exc.value.field_errors
+    assert db.session.scalar(select(User.id).where(User.username == "newfirm")) is None
+
+
+def test_application_password_must_follow_policy(app):
+    with pytest.raises(ValidationFailed) as exc:
+        firms.apply(application(password="short"))
+    assert "password" in exc.value.field_errors
+
+
+def test_approval_activates_firm_and_first_user_for_a_year(app, build):
+    reviewer = build.user("regulator")
+    result = firms.apply(application())
+    with acting(reviewer):
+        firms.approve_registration(result.firm.id)
+    firm = db.session.get(Firm, result.firm.id)
+    assert firm.status == "active"
+    assert firm.valid_until == clock.today() + timedelta(days=365)
+    assert db.session.scalar(select(User.active).where(User.username == "newfirm")) is True
+
+
+def test_district_regulator_cannot_review_outside_its_district(app, build):
+    outsider = build.district_regulator("510503")
+    result = firms.apply(application())
+    with acting(outsider), pytest.raises(NotFound):
+        firms.approve_registration(result.firm.id)
+    assert db.session.get(Firm, result.firm.id).status == "submitted"
+
+
+def test_returned_application_shows_reason_and_can_be_resubmitted(app, build):
+    reviewer = build.user("regulator")
+    result = firms.apply(application())
+    with acting(reviewer):
+        firms.return_registration(result.firm.id, "营业执照扫描件不清晰")
+    firm = firms.application_by_reference(result.reference)
+    assert firm.status == "returned"
+    assert firms.application_reason(firm) == "营业执照扫描件不清晰"
+    firms.resubmit_application(firm.id, {**application(), "legal_representative": "王五五"})
+    firm = db.session.get(Firm, firm.id)
+    assert firm.status == "submitted" and firm.legal_representative == "王五五"
+
+
+def test_return_requires_a_reason(app, build):
+    reviewer = build.user("regulator")
+    result = firms.apply(application())
+    with acting(reviewer), pytest.raises(Exception) as exc:
+        firms.return_registration(result.firm.id, "  ")
+    assert type(exc.value).__name__ == "ReasonRequired"
+    assert db.session.get(Firm, result.firm.id).status == "submitted"
+
+
+def test_key_field_change_of_active_firm_becomes_change_request(app, build):
+    user = build.user("vendor")
+    firm = db.session.get(Firm, user.firm_id)
+    old_name = firm.name
+    with acting(user):
+        outcome = firms.update_registration(firm.id, {"name": "改名后的公司", "equipment_summary": "新设备"})
+    firm = db.session.get(Firm, firm.id)
+    assert firm.name == old_name  # not applied yet
+    assert firm.equipment_summary == "新设备"  # non-key applies directly
+    request = outcome.change_request
+    assert request.old_values == {"name": old_name} and request.new_values == {"name": "改名后的公司"}
+    rows = firms.change_rows(request)
+    assert [(r.field, r.old, r.new, r.changed) for r in rows] == [("name", old_name, "改名后的公司", True)]
+
+
+def test_second_change_request_waits_for_the_first(app, build):
+    user = build.user("vendor")
+    with acting(user):
+        firms.update_registration(user.firm_id, {"name": "第一次"})
+        with pytest.raises(ValidationFailed):
+            firms.update_registration(user.firm_id, {"name": "第二次"})
+    assert db.session.query(FirmChangeRequest).count() == 1
+
+
+def test_approved_change_request_applies_new_values(app, build):
+    user = build.user("vendor")
+    reviewer = build.user("regulator")
+    with acting(user):
+        request = firms.update_registration(user.firm_id, {"service_types": ["storage"],
+                                                           "legal_representative": "新法人"}).change_request
+    with acting(reviewer):
+        firms.approve_change_request(request.id, request.version_id)
+    firm = db.session.get(Firm, user.firm_id)
+    assert firm.service_types == ["storage"] and firm.legal_representative == "新法人"
+    assert db.session.get(FirmChangeRequest, request.id).status == "approved"
+
+
+def test_returned_change_request_leaves_firm_unchanged(app, build):
+    user = build.user("vendor")
+    reviewer = build.user("regulator")
+    firm = db.session.get(Firm, user.firm_id)
+    old_name = firm.name
+    with acting(user):
+        request = firms.update_registration(firm.id, {"name": "新名称"}).change_request
+    with acting(reviewer):
+        firms.return_change_request(request.id, "缺少变更证明")
+    assert db.session.get(Firm, firm.id).name == old_name
+    assert db.session.get(FirmChangeRequest, request.id).decision_reason == "缺少变更证明"
+
+
+def test_stale_version_is_refused(app, build):
+    user = build.user("vendor")
+    reviewer = build.user("regulator")
+    with acting(user):
+        request = firms.update_registration(user.firm_id, {"name": "新名称"}).change_request
+    with acting(reviewer), pytest.raises(Conflict):
+        firms.approve_change_request(request.id, request.version_id + 1)
+
+
+def test_recheck_cycle_extends_validity(app, build):
+    user = build.user("vendor")
+    reviewer = build.user("regulator")
+    firm = db.session.get(Firm, user.firm_id)
+    firms.mark_expiring(firm)
+    assert firm.status == "expiring"
+    with acting(user):
+        firms.submit_recheck(firm.id, "材料已更新")
+    with acting(reviewer):
+        firms.return_recheck(firm.id, "缺少场地证明")
+    assert db.session.get(Firm, firm.id).status == "expiring"
+    with acting(user):
+        firms.submit_recheck(firm.id)
+    before = db.session.get(Firm, firm.id).valid_until
+    with acting(reviewer):
+        firms.approve_recheck(firm.id)
+    firm = db.session.get(Firm, firm.id)
+    assert firm.status == "active" and firm.valid_until == before + timedelta(days=365)
+
+
+def test_lapse_only_from_expiring(app, build):
+    firm = build.firm()
+    with pytest.raises(InvalidTransition):
+        firms.lapse(firm)
+    firms.mark_expiring(firm)
+    firms.lapse(firm)
+    assert db.session.get(Firm, firm.id).status == "lapsed"
+
+
+def _cert(firm, cert_type, expires, number="N-1"):
+    cert = Certificate(firm_id=firm.id, cert_type=cert_type, number=number, expires_on=expires)
+    db.session.add(cert)
+    db.session.commit()
+    return cert
+
+
+def test_expired_business_licence_blocks_and_is_named(app, build):
+    firm = build.firm()
+    today = date(2026, 6, 1)
+    _cert(firm, "business_licence", date(2026, 5, 31), "BL-9")
+    problems = firms.blocking_certificate_problems(firm, today)
+    assert problems == [(firms.CERT_EXPIRED, {"certificate": "msg:Business licence", "number": "BL-9",
+                                              "date": "2026-05-31"})]
+    _cert(firm, "business_licence", date(2027, 5, 31), "BL-10")
+    assert firms.blocking_certificate_problems(firm, today) == []
+
+
+def test_secrecy_qualification_required_only_when_claimed(app, build):
+    firm = build.firm()
+    today = date(2026, 6, 1)
+    _cert(firm, "business_licence", date(2030, 1, 1))
+    _cert(firm, "secrecy_qualification", date(2026, 1, 1), "BM-1")
+    assert firms.blocking_certificate_problems(firm, today) == []
+    firm.secrecy_level = "二级"
+    db.session.commit()
+    problems = firms.blocking_certificate_problems(firm, today)
+    assert [p[1]["certificate"] for p in problems] == ["msg:Secrecy qualification"]
+
+
+def test_missing_business_licence_blocks(app, build):
+    firm = build.firm()
+    assert firms.blocking_certificate_problems(firm, date(2026, 6, 1))[0][0] == firms.CERT_MISSING
+
+
+def test_firm_can_file_checks_status_validity_and_negative_list_rule(app, build):
+    firm = build.firm(valid_until=clock.today() + timedelta(days=30))
+    _cert(firm, "business_licence", clock.today() + timedelta(days=400))
+    assert firms.firm_can_file(firm) == []
+    firm.valid_until = clock.today() - timedelta(days=1)
+    assert [m for m, _p in firms.firm_can_file(firm)] == [firms.REGISTRATION_EXPIRED]
+    firm.valid_until = clock.today() + timedelta(days=30)
+    firm.status = "negative_listed"
+    assert [m for m, _p in firms.firm_can_file(firm)] == [firms.NEGATIVE_LISTED]
+    rules.set_rule("block_negative_listed_filings", False, "test")
+    assert firms.firm_can_file(firm) == []
+    firm.status = "suspended"
+    assert [m for m, _p in firms.firm_can_file(firm)] == [firms.FIRM_NOT_ACTIVE]
+
+
+def test_verification_result_is_recorded_and_audited(app, build):
+    firm = build.firm()
+    firms.verification_result(firm, "verified", "名称一致")
+    assert db.session.get(Firm, firm.id).verification_status == "verified"
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "firm.verification")) is not None
+
+
+def test_district_regulator_sees_only_its_district(app, build):
+    inside = build.firm(district_code="510502")
+    outside = build.firm(district_code="510503")
+    reg = build.district_regulator("510502")
+    with acting(reg):
+        ids = set(db.session.scalars(firms.visible_firms().with_only_columns(Firm.id)))
+        assert ids == {inside.id}
+        with pytest.raises(NotFound):
+            firms.get_firm(None, outside.id)
+
+
+def test_registration_validity_is_configurable(app, build):
+    reviewer = build.user("regulator")
+    result = firms.apply(application())
+    app.config["FIRM_REGISTRATION_VALID_DAYS"] = 730
+    try:
+        with acting(reviewer):
+            firms.approve_registration(result.firm.id)
+    finally:
+        app.config["FIRM_REGISTRATION_VALID_DAYS"] = 365
+    assert db.session.get(Firm, result.firm.id).valid_until == clock.today() + timedelta(days=730)
