@@ -5,6 +5,7 @@ from __future__ import annotations
 def BLUEPRINTS():  # noqa: N802 - reads like a constant at the call site
     from portal.auth import bp as auth_bp
     from portal.files import bp as files_bp
+    from portal.filings import bp as filings_bp
     from portal.home import bp as home_bp
     from portal.public import bp as public_bp
 
@@ -13,4 +14,5 @@ def BLUEPRINTS():  # noqa: N802 - reads like a constant at the call site
         auth_bp,
         home_bp,
         files_bp,
+        filings_bp,
     ]
