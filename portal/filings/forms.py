@@ -5,13 +5,22 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
-    BooleanField, DateField, DecimalField, HiddenField, IntegerField, RadioField, SelectField,
+    BooleanField, SelectChoice, DateField, DecimalField, HiddenField, IntegerField, RadioField, SelectField,
     SelectMultipleField, StringField, SubmitField, TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 QUANTITY_FIELDS = ("volumes", "items", "boxes", "pages", "records")
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choice objects."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+SITE_CHOICES = choices([("agency_premises", _l("On the agency's premises")),
+                        ("off_site", _l("Off-site (the firm's or other premises)"))])
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -58,8 +67,7 @@ class FilingForm(QuantitiesMixin, FlaskForm):
     non_classified_declared = BooleanField(_l("I declare that the archives in this project are not classified (非涉密)."))
     # Site
     site_type = RadioField(_l("Where the work is done"), default="agency_premises",
-                           choices=[("agency_premises", _l("On the agency's premises")),
-                                    ("off_site", _l("Off-site (the firm's or other premises)"))])
+                           choices=SITE_CHOICES)
     site_address = StringField(_l("Site address"), validators=[Optional(), Length(max=300)])
     off_site_reason = _text(_l("Reason for off-site work"), 2)
     off_site_safeguards = _text(_l("Off-site safeguards"), 2)
@@ -122,8 +130,7 @@ class ChangeForm(QuantitiesMixin, FlaskForm):
     effective_date = DateField(_l("Change takes effect on"), validators=[Optional()])
     staff_ids = MultiCheckboxField(_l("Assigned staff"), coerce=int, choices=[])
     site_type = RadioField(_l("Where the work is done"), default="agency_premises",
-                           choices=[("agency_premises", _l("On the agency's premises")),
-                                    ("off_site", _l("Off-site (the firm's or other premises)"))])
+                           choices=SITE_CHOICES)
     site_address = StringField(_l("Site address"), validators=[Optional(), Length(max=300)])
     off_site_reason = _text(_l("Reason for off-site work"), 2)
     off_site_safeguards = _text(_l("Off-site safeguards"), 2)

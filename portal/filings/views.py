@@ -17,7 +17,7 @@ from portal.domain.workflows import CHANGE_FILING, PROJECT_FILING
 from portal.extensions import db
 from portal.filings import bp
 from portal.filings.forms import (
-    AcceptanceForm, ActionForm, AttachmentForm, ChangeForm, CompletionForm, FilingForm,
+    AcceptanceForm, ActionForm, AttachmentForm, ChangeForm, CompletionForm, FilingForm, choices,
 )
 from portal.forms_util import apply_service_errors
 from portal.home.panels import Panel, register
@@ -61,15 +61,15 @@ def export():
 
 def _agency_choices() -> list[tuple[int, str]]:
     rows = db.session.execute(select(Agency.id, Agency.name).order_by(Agency.district_code, Agency.name)).all()
-    return [(0, _("Choose the agency"))] + [(row.id, row.name) for row in rows]
+    return choices([(0, _("Choose the agency"))] + [(row.id, row.name) for row in rows])
 
 
 def _staff_choices(firm_id: int) -> list[tuple[int, str]]:
-    choices = []
+    result = []
     for member in filings.firm_staff(firm_id):
         mark = "" if member.is_qualified else " — " + _("not qualified yet")
-        choices.append((member.id, f"{member.name} ({_(label_staff_role(member.role))}){mark}"))
-    return choices
+        result.append((member.id, f"{member.name} ({_(label_staff_role(member.role))}){mark}"))
+    return choices(result)
 
 
 def label_staff_role(code: str) -> str:
@@ -80,7 +80,7 @@ def label_staff_role(code: str) -> str:
 
 def _prepare(form: FilingForm) -> None:
     form.agency_id.choices = _agency_choices()
-    form.service_types.choices = [(code, _(label)) for code, label in SERVICE_TYPES.items()]
+    form.service_types.choices = choices([(code, _(label)) for code, label in SERVICE_TYPES.items()])
     form.staff_ids.choices = _staff_choices(current_user.firm_id)
 
 
@@ -207,7 +207,7 @@ def detail(filing_id: int):
 
 def _attachment_form() -> AttachmentForm:
     form = AttachmentForm()
-    form.kind.choices = [(k, _(ATTACHMENT_KINDS[k])) for k in filings.FILING_ATTACHMENT_KINDS]
+    form.kind.choices = choices([(k, _(ATTACHMENT_KINDS[k])) for k in filings.FILING_ATTACHMENT_KINDS])
     return form
 
 
@@ -317,7 +317,7 @@ def acceptance(filing_id: int):
 # --- change filings -------------------------------------------------------------------------------
 
 def _prepare_change(form: ChangeForm, filing: ProjectFiling) -> None:
-    form.change_type.choices = [(code, _(label)) for code, label in change_filings.CHANGE_TYPES.items()]
+    form.change_type.choices = choices([(code, _(label)) for code, label in change_filings.CHANGE_TYPES.items()])
     form.staff_ids.choices = _staff_choices(filing.firm_id)
 
 
