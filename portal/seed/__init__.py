@@ -33,4 +33,6 @@ def seed_demo(echo=print) -> None:
 
 def _area_steps():
     """Later areas add their seeding step here, in dependency order."""
-    return []
+    from portal.seed import filings
+
+    return [("project filings", filings.seed)]
