@@ -17,7 +17,13 @@ from portal.domain.workflows import CHANGE_FILING, PROJECT_FILING
 from portal.extensions import db
 from portal.filings import bp
 from portal.filings.forms import (
-    AcceptanceForm, ActionForm, AttachmentForm, ChangeForm, CompletionForm, FilingForm, choices,
+    AcceptanceForm,
+    ActionForm,
+    AttachmentForm,
+    ChangeForm,
+    CompletionForm,
+    FilingForm,
+    choices,
 )
 from portal.forms_util import apply_service_errors
 from portal.home.panels import Panel, register
@@ -26,7 +32,7 @@ from portal.models import Agency, ProjectFiling
 from portal.pagination import paginate
 from portal.permissions import public, roles
 from portal.services import change_filings, filing_search, filings, timeline
-from portal.services.errors import ValidationFailed, NotFound
+from portal.services.errors import NotFound, ValidationFailed
 
 READERS = ("vendor", "agency", "regulator", "lead")
 SIMPLE_ACTIONS = ("confirm", "decline", "start_review", "return", "reject", "register", "start_work", "close",

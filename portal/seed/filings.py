@@ -12,7 +12,15 @@ from portal import clock
 from portal.domain.identifiers import make_id_number
 from portal.extensions import db
 from portal.models import (
-    Agency, Certificate, ChangeFiling, FilingNumberCounter, Firm, ProjectFiling, StaffMember, StateTransition, User,
+    Agency,
+    Certificate,
+    ChangeFiling,
+    FilingNumberCounter,
+    Firm,
+    ProjectFiling,
+    StaffMember,
+    StateTransition,
+    User,
 )
 from portal.services import crypto, filing_numbers, filing_rules, filings
 

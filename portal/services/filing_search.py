@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from io import BytesIO
 
-from sqlalchemy import String, Select, cast, or_, select
+from sqlalchemy import Select, String, cast, or_, select
 from sqlalchemy.orm import joinedload, lazyload
 
 from portal.context import Actor, current_actor

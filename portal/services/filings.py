@@ -24,7 +24,15 @@ from portal.domain.i18n import N_
 from portal.domain.workflows import PROJECT_FILING
 from portal.extensions import db
 from portal.models import (
-    Agency, Attachment, Firm, ProjectFiling, RegulatorOffice, StaffMember, StateTransition, User, UserRole,
+    Agency,
+    Attachment,
+    Firm,
+    ProjectFiling,
+    RegulatorOffice,
+    StaffMember,
+    StateTransition,
+    User,
+    UserRole,
 )
 from portal.services import attachments, filing_numbers, filing_rules, inbox, outbox, timeline
 from portal.services.errors import Conflict, InvalidState, NotAllowed, NotFound, ValidationFailed

@@ -8,7 +8,7 @@ from portal import clock
 from portal.domain.workflow import ActionNotPermitted, InvalidTransition, ReasonRequired
 from portal.extensions import db
 from portal.models import ChangeFiling, ProjectFiling, StateTransition
-from portal.services import change_filings, filings
+from portal.services import change_filings
 from portal.services.errors import InvalidState, NotFound, ValidationFailed
 from tests.filings.builders import FilingWorld, acting_as
 

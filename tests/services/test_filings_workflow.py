@@ -147,7 +147,7 @@ def test_transitions_notify_firm_agency_and_regulators_in_jurisdiction(build, wo
 
 
 def test_transition_is_audited_with_who_from_to_and_why(world):
-    filing = world.advance(world.submitted(), "confirm", "start_review", "return")
+    world.advance(world.submitted(), "confirm", "start_review", "return")
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "project_filing.return")).one()
     assert event.actor == world.regulator.username
     assert '"from": "under_review"' in event.detail and '"to": "returned"' in event.detail
