@@ -479,7 +479,10 @@ def filing_panels(user) -> list[Panel]:
         ]))
     if roles_held & {"regulator", "lead"}:
         waiting = filings.waiting_for_review(actor)
-        items = [(f"{f.number} · {f.firm.name}", _("%(days)s days", days=days), url_for("filings.detail", filing_id=f.id))
+        counts = filings.status_counts(actor)
+        total = sum(counts.get(code, 0) for code in filings.WAITING_FOR_REVIEW)
+        items = [(_("Waiting in all"), total, f"{link}?status=confirmed")] if total else []
+        items += [(f"{f.number} · {f.firm.name}", _("%(days)s days", days=days), url_for("filings.detail", filing_id=f.id))
                  for f, days in waiting]
         pending = change_filings.pending_changes(actor)
         if pending:

@@ -57,6 +57,9 @@ TO_STATE = {"create": "draft", "submit": "submitted", "confirm": "confirmed", "d
 GAPS = {"submit": (1, 6), "confirm": (1, 6), "decline": (2, 8), "start_review": (1, 4), "return": (2, 9),
         "reject": (2, 9), "register": (1, 8), "start_work": (1, 10), "complete": (30, 150), "accept": (4, 20),
         "fail_acceptance": (4, 15), "close": (1, 12)}
+RECENT = {"draft": (1, 40), "submitted": (3, 25), "confirmed": (5, 30), "under_review": (8, 40),
+          "returned": (10, 50), "declined": (10, 60), "registered": (15, 60), "in_progress": (40, 260),
+          "completed": (60, 300)}
 REASONS = {
     "decline": "合同尚未签订，请签订后重新报备",
     "return": "工作方案中安全保密措施不具体，请补充视频监控保存期限和介质管理要求",
@@ -163,7 +166,9 @@ def _project(rng, firm, agency, final, now, staff_of, staff_by_id, vendor_of, ag
             at = steps_plan.index("accept")
             steps_plan[at:at] = ["fail_acceptance", "complete"]
     # Walk forward from a provisional creation time, then shift so the last step lies in the past.
-    created = now - timedelta(days=rng.randint(20, 700), hours=rng.randint(0, 10))
+    # Projects still waiting for someone are recent; finished ones spread over two years.
+    low, high = RECENT.get(final, (20, 700))
+    created = now - timedelta(days=rng.randint(low, high), hours=rng.randint(0, 10))
     moments = [created]
     for action in steps_plan:
         low, high = GAPS[action]
