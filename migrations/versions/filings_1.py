@@ -1,13 +1,13 @@
 """project filing: work-plan schedule (DA/T 68.2 §5 lists the schedule among the plan's parts)
 
 Revision ID: filings_1
-Revises: 0001_initial
+Revises: scale_1
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "filings_1"
-down_revision = "0001_initial"
+down_revision = "scale_1"
 branch_labels = None
 depends_on = None
 

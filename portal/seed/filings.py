@@ -253,6 +253,8 @@ def _project(rng, firm, agency, final, now, staff_of, staff_by_id, vendor_of, ag
             filing.acceptance_sample_size = max(20, total // 20)
             filing.acceptance_pass_rate = Decimal(rng.randint(960, 1000)) / 10 if action == "accept" else Decimal(rng.randint(820, 940)) / 10
             filing.acceptance_opinion = REASONS["fail_acceptance"] if action == "fail_acceptance" else "验收合格"
+            if action == "fail_acceptance":
+                filing.completed_at = None
         state = to_state
     filing.submitted_at = submitted_at
     changes = _changes(rng, filing, steps_plan, moments, chosen, staff_of, staff_by_id, vendor_id, vendor_name,

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import current_app
 from sqlalchemy import Select, and_, false, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import clock
@@ -565,6 +565,10 @@ def record_acceptance(filing_id: int, *, passed: bool, sample_size, pass_rate, o
     filing.acceptance_pass_rate = rate
     filing.acceptance_attempts = (filing.acceptance_attempts or 0) + 1
     filing.acceptance_opinion = opinion or ""
+    if not passed:
+        # Back to rework: the project is no longer completed; the next report sets the date again and
+        # the timeline keeps the first report.
+        filing.completed_at = None
     _move(filing, action, opinion or "",
           audit_detail={"sample_size": size, "pass_rate": str(rate), "attempt": filing.acceptance_attempts})
     _commit()
@@ -623,6 +627,7 @@ def waiting_for_review(actor: Actor | None = None, limit: int = 10) -> list[tupl
     actor = actor or current_actor()
     rows = db.session.scalars(
         visible_filings(actor).where(ProjectFiling.status.in_(WAITING_FOR_REVIEW))
+        .options(lazyload(ProjectFiling.staff))
         .order_by(ProjectFiling.confirmed_at.asc().nulls_first(), ProjectFiling.id).limit(limit)
     ).all()
     now = clock.utcnow()

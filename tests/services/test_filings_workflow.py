@@ -67,7 +67,7 @@ def test_reject_is_final(world):
 
 def test_failed_acceptance_goes_back_to_in_progress_with_opinion(world):
     filing = world.advance(world.submitted(), "confirm", "register", "start_work", "complete", "fail_acceptance")
-    assert filing.status == "in_progress"
+    assert filing.status == "in_progress" and filing.completed_at is None
     assert filing.acceptance_attempts == 1
     assert "blurred" in filing.acceptance_opinion
     filing = world.advance(filing, "complete", "accept")

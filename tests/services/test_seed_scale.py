@@ -25,7 +25,8 @@ from portal.models import (
 )
 from portal.services import audit, crypto
 
-TINY = ["--firms", "30", "--agencies", "45", "--projects", "20", "--feedback", "50",
+# The demo data seeded first already holds 200 projects (portal/seed/filings.py): sizes are totals.
+TINY = ["--firms", "30", "--agencies", "45", "--projects", "220", "--feedback", "50",
         "--inspection-items", "60", "--audit-rows", "100", "--staff-per-firm", "4", "--no-progress"]
 TIMELINE = ("submitted_at", "confirmed_at", "registered_at", "started_at", "completed_at", "accepted_at",
             "closed_at")
@@ -47,7 +48,7 @@ def test_seed_scale_tiny_sizes_give_consistent_data(app, runner):
 
     assert db.session.scalar(select(func.count(Firm.id))) == 30
     assert db.session.scalar(select(func.count(Agency.id))) == 45
-    assert db.session.scalar(select(func.count(ProjectFiling.id))) == 20
+    assert db.session.scalar(select(func.count(ProjectFiling.id))) == 220
     assert all(is_valid_uscc(u) for u in db.session.scalars(select(Firm.uscc)))
     assert all(is_valid_uscc(u) for u in db.session.scalars(select(Agency.uscc)))
     assert db.session.scalar(select(func.count(User.id)).where(User.username == "vendor01")) == 1
