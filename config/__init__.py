@@ -67,6 +67,8 @@ class Config:
 
     # Local rules (the bureau's own choices; the database may override them, see services.rules).
     BLOCK_NEGATIVE_LISTED_FILINGS = _bool("BLOCK_NEGATIVE_LISTED_FILINGS", True)
+    FEEDBACK_MILESTONE_MONTHS = _int("FEEDBACK_MILESTONE_MONTHS", 3)
+    FEEDBACK_WINDOW_DAYS = _int("FEEDBACK_WINDOW_DAYS", 14)
     REDIS_URL = os.environ.get("REDIS_URL", "")
 
     # Government-services platform adapter.

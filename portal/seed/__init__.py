@@ -33,6 +33,9 @@ def seed_demo(echo=print) -> None:
 
 def _area_steps():
     """Later areas add their seeding step here, in dependency order."""
-    from portal.seed import filings
+    from portal.seed import feedback, filings
 
-    return [("project filings", filings.seed)]
+    return [
+        ("project filings", filings.seed),
+        ("feedback and incidents", feedback.seed),
+    ]

@@ -103,6 +103,11 @@ def _licence_for(firm: Firm, rng: random.Random) -> None:
                                expires_on=None))
 
 
+def agency_user_of_name(users: dict[str, int], username: str) -> Agency | None:
+    user = db.session.get(User, users[username]) if username in users else None
+    return db.session.get(Agency, user.agency_id) if user is not None and user.agency_id else None
+
+
 def _user_ids() -> dict[str, int]:
     return {name: uid for uid, name in db.session.execute(select(User.id, User.username))}
 
@@ -129,9 +134,13 @@ def seed(rng: random.Random) -> None:
     finals = [state for state, weight in FINAL_STATES.items() for _ in range(weight)]
     rng.shuffle(finals)
     projects = []
+    # agency01 (the demo agency account people try first) always has an accepted project to rate.
+    agency01 = agency_user_of_name(users, "agency01")
     for index, final in enumerate(finals[:PROJECTS]):
         firm = firms[index % len(firms)] if index < len(firms) else rng.choice(firms)
         agency = rng.choice(agencies)
+        if final == "accepted" and agency01 is not None:
+            agency, agency01 = agency01, None
         projects.append(_project(rng, firm, agency, final, now, staff_of, staff_by_id, vendor_of, agency_user_of, users))
     _number(projects)
     db.session.flush()
