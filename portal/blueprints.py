@@ -8,6 +8,7 @@ def BLUEPRINTS():  # noqa: N802 - reads like a constant at the call site
     from portal.feedback import bp as feedback_bp
     from portal.files import bp as files_bp
     from portal.firms import bp as firms_bp
+    from portal.filings import bp as filings_bp
     from portal.home import bp as home_bp
     from portal.incidents import bp as incidents_bp
     from portal.public import bp as public_bp
@@ -18,6 +19,7 @@ def BLUEPRINTS():  # noqa: N802 - reads like a constant at the call site
         home_bp,
         files_bp,
         firms_bp,
+        filings_bp,
         feedback_bp,
         incidents_bp,
         admin_bp,

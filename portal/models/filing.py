@@ -66,6 +66,7 @@ class ProjectFiling(TimestampMixin, db.Model):
     plan_acceptance_basis: Mapped[str] = mapped_column(Text, default="")
     plan_security: Mapped[str] = mapped_column(Text, default="")
     plan_risk_control: Mapped[str] = mapped_column(Text, default="")
+    plan_schedule: Mapped[str] = mapped_column(Text, default="", server_default="")
     security_checklist: Mapped[dict] = mapped_column(JSON, default=dict)
     start_date: Mapped[date | None] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)

@@ -33,9 +33,10 @@ def seed_demo(echo=print) -> None:
 
 def _area_steps():
     """Later areas add their seeding step here, in dependency order."""
-    from portal.seed import feedback, firms
+    from portal.seed import feedback, filings, firms
 
     return [
         ("firm rosters, certificates and applications", firms.seed),
+        ("project filings", filings.seed),
         ("feedback and incidents", feedback.seed),
     ]
