@@ -49,7 +49,10 @@ def test_seed_demo_is_idempotent(app, runner):
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
     counts = _counts()
-    assert counts["Firm"] == 27 and counts["Agency"] == 40
+    # 27 registered firms (DESIGN §6) plus one self-registration waiting for review.
+    assert counts["Firm"] == 28 and counts["Agency"] == 40
+    registered = db.session.scalar(select(func.count(Firm.id)).where(Firm.status.in_(("active", "expiring"))))
+    assert registered == 27
     usernames = set(db.session.scalars(select(User.username)))
     assert {"regulator", "district", "lead", "sysadmin", "secadmin", "auditor", "vendor01", "vendor27",
             "agency01", "agency40"} <= usernames
