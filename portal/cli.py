@@ -45,4 +45,7 @@ def audit_verify() -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(audit_cli)
+    from portal.scoring.cli import scoring_cli
+
+    app.cli.add_command(scoring_cli)
     app.shell_context_processor(lambda: {"db": db})
