@@ -178,7 +178,11 @@ def problem_field(message: Message) -> str:
     if "weights add up" in message.msgid:
         return "weights"
     if "grade band" in message.msgid.lower() or "no grade band" in message.msgid or "veto grade" in message.msgid:
-        grade = params.get("grade") or params.get("first")
+        if "second" in params:  # an overlap or a gap: the upper band's lower limit is what to move
+            return f"band_{params['second']}_min"
+        grade = params.get("grade")
+        if grade and "upper limit" in message.msgid:
+            return f"band_{grade}_max"
         return f"band_{grade}_min" if grade else "bands"
     if message.msgid.startswith("Dimension %(code)s") and "code" in params:
         if "minimum evidence" in message.msgid:
