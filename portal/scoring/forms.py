@@ -7,6 +7,7 @@ from flask_wtf.file import FileField
 from wtforms import (
     DateField, DecimalField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.domain.scoring import RuleSet
@@ -27,16 +28,16 @@ class ObjectionForm(FlaskForm):
 
 
 class DecideObjectionForm(FlaskForm):
-    action = RadioField(_l("Decision"), choices=[("uphold", _l("Keep the score")),
-                                                 ("amend", _l("Amend the score"))], validators=[InputRequired()])
+    action = RadioField(_l("Decision"), choices=[SelectChoice("uphold", _l("Keep the score")),
+                                                 SelectChoice("amend", _l("Amend the score"))], validators=[InputRequired()])
     reason = TextAreaField(_l("Written reason"), validators=[DataRequired(), Length(max=4000)])
     numerator = StringField(_l("Corrected good cases (or sum of ratings)"), validators=[Optional(), Length(max=20)])
     count = StringField(_l("Corrected number of cases (or items)"), validators=[Optional(), Length(max=20)])
 
 
 class NegativeListDecisionForm(FlaskForm):
-    decision = RadioField(_l("Decision"), choices=[("list", _l("Put on the negative list")),
-                                                   ("decline", _l("Decline the proposal"))],
+    decision = RadioField(_l("Decision"), choices=[SelectChoice("list", _l("Put on the negative list")),
+                                                   SelectChoice("decline", _l("Decline the proposal"))],
                           validators=[InputRequired()])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=4000)])
     ends_on = DateField(_l("Listed until"), validators=[Optional()])

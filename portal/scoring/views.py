@@ -3,6 +3,7 @@ negative list and the trend chart (server-side SVG)."""
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pygal
 from flask import Response, flash, redirect, render_template, request, url_for
@@ -206,8 +207,10 @@ def finalise_due():
 
 def _objection_form(score: FirmScore, result) -> ObjectionForm:
     form = ObjectionForm()
-    choices = [(i.code, _(i.name)) for d in result.dimensions for i in d.indicators]
-    choices += [(d.code, _(d.name)) for d in result.deductions] + [(v.code, _(v.name)) for v in result.vetoes]
+    # WTForms' {value: label} shorthand keeps the order of the score page.
+    choices = {i.code: _(i.name) for d in result.dimensions for i in d.indicators}
+    choices.update({d.code: _(d.name) for d in result.deductions})
+    choices.update({v.code: _(v.name) for v in result.vetoes})
     form.indicator_code.choices = choices
     return form
 
@@ -280,6 +283,7 @@ def decide(objection_id: int):
     return _render_score(score, decide_forms={objection.id: form}, status=422)
 
 
+SCRIPT_RE = re.compile(r"<script\b.*?</script>|<!--.*?-->", re.DOTALL | re.IGNORECASE)
 CHART_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'"
 
 
@@ -299,7 +303,9 @@ def trend_chart(firm_id: int):
         {"value": float(total) if total is not None else None, "label": grade or _("not rated")}
         for _label, total, grade in points
     ])
-    svg = chart.render(is_unicode=True)
+    # pygal always embeds a small config script for its (unused) interactive layer and credit comments
+    # with links: drop both, so the image carries no script and no outside address.
+    svg = SCRIPT_RE.sub("", chart.render(is_unicode=True))
     response = Response(svg, mimetype="image/svg+xml")
     # The SVG is its own document: its embedded styles are allowed, scripts are not.
     response.headers["Content-Security-Policy"] = CHART_CSP
