@@ -5,10 +5,8 @@ from __future__ import annotations
 import dataclasses
 import re
 
-import pygal
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from pygal.style import Style
 from sqlalchemy import func, select
 
 from portal import clock
@@ -291,6 +289,10 @@ CHART_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'"
 @roles("vendor", "regulator", "lead")
 def trend_chart(firm_id: int):
     """The firm's totals across periods as an SVG image (pygal, no script, no CDN)."""
+    # Imported here: pygal installs an import hook that makes later imports of six.moves warn.
+    import pygal
+    from pygal.style import Style
+
     points = scoring.firm_trend(firm_id)
     if not points:
         raise NotFound()

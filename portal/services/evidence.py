@@ -174,21 +174,21 @@ def collect(starts_on: date, ends_on: date) -> PeriodEvidence:
     sm = StaffMember
     qualified = and_(sm.contract_date.is_not(None), sm.commitment_date.is_not(None),
                      sm.training_days >= 5, sm.assessment_passed.is_(True))
+    # Outer joins keep firms whose running projects have no staff listed: they still had activity.
     staff_stmt = (
         select(pf.firm_id, func.count(func.distinct(case((qualified, sm.id)))), func.count(func.distinct(sm.id)))
-        .join(filing_staff, filing_staff.c.filing_id == pf.id)
-        .join(sm, sm.id == filing_staff.c.staff_id)
+        .outerjoin(filing_staff, filing_staff.c.filing_id == pf.id)
+        .outerjoin(sm, sm.id == filing_staff.c.staff_id)
         .where(*running)
         .group_by(pf.firm_id)
     )
     for firm_id, good, total in c.rows(staff_stmt):
-        c.out.inputs[firm_id]["personnel.qualified_staff"] = (Decimal(int(good or 0)), int(total))
+        c.out.active.add(firm_id)
+        if total:
+            c.out.inputs[firm_id]["personnel.qualified_staff"] = (Decimal(int(good or 0)), int(total))
     c.refs(("personnel.qualified_staff",), "filing", pf.firm_id, pf.id, running, bad_first=~qualified,
            joins=((filing_staff, filing_staff.c.filing_id == pf.id), (sm, sm.id == filing_staff.c.staff_id)),
            distinct=True)
-    # A firm with a project running in the period had activity, even with no other evidence.
-    activity = select(pf.firm_id).where(*running).group_by(pf.firm_id)
-    c.out.active.update(firm_id for (firm_id,) in c.rows(activity))
 
     # Site and equipment security: security items of inspections checked in the period.
     ir, ins = InspectionResult, Inspection
