@@ -1,12 +1,12 @@
 """scoring: indexes for the period run's set-based evidence queries
 
 Revision ID: scoring_1
-Revises: 0001_initial
+Revises: scale_1
 """
 from alembic import op
 
 revision = "scoring_1"
-down_revision = "0001_initial"
+down_revision = "scale_1"
 branch_labels = None
 depends_on = None
 

@@ -33,8 +33,9 @@ def seed_demo(echo=print) -> None:
 
 def _area_steps():
     """Later areas add their seeding step here, in dependency order."""
-    from portal.seed import scoring
+    from portal.seed import feedback, scoring
 
     return [
+        ("feedback and incidents", feedback.seed),
         ("scoring periods and results", scoring.seed),  # last: it scores the other areas' evidence
     ]
