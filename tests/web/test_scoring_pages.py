@@ -16,6 +16,12 @@ from portal.services import scoring
 from tests.scoring.builders import Q3, ScoringBuilder, as_user
 
 
+@pytest.fixture(autouse=True)
+def english(app, monkeypatch):
+    """These tests read English messages; the zh_CN pages are the catalogue's business."""
+    monkeypatch.setitem(app.config, "BABEL_DEFAULT_LOCALE", "en")
+
+
 @pytest.fixture
 def sb(build):
     return ScoringBuilder(build)
