@@ -193,7 +193,7 @@ def _demo_evidence(rng: random.Random, firms: list[Firm], quarters) -> None:
     working = firms[:-3] if len(firms) > 6 else firms
     quality = {f.id: 0.25 + 0.75 * (k / max(len(working) - 1, 1)) for k, f in enumerate(working)}
     rng.shuffle(working)
-    for label, first, last in quarters:
+    for label, first, _last in quarters:
         for firm in working:
             q = quality[firm.id]
             local = [a for a in agencies if a.district_code == firm.district_code] or agencies

@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select
 from portal import clock
 from portal.domain.scoring import DEFAULT_RULE_SET
 from portal.domain.workdays import add_workdays
-from portal.domain.workflow import ActionNotPermitted
+from portal.domain.workflow import ActionNotPermitted, ReasonRequired
 from portal.extensions import db
 from portal.models import AuditEvent, FirmScore, Notification, Objection, StateTransition
 from portal.services import scoring
@@ -212,7 +212,7 @@ def test_objection_amended_keeps_both_versions_and_rescores(app, build, sb, lead
         scoring.submit_objection(score.id, "filing.before_start", "again")  # one open objection per indicator
     with as_user(vendor), pytest.raises(NotAllowed):
         scoring.decide_objection(objection.id, "amend", "I say so", numerator="2", count="2")
-    with as_user(lead), pytest.raises(Exception):
+    with as_user(lead), pytest.raises(ReasonRequired):
         scoring.decide_objection(objection.id, "amend", "  ", numerator="2", count="2")  # reason required
     with as_user(lead):
         scoring.decide_objection(objection.id, "amend", "Paper receipt dated before the start",

@@ -11,6 +11,7 @@ from portal import clock
 from portal.extensions import db
 from portal.models import AuditEvent, Firm, NegativeListEntry, Notification, ResultApplication, StateTransition
 from portal.services import scoring
+from portal.domain.workflow import InvalidTransition
 from portal.services.errors import InvalidState, NotAllowed, ValidationFailed
 from tests.scoring.builders import ScoringBuilder, as_user, system
 
@@ -222,5 +223,5 @@ def test_apply_refused_before_final(app, build, sb, lead):
     with as_user(lead), pytest.raises(Exception) as caught:
         scoring.apply_period(period.id)
     assert "not possible" in str(caught.value)
-    with system(), pytest.raises(Exception):
+    with system(), pytest.raises(InvalidTransition):
         scoring.apply_period(period.id)
