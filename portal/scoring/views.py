@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import sys
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -281,6 +282,19 @@ def decide(objection_id: int):
     return _render_score(score, decide_forms={objection.id: form}, status=422)
 
 
+def _pygal():
+    """pygal, imported on first use, without the import hook it installs on sys.meta_path.
+
+    The hook (for pygal's optional map plugins, unused here) lacks find_spec, so any later import that
+    reaches it raises an ImportWarning, which breaks unrelated imports (six.moves) in the process.
+    """
+    import pygal
+    from pygal.style import Style
+
+    sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
+    return pygal, Style
+
+
 SCRIPT_RE = re.compile(r"<script\b.*?</script>|<!--.*?-->", re.DOTALL | re.IGNORECASE)
 CHART_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'"
 
@@ -289,9 +303,7 @@ CHART_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'"
 @roles("vendor", "regulator", "lead")
 def trend_chart(firm_id: int):
     """The firm's totals across periods as an SVG image (pygal, no script, no CDN)."""
-    # Imported here: pygal installs an import hook that makes later imports of six.moves warn.
-    import pygal
-    from pygal.style import Style
+    pygal, Style = _pygal()
 
     points = scoring.firm_trend(firm_id)
     if not points:
