@@ -12,6 +12,7 @@ def BLUEPRINTS():  # noqa: N802 - reads like a constant at the call site
     from portal.home import bp as home_bp
     from portal.incidents import bp as incidents_bp
     from portal.public import bp as public_bp
+    from portal.scoring import bp as scoring_bp
 
     return [
         public_bp,
@@ -23,4 +24,5 @@ def BLUEPRINTS():  # noqa: N802 - reads like a constant at the call site
         feedback_bp,
         incidents_bp,
         admin_bp,
+        scoring_bp,
     ]

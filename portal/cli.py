@@ -77,4 +77,7 @@ def init_app(app: Flask) -> None:
     from portal.feedback.cli import feedback_cli
 
     app.cli.add_command(feedback_cli)
+    from portal.scoring.cli import scoring_cli
+
+    app.cli.add_command(scoring_cli)
     app.shell_context_processor(lambda: {"db": db})

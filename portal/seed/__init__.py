@@ -17,14 +17,16 @@ def database_is_empty() -> bool:
     return (db.session.scalar(select(func.count(User.id))) or 0) == 0
 
 
-def seed_demo(echo=print) -> None:
-    """Create everything DESIGN §6 promises; each step skips what already exists."""
+def seed_demo(echo=print, skip: tuple[str, ...] = ()) -> None:
+    """Create everything DESIGN §6 promises; each step skips what already exists (or is named in `skip`)."""
     from portal.seed import orgs
 
     rng = random.Random(SEED)
     steps = [("organisations and accounts", orgs.seed)]
     steps += _area_steps()
     for label, step in steps:
+        if label in skip:
+            continue
         echo(f"seeding {label} ...")
         step(rng)
         db.session.commit()
@@ -33,10 +35,11 @@ def seed_demo(echo=print) -> None:
 
 def _area_steps():
     """Later areas add their seeding step here, in dependency order."""
-    from portal.seed import feedback, filings, firms
+    from portal.seed import feedback, filings, firms, scoring
 
     return [
         ("firm rosters, certificates and applications", firms.seed),
         ("project filings", filings.seed),
         ("feedback and incidents", feedback.seed),
+        ("scoring periods and results", scoring.seed),  # last: it scores the other areas' evidence
     ]

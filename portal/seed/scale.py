@@ -796,7 +796,8 @@ def seed_scale(sizes: ScaleSizes, echo: Callable[[str], None] = print, progress:
 
     started = time.perf_counter()
     if database_is_empty():
-        seed_demo(echo=echo)
+        # Sizes are totals: the demo scoring periods would add projects and audit rows of their own.
+        seed_demo(echo=echo, skip=("scoring periods and results",))
     gen = _Generator(sizes, echo, progress)
     gen.load_context()
     gen.firms_and_agencies()
