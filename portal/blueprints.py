@@ -7,10 +7,12 @@ def BLUEPRINTS():  # noqa: N802 - reads like a constant at the call site
     from portal.files import bp as files_bp
     from portal.home import bp as home_bp
     from portal.public import bp as public_bp
+    from portal.supervision import bp as supervision_bp
 
     return [
         public_bp,
         auth_bp,
         home_bp,
         files_bp,
+        supervision_bp,
     ]

@@ -45,4 +45,7 @@ def audit_verify() -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(audit_cli)
+    from portal.supervision.cli import alerts_cli
+
+    app.cli.add_command(alerts_cli)
     app.shell_context_processor(lambda: {"db": db})
