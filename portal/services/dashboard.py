@@ -2,6 +2,7 @@
 data size), server-side SVG charts (pygal, no script) and the annual supervision summary workbook."""
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -147,8 +148,13 @@ def _style():
                  font_family="sans-serif")
 
 
+_SCRIPT = re.compile(rb"<script\b[^>]*>.*?</script>|<script\b[^>]*/>", re.S | re.I)
+
+
 def _render(chart) -> bytes:
-    return chart.render(is_unicode=False)
+    # pygal always writes a config <script> into <defs>, even with js=[]; the portal never runs chart
+    # script (CSP, <img> embedding), so it is cut out of the markup we generated ourselves.
+    return _SCRIPT.sub(b"", chart.render(is_unicode=False))
 
 
 def chart_svg(actor: Actor, name: str, gettext=lambda s: s) -> bytes:

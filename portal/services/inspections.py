@@ -177,8 +177,8 @@ def names_for(inspections: list[Inspection]) -> tuple[dict[int, str], dict[int, 
     """(firm id → name, user id → display name) for a page of inspections, in two queries."""
     firm_ids = {i.firm_id for i in inspections}
     user_ids = {u for i in inspections for u in (i.inspector1_id, i.inspector2_id) if u}
-    firms = dict(db.session.execute(select(Firm.id, Firm.name).where(Firm.id.in_(firm_ids)))) if firm_ids else {}
-    users = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids)))) if user_ids else {}
+    firms = dict(db.session.execute(select(Firm.id, Firm.name).where(Firm.id.in_(firm_ids))).all()) if firm_ids else {}
+    users = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all()) if user_ids else {}
     return firms, users
 
 

@@ -85,7 +85,7 @@ def list_orders(actor: Actor, f: OrderFilter, page: int | None) -> Page:
 
 def firm_names(firm_ids) -> dict[int, str]:
     ids = set(firm_ids)
-    return dict(db.session.execute(select(Firm.id, Firm.name).where(Firm.id.in_(ids)))) if ids else {}
+    return dict(db.session.execute(select(Firm.id, Firm.name).where(Firm.id.in_(ids))).all()) if ids else {}
 
 
 def _next_number(year: int) -> str:

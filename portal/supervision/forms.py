@@ -18,6 +18,18 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.i18n import lazy_gettext as _l
 
+try:  # WTForms ≥ 3.3 deprecates (value, label) tuples in favour of SelectChoice
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover - older WTForms
+    SelectChoice = None
+
+
+def choices(pairs) -> list:
+    """(value, label) pairs in the shape the installed WTForms expects."""
+    if SelectChoice is None:
+        return list(pairs)
+    return [SelectChoice(value, label) for value, label in pairs]
+
 
 class AckForm(FlaskForm):
     note = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=2000)])
@@ -32,7 +44,7 @@ class PlanForm(FlaskForm):
 
 
 class DrawForm(FlaskForm):
-    target = SelectField(_l("Draw"), choices=[("firm", _l("Firms")), ("filing", _l("Projects"))])
+    target = SelectField(_l("Draw"), choices=choices([("firm", _l("Firms")), ("filing", _l("Projects"))]))
     n = IntegerField(_l("How many"), validators=[DataRequired(), NumberRange(min=1, max=200)], default=3)
     planned_on = DateField(_l("Planned on"), validators=[Optional()])
 
@@ -78,7 +90,7 @@ class DecisionForm(FlaskForm):
 def _legal_basis_choices():
     from portal.domain.penalties import LEGAL_BASES
 
-    return [("", "—")] + [(code, _l(label)) for code, (label, _b) in LEGAL_BASES.items()]
+    return choices([("", "—")] + [(code, _l(label)) for code, (label, _b) in LEGAL_BASES.items()])
 
 
 class PenaltyForm(FlaskForm):
@@ -112,8 +124,8 @@ class EscalateForm(FlaskForm):
 class NoticeForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     body = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=20000)])
-    audience = SelectField(_l("Send to"), choices=[("all", _l("All registered firms")),
-                                                   ("chosen", _l("Chosen firms"))])
+    audience = SelectField(_l("Send to"), choices=choices([("all", _l("All registered firms")),
+                                                           ("chosen", _l("Chosen firms"))]))
     firm_ids = SelectMultipleField(_l("Chosen firms"), coerce=int, validators=[Optional()])
     requires_ack = BooleanField(_l("Firms must acknowledge"), default=True)
 

@@ -39,6 +39,7 @@ from portal.supervision.forms import (
     RefusalForm,
     ResponseForm,
     TemplateForm,
+    choices,
 )
 from portal.web_context import actor_for_user
 
@@ -57,7 +58,7 @@ def _firm_choices(actor) -> list[tuple[int, str]]:
 
 def _user_names(ids) -> dict[int, str]:
     ids = {i for i in ids if i}
-    return dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))) if ids else {}
+    return dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
 
 
 def _arg_int(name: str) -> int | None:
@@ -130,7 +131,7 @@ def alerts_list():
         return xlsx_response("alerts.xlsx", data)
     page = alerts.list_alerts(actor, f, request.args.get("page", 1, type=int))
     firms = dict(db.session.execute(select(Firm.id, Firm.name).where(
-        Firm.id.in_({a.firm_id for a in page.items if a.firm_id})))) if page.items else {}
+        Firm.id.in_({a.firm_id for a in page.items if a.firm_id}))).all()) if page.items else {}
     return render_template("supervision/alerts.html", page=page, f=f, rules=alerts.RULES, firms=firms,
                            districts=DISTRICTS, firm_choices=_firm_choices(actor))
 
@@ -195,8 +196,8 @@ def _inspector_choices(actor) -> list[tuple[int, str]]:
 def inspection_new():
     actor = current_actor()
     form = PlanForm()
-    form.firm_id.choices = _firm_choices(actor)
-    form.inspector1_id.choices = form.inspector2_id.choices = _inspector_choices(actor)
+    form.firm_id.choices = choices(_firm_choices(actor))
+    form.inspector1_id.choices = form.inspector2_id.choices = choices(_inspector_choices(actor))
     if form.validate_on_submit():
         try:
             inspection = inspections.plan_inspection(actor, form.firm_id.data, form.planned_on.data,
@@ -419,7 +420,7 @@ def rectification_new():
     inspection_id = request.values.get("inspection_id", type=int)
     incident_id = request.values.get("incident_id", type=int)
     form = OrderForm()
-    form.firm_id.choices = [(0, "—")] + _firm_choices(actor)
+    form.firm_id.choices = choices([(0, "—")] + _firm_choices(actor))
     source = None
     if inspection_id:
         source = inspections.get_inspection(actor, inspection_id)
@@ -582,7 +583,7 @@ def notices_list():
 def notice_new():
     actor = current_actor()
     form = NoticeForm()
-    form.firm_ids.choices = _firm_choices(actor)
+    form.firm_ids.choices = choices(_firm_choices(actor))
     if form.validate_on_submit():
         chosen = form.firm_ids.data if form.audience.data == "chosen" else None
         try:

@@ -30,3 +30,15 @@ def order(firm, status: str = "issued", deadline_days: int = 30, number: str | N
     db.session.add(row)
     db.session.commit()
     return row
+
+
+def png() -> bytes:
+    """A valid 1×1 PNG (passes the upload sniffing by content)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\x00")) + chunk(b"IEND", b"")
