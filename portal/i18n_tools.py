@@ -29,7 +29,10 @@ def compile_all() -> int:
     for po_path in catalogues():
         with po_path.open("rb") as fh:
             catalog = read_po(fh, locale="zh_CN")
-        mo_path = po_path.with_suffix(".mo")
+        # Babel resolves "zh_CN" to zh_Hans_CN, and gettext then looks for "zh_Hans_CN" or "zh":
+        # the compiled catalogue goes to translations/zh/ so the default locale finds it.
+        mo_path = po_path.parent.parent.parent / "zh" / "LC_MESSAGES" / "messages.mo"
+        mo_path.parent.mkdir(parents=True, exist_ok=True)
         with mo_path.open("wb") as fh:
             write_mo(fh, catalog, use_fuzzy=False)
         count += 1

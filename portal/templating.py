@@ -14,8 +14,11 @@ CST = timedelta(hours=8)
 
 
 def current_locale() -> str:
+    """The portal's language code ("zh_CN" or "en"); Babel itself reports zh_CN as zh_Hans_CN."""
     locale = get_locale()
-    return str(locale) if locale else "zh_CN"
+    if locale is None or locale.language == "zh":
+        return "zh_CN"
+    return str(locale)
 
 
 def localdt(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

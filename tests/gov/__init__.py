@@ -1,0 +1,1 @@
+"""Tests of the government-platform integration (portal.gov)."""

@@ -1,0 +1,1 @@
+"""Integration with the government-services platform: port, HTTP adapter, fake, sandbox."""
