@@ -162,7 +162,8 @@ def chart_svg(actor: Actor, name: str, gettext=lambda s: s) -> bytes:
     import pygal
 
     config = dict(style=_style(), js=[], width=640, height=320, show_legend=False, disable_xml_declaration=False,
-                  explicit_size=False, print_values=False, margin=12)
+                  explicit_size=False, print_values=False, margin=12,
+                  no_data_text=gettext(N_("No data yet")))
     if name == "filings":
         data = filings_per_month(actor)
         chart = pygal.Bar(title=gettext(N_("Filings per month")), x_label_rotation=30, **config)

@@ -35,6 +35,11 @@ def test_draw_inspect_order_answer_and_close(browser, live_server, live_app):
     page = regulator_ctx.new_page()
     page.set_default_timeout(15000)
     login(page, base, "regulator")
+    page.goto(f"{base}/supervision/")
+    page.wait_for_load_state("networkidle")
+    widths = page.eval_on_selector_all(".chart img", "imgs => imgs.map(i => i.naturalWidth)")
+    assert len(widths) == 3 and all(w > 0 for w in widths), widths
+    screenshot(page, "supervision-dashboard")
 
     page.goto(f"{base}/supervision/inspections/draw")
     page.select_option("select[name=target]", "firm")
