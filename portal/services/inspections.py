@@ -192,7 +192,7 @@ def _firm_in_jurisdiction(actor: Actor, firm_id: int) -> Firm:
 
 
 def _check_inspectors(actor: Actor, district_code: str, ids: tuple[int | None, int | None]) -> None:
-    allowed = set(regulators_of(actor.district_code)) | set(regulators_of(district_code))
+    allowed = set(inspector_pool(actor.district_code)[0]) | set(inspector_pool(district_code)[0])
     chosen = [i for i in ids if i]
     if len(chosen) != 2 or chosen[0] == chosen[1]:
         raise ValidationFailed({"inspector2_id": [N_("Choose two different inspectors.")]})
@@ -256,6 +256,15 @@ def draw_candidates(actor: Actor, target: str) -> list[Candidate]:
             for oid, weight in db.session.execute(stmt)]
 
 
+def inspector_pool(district_code: str | None) -> tuple[list[int], str]:
+    """Regulators a draw picks inspectors from: the district office's own, topped up with the city
+    office's (which supervises every district) when the district has fewer than two."""
+    own = regulators_of(district_code)
+    if district_code and len(own) < 2:
+        return sorted(set(own) | set(regulators_of(None))), "district+city"
+    return own, "district" if district_code else "city"
+
+
 def random_draw(actor: Actor, n: int, target: str = "firm", planned_on: date | None = None,
                 seed: str | None = None) -> InspectionDraw:
     """双随机: draw n firms or projects by weight and two inspectors each; store seed and candidates."""
@@ -263,14 +272,14 @@ def random_draw(actor: Actor, n: int, target: str = "firm", planned_on: date | N
     if target not in ("firm", "filing"):
         raise ValidationFailed({"target": [N_("Choose firms or projects.")]})
     candidates = draw_candidates(actor, target)
-    inspectors = regulators_of(actor.district_code)
+    inspectors, pool = inspector_pool(actor.district_code)
     seed = seed or new_seed()
     try:
         result = draw(seed, candidates, n, inspectors)
     except DrawError as exc:
         raise ValidationFailed({"n": [exc.args[0]]}) from exc
     record = InspectionDraw(
-        seed=seed, params={"n": n, "target": target, "inspectors_per_target": 2},
+        seed=seed, params={"n": n, "target": target, "inspectors_per_target": 2, "pool": pool},
         candidates=[{"key": c.key, "weight": str(c.weight)} for c in candidates],
         inspectors=inspectors, chosen=list(result.chosen), district_code=actor.district_code,
         created_by_id=actor.user_id,

@@ -21,7 +21,7 @@ from portal.pagination import paginate
 from portal.permissions import roles
 from portal.services import alerts, dashboard, inspections, notices, rectification
 from portal.services.errors import ValidationFailed
-from portal.services.jurisdiction import is_supervisor, regulators_of, scoped
+from portal.services.jurisdiction import is_supervisor, scoped
 from portal.supervision import bp
 from portal.supervision.exports import workbook_bytes, xlsx_response
 from portal.supervision.forms import (
@@ -186,7 +186,7 @@ def inspections_list():
 
 
 def _inspector_choices(actor) -> list[tuple[int, str]]:
-    ids = regulators_of(actor.district_code)
+    ids = inspections.inspector_pool(actor.district_code)[0]
     names = _user_names(ids)
     return [(i, names.get(i, str(i))) for i in ids]
 

@@ -167,3 +167,13 @@ def test_draw_record_keeps_candidates_for_audit(city, build):
     assert record.chosen == again.chosen
     assert db.session.scalar(select(InspectionDraw.seed).where(InspectionDraw.id == record.id)) == "fixed-seed"
     assert db.session.scalar(select(ChecklistItem.id).limit(1)) is not None
+
+
+def test_district_with_one_regulator_draws_inspectors_from_district_and_city(build):
+    district = build.district_regulator("510504")
+    city = [build.user("regulator") for _ in range(2)]
+    build.firm(district_code="510504")
+    record = inspections.random_draw(sb.actor(district), 1, "firm")
+    assert sorted(record.inspectors) == sorted([district.id] + [u.id for u in city])
+    assert record.params["pool"] == "district+city"
+    assert inspections.rerun_draw(sb.actor(district), record.id).matches
