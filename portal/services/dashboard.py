@@ -140,7 +140,22 @@ def score_trend(actor: Actor) -> list[tuple[str, float]]:
     return [(label, round(float(avg), 1)) for label, _s, avg in rows if avg is not None]
 
 
+def _pygal():
+    """Import pygal without its legacy `sys.meta_path` hook (pygal.maps plugin loader).
+
+    The hook lacks `find_spec`, so every later import in the process emits an ImportWarning; the
+    portal uses no pygal map plugins, so the hook is taken out again right after import.
+    """
+    import sys
+
+    import pygal
+
+    sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
+    return pygal
+
+
 def _style():
+    _pygal()
     from pygal.style import Style
 
     return Style(background="white", plot_background="white", foreground="#1f2328", foreground_strong="#1f2328",
@@ -159,8 +174,7 @@ def _render(chart) -> bytes:
 
 def chart_svg(actor: Actor, name: str, gettext=lambda s: s) -> bytes:
     """One chart as a standalone SVG document without any script (pygal's JS disabled)."""
-    import pygal
-
+    pygal = _pygal()
     config = dict(style=_style(), js=[], width=640, height=320, show_legend=False, disable_xml_declaration=False,
                   explicit_size=False, print_values=False, margin=12,
                   no_data_text=gettext(N_("No data yet")))
