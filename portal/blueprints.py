@@ -4,8 +4,10 @@ from __future__ import annotations
 
 def BLUEPRINTS():  # noqa: N802 - reads like a constant at the call site
     from portal.auth import bp as auth_bp
+    from portal.feedback import bp as feedback_bp
     from portal.files import bp as files_bp
     from portal.home import bp as home_bp
+    from portal.incidents import bp as incidents_bp
     from portal.public import bp as public_bp
     from portal.supervision import bp as supervision_bp
 
@@ -15,4 +17,6 @@ def BLUEPRINTS():  # noqa: N802 - reads like a constant at the call site
         home_bp,
         files_bp,
         supervision_bp,
+        feedback_bp,
+        incidents_bp,
     ]

@@ -33,8 +33,9 @@ def seed_demo(echo=print) -> None:
 
 def _area_steps():
     """Later areas add their seeding step here, in dependency order."""
-    from portal.seed import supervision
+    from portal.seed import feedback, supervision
 
     return [
+        ("feedback and incidents", feedback.seed),
         ("supervision", supervision.seed),
     ]

@@ -29,7 +29,9 @@ def seed(rng: random.Random) -> None:
     db.session.commit()
     if (db.session.scalar(select(func.count(Inspection.id))) or 0) == 0:
         _inspections(rng, regulator, lead, district, firms)
-    if (db.session.scalar(select(func.count(RectificationOrder.id))) or 0) == 0:
+    # Other areas' seeds may already have issued orders (from incidents); ours come from inspections.
+    if (db.session.scalar(select(func.count(RectificationOrder.id))
+                          .where(RectificationOrder.incident_id.is_(None))) or 0) == 0:
         _rectifications(regulator, lead, firms, vendors)
     if (db.session.scalar(select(func.count(Notice.id))) or 0) == 0:
         _notices(regulator, firms, vendors)
