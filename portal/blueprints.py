@@ -13,6 +13,7 @@ def BLUEPRINTS():  # noqa: N802 - reads like a constant at the call site
     from portal.incidents import bp as incidents_bp
     from portal.public import bp as public_bp
     from portal.scoring import bp as scoring_bp
+    from portal.supervision import bp as supervision_bp
 
     return [
         public_bp,
@@ -21,6 +22,7 @@ def BLUEPRINTS():  # noqa: N802 - reads like a constant at the call site
         files_bp,
         firms_bp,
         filings_bp,
+        supervision_bp,
         feedback_bp,
         incidents_bp,
         admin_bp,

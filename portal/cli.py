@@ -74,6 +74,10 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(seed_scale_command)
     app.cli.add_command(audit_cli)
+    from portal.supervision.cli import alerts_cli
+
+    app.cli.add_command(alerts_cli)
+
     from portal.feedback.cli import feedback_cli
 
     app.cli.add_command(feedback_cli)

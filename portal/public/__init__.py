@@ -1,6 +1,6 @@
-"""Pages anyone may open: landing page and health check (the directory and registration join here)."""
+"""Pages anyone may open: landing page, health check and the public firm directory."""
 from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from portal.public import views  # noqa: E402,F401
+from portal.public import directory, views  # noqa: E402,F401

@@ -35,11 +35,12 @@ def seed_demo(echo=print, skip: tuple[str, ...] = ()) -> None:
 
 def _area_steps():
     """Later areas add their seeding step here, in dependency order."""
-    from portal.seed import feedback, filings, firms, scoring
+    from portal.seed import feedback, filings, firms, scoring, supervision
 
     return [
         ("firm rosters, certificates and applications", firms.seed),
         ("project filings", filings.seed),
         ("feedback and incidents", feedback.seed),
+        ("supervision", supervision.seed),
         ("scoring periods and results", scoring.seed),  # last: it scores the other areas' evidence
     ]

@@ -1,0 +1,35 @@
+"""Online supervision (在线监管): dashboard, alerts, inspections, rectification, notices, liaison, exports."""
+from flask import Blueprint
+
+from portal import nav
+from portal.domain.i18n import N_
+
+bp = Blueprint("supervision", __name__, url_prefix="/supervision")
+
+nav.register("supervision.dashboard", N_("Dashboard"), 40)
+nav.register("supervision.alerts", N_("Alerts"), 41)
+nav.register("supervision.inspections", N_("Inspections"), 42)
+nav.register("supervision.rectifications", N_("Rectification"), 43)
+nav.register("supervision.notices", N_("Notices"), 44)
+nav.register("supervision.contacts", N_("Contacts"), 45)
+nav.register("supervision.liaison_confirm", N_("Liaison confirmation"), 46)
+
+
+@bp.app_template_filter("sv_district")
+def _district_label(code: str | None) -> str:
+    """District name in the reader's language (falls back to the code)."""
+    from portal.domain.identifiers import district_name
+    from portal.templating import current_locale
+
+    return (district_name(code, current_locale()) or code or "") if code else ""
+
+
+@bp.app_template_global("sv_state")
+def _state_label(workflow: str, code: str | None) -> str:
+    """The label msgid of a workflow state (translate it with _() in the template)."""
+    from portal.domain.workflows import WORKFLOWS
+
+    return WORKFLOWS[workflow].states.get(code or "", code or "")
+
+
+from portal.supervision import views  # noqa: E402,F401

@@ -1,0 +1,708 @@
+"""Supervision pages: thin views over portal.services.{dashboard,alerts,inspections,rectification,notices}."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from portal.context import current_actor
+from portal.domain.identifiers import DISTRICTS
+from portal.domain.penalties import LEGAL_BASES
+from portal.domain.workflows import INSPECTION, RECTIFICATION
+from portal.extensions import db
+from portal.forms_util import apply_service_errors
+from portal.home.panels import Panel
+from portal.home.panels import register as register_panel
+from portal.i18n import translate
+from portal.models import ChecklistTemplate, Firm, Inspection, InspectionDraw, User
+from portal.pagination import paginate
+from portal.permissions import roles
+from portal.services import alerts, dashboard, inspections, notices, rectification
+from portal.services.errors import ValidationFailed
+from portal.services.jurisdiction import is_supervisor, scoped
+from portal.supervision import bp
+from portal.supervision.exports import workbook_bytes, xlsx_response
+from portal.supervision.forms import (
+    AckForm,
+    DecisionForm,
+    DrawForm,
+    EscalateForm,
+    LiaisonForm,
+    NoticeForm,
+    OrderForm,
+    PenaltyForm,
+    PhotoForm,
+    PlanForm,
+    RecordForm,
+    RefusalForm,
+    ResponseForm,
+    TemplateForm,
+    choices,
+)
+from portal.web_context import actor_for_user
+
+SUPERVISORS = ("regulator", "lead")
+
+
+def _wants_xlsx() -> bool:
+    return request.args.get("format") == "xlsx"
+
+
+def _firm_choices(actor) -> list[tuple[int, str]]:
+    stmt = scoped(select(Firm.id, Firm.name).where(Firm.status.in_(notices.RECIPIENT_FIRM_STATUSES)), actor,
+                  Firm.district_code).order_by(Firm.name)
+    return [(fid, name) for fid, name in db.session.execute(stmt)]
+
+
+def _user_names(ids) -> dict[int, str]:
+    ids = {i for i in ids if i}
+    return dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
+
+
+def _arg_int(name: str) -> int | None:
+    return request.args.get(name, type=int)
+
+
+# --- dashboard ------------------------------------------------------------------------------------------
+
+@bp.route("/", endpoint="dashboard")
+@roles(*SUPERVISORS)
+def dashboard_view():
+    actor = current_actor()
+    data = dashboard.build(actor)
+    return render_template("supervision/dashboard.html", d=data, rules=alerts.RULES, charts=dashboard.CHARTS,
+                           this_year=date.today().year)
+
+
+
+@bp.route("/charts/<name>.svg")
+@roles(*SUPERVISORS)
+def chart(name: str):
+    if name not in dashboard.CHARTS:
+        abort(404)
+    svg = dashboard.chart_svg(current_actor(), name, gettext=_)
+    response = Response(svg, mimetype="image/svg+xml")
+    # The SVG is shown through <img>, where scripts never run; its own styles need this relaxed policy.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    response.headers["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+@bp.route("/summary")
+@roles(*SUPERVISORS)
+def annual_summary():
+    year = request.args.get("year", type=int) or date.today().year
+    data = dashboard.annual_summary(current_actor(), year, gettext=_)
+    return xlsx_response(f"supervision-summary-{year}.xlsx", data)
+
+
+# --- alerts ---------------------------------------------------------------------------------------------
+
+@bp.route("/alerts/scan", methods=["POST"])
+@roles(*SUPERVISORS)
+def alerts_scan():
+    report = alerts.scan(current_actor())
+    flash(_("Alert scan done: %(raised)s raised, %(closed)s closed.", raised=report.total_raised,
+            closed=report.total_closed), "success")
+    return redirect(request.form.get("next") or url_for("supervision.alerts"))
+
+
+def _alert_filter() -> alerts.AlertFilter:
+    return alerts.AlertFilter(rule=request.args.get("rule", ""), severity=request.args.get("severity", ""),
+                              state=request.args.get("state", "open"), district=request.args.get("district", ""),
+                              firm_id=_arg_int("firm_id"))
+
+
+@bp.route("/alerts", endpoint="alerts")
+@roles(*SUPERVISORS)
+def alerts_list():
+    actor = current_actor()
+    f = _alert_filter()
+    if _wants_xlsx():
+        rows = db.session.scalars(alerts.filtered_alerts(actor, f))
+        firms = dict(_firm_choices(actor))
+        data = workbook_bytes(_("Alerts"), [_("Rule"), _("Severity"), _("Message"), _("Firm"), _("District"),
+                                            _("Raised"), _("Closed"), _("Acknowledged"), _("Note")],
+                              ([_(alerts.RULES.get(a.rule, a.rule)), a.severity, translate(a.message, a.params),
+                                firms.get(a.firm_id, ""), a.district_code, a.raised_at, a.closed_at,
+                                a.acknowledged_at, a.ack_note] for a in rows))
+        return xlsx_response("alerts.xlsx", data)
+    page = alerts.list_alerts(actor, f, request.args.get("page", 1, type=int))
+    firms = dict(db.session.execute(select(Firm.id, Firm.name).where(
+        Firm.id.in_({a.firm_id for a in page.items if a.firm_id}))).all()) if page.items else {}
+    return render_template("supervision/alerts.html", page=page, f=f, rules=alerts.RULES, firms=firms,
+                           districts=DISTRICTS, firm_choices=_firm_choices(actor))
+
+
+
+@bp.route("/alerts/<int:alert_id>", methods=["GET", "POST"])
+@roles(*SUPERVISORS)
+def alert_detail(alert_id: int):
+    actor = current_actor()
+    alert = alerts.get_alert(actor, alert_id)
+    form = AckForm()
+    if form.validate_on_submit():
+        try:
+            alerts.acknowledge(actor, alert_id, form.note.data)
+            flash(_("The alert is acknowledged."), "success")
+            return redirect(url_for("supervision.alert_detail", alert_id=alert_id))
+        except ValidationFailed as exc:
+            apply_service_errors(form, exc)
+    firm = db.session.get(Firm, alert.firm_id) if alert.firm_id else None
+    return render_template("supervision/alert_detail.html", alert=alert, form=form, rules=alerts.RULES, firm=firm,
+                           acknowledged_by=_user_names([alert.acknowledged_by_id]).get(alert.acknowledged_by_id))
+
+
+# --- inspections ----------------------------------------------------------------------------------------
+
+def _inspection_filter() -> inspections.InspectionFilter:
+    return inspections.InspectionFilter(status=request.args.get("status", ""), kind=request.args.get("kind", ""),
+                                        firm_id=_arg_int("firm_id"), district=request.args.get("district", ""),
+                                        published=request.args.get("published", ""))
+
+
+@bp.route("/inspections", endpoint="inspections")
+@roles(*SUPERVISORS)
+def inspections_list():
+    actor = current_actor()
+    f = _inspection_filter()
+    if _wants_xlsx():
+        rows = list(db.session.scalars(inspections.filtered_inspections(actor, f).limit(50000)))
+        firms, users = inspections.names_for(rows)
+        data = workbook_bytes(_("Inspections"), [_("Firm"), _("District"), _("Kind"), _("Status"), _("Planned on"),
+                                                 _("Inspectors"), _("Refused"), _("Published")],
+                              ([firms.get(i.firm_id, ""), i.district_code, i.kind,
+                                _(INSPECTION.state_label(i.status)), i.planned_on,
+                                ", ".join(users.get(u, "") for u in (i.inspector1_id, i.inspector2_id) if u),
+                                _("Yes") if i.refused else "", _("Yes") if i.published else ""] for i in rows))
+        return xlsx_response("inspections.xlsx", data)
+    page = inspections.list_inspections(actor, f, request.args.get("page", 1, type=int))
+    firms, users = inspections.names_for(page.items)
+    return render_template("supervision/inspections.html", page=page, f=f, firms=firms, users=users,
+                           states=INSPECTION.states, districts=DISTRICTS, firm_choices=_firm_choices(actor))
+
+
+
+def _inspector_choices(actor) -> list[tuple[int, str]]:
+    ids = inspections.inspector_pool(actor.district_code)[0]
+    names = _user_names(ids)
+    return [(i, names.get(i, str(i))) for i in ids]
+
+
+@bp.route("/inspections/new", methods=["GET", "POST"])
+@roles(*SUPERVISORS)
+def inspection_new():
+    actor = current_actor()
+    form = PlanForm()
+    form.firm_id.choices = choices(_firm_choices(actor))
+    form.inspector1_id.choices = form.inspector2_id.choices = choices(_inspector_choices(actor))
+    if form.validate_on_submit():
+        try:
+            inspection = inspections.plan_inspection(actor, form.firm_id.data, form.planned_on.data,
+                                                     form.inspector1_id.data, form.inspector2_id.data,
+                                                     filing_id=form.filing_id.data)
+            flash(_("The inspection is planned."), "success")
+            return redirect(url_for("supervision.inspection_detail", inspection_id=inspection.id))
+        except ValidationFailed as exc:
+            apply_service_errors(form, exc)
+    return render_template("supervision/inspection_new.html", form=form)
+
+
+@bp.route("/inspections/draw", methods=["GET", "POST"])
+@roles(*SUPERVISORS)
+def inspection_draw():
+    actor = current_actor()
+    form = DrawForm()
+    if form.validate_on_submit():
+        try:
+            record = inspections.random_draw(actor, form.n.data, form.target.data, form.planned_on.data)
+            flash(_("The random draw is done."), "success")
+            return redirect(url_for("supervision.draw_detail", draw_id=record.id))
+        except ValidationFailed as exc:
+            apply_service_errors(form, exc)
+    draws = list(db.session.scalars(scoped(select(InspectionDraw), actor, InspectionDraw.district_code)
+                                    .order_by(InspectionDraw.id.desc()).limit(20)))
+    return render_template("supervision/draw.html", form=form, draws=draws,
+                           candidates=inspections.draw_candidates(actor, "firm"))
+
+
+@bp.route("/draws/<int:draw_id>")
+@roles(*SUPERVISORS)
+def draw_detail(draw_id: int):
+    actor = current_actor()
+    record = inspections.get_draw(actor, draw_id)
+    rerun = inspections.rerun_draw(actor, draw_id) if request.args.get("rerun") else None
+    planned = list(db.session.scalars(select(Inspection).where(Inspection.draw_id == record.id)
+                                      .order_by(Inspection.id)))
+    firms, users = inspections.names_for(planned)
+    return render_template("supervision/draw_detail.html", draw=record, rerun=rerun, planned=planned, firms=firms,
+                           users=users | _user_names(record.inspectors))
+
+
+def _inspection_context(inspection):
+    items = inspections.template_items(inspection.template_id) if inspection.template_id else []
+    firms, users = inspections.names_for([inspection])
+    template = db.session.get(ChecklistTemplate, inspection.template_id) if inspection.template_id else None
+    from portal.services import timeline
+
+    orders = list(db.session.scalars(rectification.visible_orders(current_actor()).where(
+        rectification.RectificationOrder.inspection_id == inspection.id)))
+    return dict(inspection=inspection, items=items, results=inspections.results_of(inspection.id),
+                firm_name=firms.get(inspection.firm_id, ""), users=users, template=template,
+                photos=inspections.photos_of(inspection.id), states=INSPECTION.states,
+                history=timeline.timeline("inspection", inspection.id), orders=orders)
+
+
+@bp.route("/inspections/<int:inspection_id>")
+@roles(*SUPERVISORS)
+def inspection_detail(inspection_id: int):
+    inspection = inspections.get_inspection(current_actor(), inspection_id)
+    return render_template("supervision/inspection_detail.html", photo_form=PhotoForm(),
+                           refusal_form=RefusalForm(), **_inspection_context(inspection))
+
+
+@bp.route("/inspections/<int:inspection_id>/print")
+@roles(*SUPERVISORS)
+def inspection_print(inspection_id: int):
+    inspection = inspections.get_inspection(current_actor(), inspection_id)
+    return render_template("supervision/inspection_print.html", **_inspection_context(inspection))
+
+
+@bp.route("/inspections/<int:inspection_id>/record", methods=["GET", "POST"])
+@roles(*SUPERVISORS)
+def inspection_record(inspection_id: int):
+    actor = current_actor()
+    inspection = inspections.get_inspection(actor, inspection_id)
+    form = RecordForm(version=inspection.version_id)
+    items = inspections.template_items(inspection.template_id) if inspection.template_id else []
+    if form.validate_on_submit():
+        results = [inspections.ItemResult(i.id, request.form.get(f"result_{i.id}", ""),
+                                          request.form.get(f"note_{i.id}", "")) for i in items]
+        try:
+            inspections.record_results(actor, inspection_id, results, form.findings.data or "",
+                                       version=form.version.data or None)
+            flash(_("The results are recorded."), "success")
+            return redirect(url_for("supervision.inspection_detail", inspection_id=inspection_id))
+        except ValidationFailed as exc:
+            apply_service_errors(form, exc)
+    return render_template("supervision/inspection_record.html", inspection=inspection, items=items, form=form,
+                           existing=inspections.results_of(inspection.id))
+
+
+@bp.route("/inspections/<int:inspection_id>/action", methods=["POST"])
+@roles(*SUPERVISORS)
+def inspection_action(inspection_id: int):
+    actor = current_actor()
+    action = request.form.get("action", "")
+    version = request.form.get("version") or None
+    try:
+        if action == "notify":
+            inspections.notify_firm(actor, inspection_id, version)
+        elif action in ("pass", "require_rectification"):
+            inspections.conclude(actor, inspection_id, action, version)
+        elif action == "publish":
+            inspections.publish(actor, inspection_id)
+        else:
+            abort(400)
+        flash(_("Done."), "success")
+    except ValidationFailed as exc:
+        for messages in exc.field_errors.values():
+            for m in messages:
+                flash(translate(m), "error")
+    return redirect(url_for("supervision.inspection_detail", inspection_id=inspection_id))
+
+
+@bp.route("/inspections/<int:inspection_id>/refused", methods=["POST"])
+@roles(*SUPERVISORS)
+def inspection_refused(inspection_id: int):
+    form = RefusalForm()
+    if form.validate_on_submit():
+        inspections.record_refusal(current_actor(), inspection_id, form.note.data)
+        flash(_("The refusal is recorded."), "success")
+    else:
+        flash(_("Describe how the inspection was refused."), "error")
+    return redirect(url_for("supervision.inspection_detail", inspection_id=inspection_id))
+
+
+@bp.route("/inspections/<int:inspection_id>/photo", methods=["POST"])
+@roles(*SUPERVISORS)
+def inspection_photo(inspection_id: int):
+    form = PhotoForm()
+    if form.validate_on_submit():
+        upload = form.photo.data
+        try:
+            inspections.add_photo(current_actor(), inspection_id, upload.read(), upload.filename or "photo")
+            flash(_("The photo is attached."), "success")
+        except ValidationFailed as exc:
+            for messages in exc.field_errors.values():
+                for m in messages:
+                    flash(translate(m), "error")
+    return redirect(url_for("supervision.inspection_detail", inspection_id=inspection_id))
+
+
+@bp.route("/checklists")
+@roles(*SUPERVISORS)
+def checklists():
+    actor = current_actor()
+    inspections.ensure_default_templates()
+    db.session.commit()
+    templates = inspections.list_templates(actor)
+    return render_template("supervision/checklists.html", templates=templates)
+
+
+@bp.route("/checklists/<int:template_id>", methods=["GET", "POST"])
+@roles(*SUPERVISORS)
+def checklist_detail(template_id: int):
+    actor = current_actor()
+    template = inspections.get_template(actor, template_id)
+    items = inspections.template_items(template.id)
+    form = TemplateForm(name=template.name, items="\n".join(
+        f"{i.code} | {translate(i.text)} | {translate(i.basis)} | {'yes' if i.is_security else 'no'}" for i in items))
+    if request.method == "POST":
+        if "lead" not in actor.roles:
+            abort(403)
+        form = TemplateForm()
+        if form.validate_on_submit():
+            parsed = []
+            for line in (form.items.data or "").splitlines():
+                parts = [p.strip() for p in line.split("|")]
+                if len(parts) >= 2 and parts[1]:
+                    parsed.append(inspections.ItemInput(parts[0], parts[1], parts[2] if len(parts) > 2 else "",
+                                                        len(parts) > 3 and parts[3].lower() in ("yes", "y", "是", "1")))
+            try:
+                new = inspections.edit_template(actor, template_id, form.name.data, parsed)
+                flash(_("A new version of the checklist is active."), "success")
+                return redirect(url_for("supervision.checklist_detail", template_id=new.id))
+            except ValidationFailed as exc:
+                apply_service_errors(form, exc)
+    return render_template("supervision/checklist_detail.html", template=template, items=items, form=form,
+                           can_edit="lead" in actor.roles and template.active)
+
+
+# --- rectification --------------------------------------------------------------------------------------
+
+def _order_filter() -> rectification.OrderFilter:
+    return rectification.OrderFilter(status=request.args.get("status", ""), firm_id=_arg_int("firm_id"),
+                                     district=request.args.get("district", ""),
+                                     overdue_only=request.args.get("overdue") == "1")
+
+
+@bp.route("/rectifications", endpoint="rectifications")
+@roles("regulator", "lead", "vendor")
+def rectifications_list():
+    actor = current_actor()
+    f = _order_filter()
+    if _wants_xlsx():
+        if not is_supervisor(actor):
+            abort(403)
+        rows = list(db.session.scalars(rectification.filtered_orders(actor, f).limit(50000)))
+        names = rectification.firm_names(o.firm_id for o in rows)
+        data = workbook_bytes(_("Rectification"), [_("Number"), _("Firm"), _("District"), _("Status"),
+                                                   _("Issued"), _("Deadline"), _("Closed")],
+                              ([o.number, names.get(o.firm_id, ""), o.district_code,
+                                _(RECTIFICATION.state_label(o.status)), o.issued_at, o.deadline, o.closed_at]
+                               for o in rows))
+        return xlsx_response("rectifications.xlsx", data)
+    page = rectification.list_orders(actor, f, request.args.get("page", 1, type=int))
+    return render_template("supervision/rectifications.html", page=page, f=f,
+                           firms=rectification.firm_names(o.firm_id for o in page.items),
+                           states=RECTIFICATION.states, districts=DISTRICTS, supervisor=is_supervisor(actor),
+                           firm_choices=_firm_choices(actor) if is_supervisor(actor) else [])
+
+
+
+@bp.route("/rectifications/new", methods=["GET", "POST"])
+@roles(*SUPERVISORS)
+def rectification_new():
+    actor = current_actor()
+    inspection_id = request.values.get("inspection_id", type=int)
+    incident_id = request.values.get("incident_id", type=int)
+    form = OrderForm()
+    form.firm_id.choices = choices([(0, "—")] + _firm_choices(actor))
+    source = None
+    if inspection_id:
+        source = inspections.get_inspection(actor, inspection_id)
+        if request.method == "GET":
+            form.items.data = "\n".join(rectification.failed_items(inspection_id)) or (
+                _("The firm refused the inspection") if source.refused else "")
+    if form.validate_on_submit():
+        items = [line for line in (form.items.data or "").splitlines() if line.strip()]
+        try:
+            if inspection_id:
+                order = rectification.issue_from_inspection(actor, inspection_id, form.requirement.data,
+                                                            form.deadline.data, items)
+            elif incident_id:
+                order = rectification.issue_from_incident(actor, incident_id, form.requirement.data,
+                                                          form.deadline.data, items)
+            else:
+                if not form.firm_id.data:
+                    raise ValidationFailed({"firm_id": [_("Choose a firm.")]})
+                order = rectification.issue_by_hand(actor, form.firm_id.data, items, form.requirement.data,
+                                                    form.deadline.data)
+            flash(_("Rectification order %(number)s is issued.", number=order.number), "success")
+            return redirect(url_for("supervision.rectification_detail", order_id=order.id))
+        except ValidationFailed as exc:
+            apply_service_errors(form, exc)
+    return render_template("supervision/rectification_new.html", form=form, inspection=source,
+                           inspection_id=inspection_id, incident_id=incident_id)
+
+
+def _order_context(order):
+    actor = current_actor()
+    hist = rectification.history(order)
+    names = _user_names([order.issued_by_id] + [r.submitted_by_id for r in hist.responses]
+                        + [r.decided_by_id for r in hist.responses])
+    firm = db.session.get(Firm, order.firm_id)
+    return dict(order=order, hist=hist, names=names, firm=firm, states=RECTIFICATION.states,
+                supervisor=is_supervisor(actor), legal_bases=LEGAL_BASES,
+                is_firm=("vendor" in actor.roles and actor.firm_id == order.firm_id))
+
+
+@bp.route("/rectifications/<int:order_id>")
+@roles("regulator", "lead", "vendor")
+def rectification_detail(order_id: int):
+    order = rectification.get_order(current_actor(), order_id)
+    return render_template("supervision/rectification_detail.html",
+                           response_form=ResponseForm(version=order.version_id),
+                           decision_form=DecisionForm(version=order.version_id),
+                           penalty_form=PenaltyForm(), **_order_context(order))
+
+
+@bp.route("/rectifications/<int:order_id>/print")
+@roles("regulator", "lead", "vendor")
+def rectification_print(order_id: int):
+    order = rectification.get_order(current_actor(), order_id)
+    return render_template("supervision/rectification_print.html", **_order_context(order))
+
+
+@bp.route("/rectifications/<int:order_id>/respond", methods=["POST"])
+@roles("vendor")
+def rectification_respond(order_id: int):
+    actor = current_actor()
+    order = rectification.get_order(actor, order_id)
+    form = ResponseForm()
+    if form.validate_on_submit():
+        files = [(f.read(), f.filename or "evidence") for f in (form.files.data or []) if f and f.filename]
+        try:
+            rectification.respond(actor, order_id, form.body.data, files, version=form.version.data or None)
+            flash(_("Your answer is submitted."), "success")
+            return redirect(url_for("supervision.rectification_detail", order_id=order_id))
+        except ValidationFailed as exc:
+            apply_service_errors(form, exc)
+    return render_template("supervision/rectification_detail.html", response_form=form,
+                           decision_form=DecisionForm(version=order.version_id), penalty_form=PenaltyForm(),
+                           **_order_context(order)), 422
+
+
+@bp.route("/rectifications/<int:order_id>/decide", methods=["POST"])
+@roles(*SUPERVISORS)
+def rectification_decide(order_id: int):
+    actor = current_actor()
+    order = rectification.get_order(actor, order_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            if form.action.data == "verify":
+                rectification.verify(actor, order_id, form.version.data or None, form.reason.data or "")
+                flash(_("The rectification is verified and the order closed."), "success")
+            elif form.action.data == "reject":
+                rectification.reject(actor, order_id, form.reason.data or "", form.version.data or None)
+                flash(_("The answer is rejected; the firm must answer again."), "success")
+            else:
+                abort(400)
+            return redirect(url_for("supervision.rectification_detail", order_id=order_id))
+        except ValidationFailed as exc:
+            apply_service_errors(form, exc)
+    return render_template("supervision/rectification_detail.html",
+                           response_form=ResponseForm(version=order.version_id), decision_form=form,
+                           penalty_form=PenaltyForm(), **_order_context(order)), 422
+
+
+@bp.route("/rectifications/<int:order_id>/escalate", methods=["GET", "POST"])
+@roles(*SUPERVISORS)
+def rectification_escalate(order_id: int):
+    actor = current_actor()
+    order = rectification.get_order(actor, order_id)
+    form = EscalateForm(version=order.version_id)
+    if form.validate_on_submit():
+        penalty = None
+        if form.with_penalty.data:
+            penalty = rectification.PenaltyInput(form.legal_basis.data or "", form.decision.data or "",
+                                                 None if form.amount.data is None else str(form.amount.data),
+                                                 form.decided_on.data or date.today())
+        try:
+            rectification.escalate(actor, order_id, form.reason.data, form.held_on.data, form.attendees.data or "",
+                                   form.record.data, penalty, version=form.version.data or None)
+            flash(_("The order is escalated and the summons recorded."), "success")
+            return redirect(url_for("supervision.rectification_detail", order_id=order_id))
+        except ValidationFailed as exc:
+            apply_service_errors(form, exc)
+    return render_template("supervision/rectification_escalate.html", form=form, order=order)
+
+
+@bp.route("/rectifications/<int:order_id>/penalty", methods=["POST"])
+@roles(*SUPERVISORS)
+def rectification_penalty(order_id: int):
+    actor = current_actor()
+    order = rectification.get_order(actor, order_id)
+    form = PenaltyForm()
+    if form.validate_on_submit():
+        try:
+            rectification.add_penalty(actor, order_id, rectification.PenaltyInput(
+                form.legal_basis.data, form.decision.data,
+                None if form.amount.data is None else str(form.amount.data), form.decided_on.data))
+            flash(_("The penalty case is recorded."), "success")
+            return redirect(url_for("supervision.rectification_detail", order_id=order_id))
+        except ValidationFailed as exc:
+            apply_service_errors(form, exc)
+    return render_template("supervision/rectification_detail.html",
+                           response_form=ResponseForm(version=order.version_id),
+                           decision_form=DecisionForm(version=order.version_id), penalty_form=form,
+                           **_order_context(order)), 422
+
+
+# --- notices --------------------------------------------------------------------------------------------
+
+@bp.route("/notices", endpoint="notices")
+@roles("regulator", "lead", "vendor")
+def notices_list():
+    actor = current_actor()
+    page_no = request.args.get("page", 1, type=int)
+    if is_supervisor(actor):
+        page, counts = notices.list_notices_for_regulator(actor, page_no)
+        return render_template("supervision/notices.html", page=page, counts=counts)
+    page = notices.notices_for_firm(actor, page_no)
+    return render_template("supervision/notices_firm.html", page=page)
+
+
+
+@bp.route("/notices/new", methods=["GET", "POST"])
+@roles(*SUPERVISORS)
+def notice_new():
+    actor = current_actor()
+    form = NoticeForm()
+    form.firm_ids.choices = choices(_firm_choices(actor))
+    if form.validate_on_submit():
+        chosen = form.firm_ids.data if form.audience.data == "chosen" else None
+        try:
+            notice = notices.publish_notice(actor, form.title.data, form.body.data, chosen, form.requires_ack.data)
+            flash(_("The notice is published."), "success")
+            return redirect(url_for("supervision.notice_detail", notice_id=notice.id))
+        except ValidationFailed as exc:
+            apply_service_errors(form, exc)
+    return render_template("supervision/notice_new.html", form=form)
+
+
+@bp.route("/notices/<int:notice_id>")
+@roles("regulator", "lead", "vendor")
+def notice_detail(notice_id: int):
+    actor = current_actor()
+    if is_supervisor(actor):
+        notice = notices.get_notice_for_regulator(actor, notice_id)
+        state = request.args.get("state", "")
+        query = notices.receipts_query(actor, notice_id, state)
+        if _wants_xlsx():
+            names = _user_names([r[0].read_by_id for r in db.session.execute(query)]
+                                + [r[0].acknowledged_by_id for r in db.session.execute(query)])
+            data = workbook_bytes(_("Receipts"), [_("Firm"), _("District"), _("Read"), _("Read by"),
+                                                  _("Acknowledged"), _("Acknowledged by"), _("Reminded")],
+                                  ([name, district, r.read_at, names.get(r.read_by_id, ""), r.acknowledged_at,
+                                    names.get(r.acknowledged_by_id, ""), r.reminded_at]
+                                   for r, name, district in db.session.execute(query)))
+            return xlsx_response(f"notice-{notice_id}-receipts.xlsx", data)
+        page = paginate(query, request.args.get("page", 1, type=int), scalars=False)
+        names = _user_names([r[0].read_by_id for r in page.items] + [r[0].acknowledged_by_id for r in page.items])
+        return render_template("supervision/notice_receipts.html", notice=notice, page=page, names=names,
+                               state=state)
+    notice, receipt = notices.open_notice(actor, notice_id)
+    return render_template("supervision/notice_firm.html", notice=notice, receipt=receipt)
+
+
+@bp.route("/notices/<int:notice_id>/ack", methods=["POST"])
+@roles("vendor")
+def notice_ack(notice_id: int):
+    notices.acknowledge_notice(current_actor(), notice_id)
+    flash(_("Thank you: the notice is acknowledged."), "success")
+    return redirect(url_for("supervision.notice_detail", notice_id=notice_id))
+
+
+@bp.route("/notices/<int:notice_id>/remind", methods=["POST"])
+@roles(*SUPERVISORS)
+def notice_remind(notice_id: int):
+    n = notices.remind(current_actor(), notice_id)
+    flash(_("%(n)s firms were reminded.", n=n), "success")
+    return redirect(url_for("supervision.notice_detail", notice_id=notice_id))
+
+
+# --- liaison and contacts ---------------------------------------------------------------------------------
+
+@bp.route("/liaison/confirm", methods=["GET", "POST"])
+@roles("vendor")
+def liaison_confirm():
+    from portal.services import crypto
+
+    actor = current_actor()
+    firm = notices.my_firm(actor)
+    form = LiaisonForm()
+    if request.method == "GET":
+        form.name.data, form.phone.data = firm.liaison_name, crypto.decrypt(firm.liaison_phone_enc)
+        form.email.data = firm.liaison_email
+    if form.validate_on_submit():
+        try:
+            notices.confirm_liaison(actor, form.name.data, form.phone.data, form.email.data or "")
+            flash(_("Your liaison contact is confirmed for this quarter."), "success")
+            return redirect(url_for("supervision.liaison_confirm"))
+        except ValidationFailed as exc:
+            apply_service_errors(form, exc)
+    return render_template("supervision/liaison.html", form=form, firm=firm, due=notices.liaison_due(firm),
+                           quarter=notices.quarter_of(date.today()))
+
+
+@bp.route("/contacts")
+@roles(*SUPERVISORS)
+def contacts():
+    actor = current_actor()
+    page = notices.contact_directory(actor, request.args.get("q", ""), request.args.get("district", ""),
+                                     request.args.get("overdue") == "1", request.args.get("page", 1, type=int))
+    return render_template("supervision/contacts.html", page=page, districts=DISTRICTS)
+
+
+@bp.route("/contacts/<int:firm_id>/reveal", methods=["POST"])
+@roles(*SUPERVISORS)
+def contact_reveal(firm_id: int):
+    phone = notices.reveal_liaison_phone(current_actor(), firm_id)
+    firm = db.session.get(Firm, firm_id)
+    return render_template("supervision/contact_reveal.html", firm=firm, phone=phone)
+
+
+# --- home panels ----------------------------------------------------------------------------------------
+
+@register_panel
+def supervision_panels(user) -> list[Panel]:
+    actor = actor_for_user(user)
+    if is_supervisor(actor):
+        counts = alerts.open_counts_by_rule(actor)
+        d = dashboard.build(actor, waiting_limit=0)
+        alert_items = [(_(alerts.RULES.get(rule, rule)), n, url_for("supervision.alerts", rule=rule))
+                       for rule, n in sorted(counts.items())]
+        return [
+            Panel(_("Open alerts"), alert_items, _("No open alerts.")),
+            Panel(_("Supervision"), [
+                (_("Overdue rectifications"), d.rectifications_overdue,
+                 url_for("supervision.rectifications", overdue="1")),
+                (_("Inspections planned"), d.inspections_planned, url_for("supervision.inspections", status="planned")),
+            ]),
+        ]
+    if "vendor" in actor.roles and actor.firm_id:
+        firm = db.session.get(Firm, actor.firm_id)
+        return [Panel(_("Supervision"), [
+            (_("Open rectification orders"), rectification.open_order_count_for_firm(actor.firm_id),
+             url_for("supervision.rectifications", status="open")),
+            (_("Unread notices"), notices.unread_notice_count(actor.firm_id), url_for("supervision.notices")),
+            (_("Liaison confirmation"), _("Due") if firm and notices.liaison_due(firm) else _("Done"),
+             url_for("supervision.liaison_confirm")),
+        ])]
+    return []
+
