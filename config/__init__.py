@@ -69,12 +69,32 @@ class Config:
     BLOCK_NEGATIVE_LISTED_FILINGS = _bool("BLOCK_NEGATIVE_LISTED_FILINGS", True)
     REDIS_URL = os.environ.get("REDIS_URL", "")
 
-    # Government-services platform adapter.
+    # Government-services platform adapter. GOV_SECRET is the one name of the shared signing secret
+    # (portal.gov.http.HttpGovPlatform.from_settings and `flask gov sandbox` read it); the default is
+    # the sandbox's own development secret so GOV_MODE=http works against `flask gov sandbox`.
     GOV_MODE = os.environ.get("GOV_MODE", "fake")  # fake | http
     GOV_BASE_URL = os.environ.get("GOV_BASE_URL", "http://127.0.0.1:5055")
     GOV_APP_ID = os.environ.get("GOV_APP_ID", "portal-dev")
-    GOV_APP_SECRET = os.environ.get("GOV_APP_SECRET", "sandbox-secret")
+    GOV_SECRET = os.environ.get("GOV_SECRET", "sandbox-secret-not-for-production")
     GOV_SIGN_METHOD = os.environ.get("GOV_SIGN_METHOD", "HMAC-SHA256")
+    GOV_CONNECT_TIMEOUT = float(os.environ.get("GOV_CONNECT_TIMEOUT", "2"))
+    GOV_READ_TIMEOUT = float(os.environ.get("GOV_READ_TIMEOUT", "5"))
+    GOV_RETRIES = _int("GOV_RETRIES", 2)
+    # Calls a person waits for (SSO, verification at registration) use a short timeout and no retry.
+    GOV_INTERACTIVE_TIMEOUT = float(os.environ.get("GOV_INTERACTIVE_TIMEOUT", "3"))
+    GOV_BREAKER_THRESHOLD = _int("GOV_BREAKER_THRESHOLD", 5)
+    GOV_BREAKER_RESET_SECONDS = float(os.environ.get("GOV_BREAKER_RESET_SECONDS", "30"))
+    # Callbacks: the platform's own app id and secret (default: ours), and the timestamp window.
+    GOV_CALLBACK_APP_ID = os.environ.get("GOV_CALLBACK_APP_ID", "")
+    GOV_CALLBACK_SECRET = os.environ.get("GOV_CALLBACK_SECRET", "")
+    GOV_CALLBACK_WINDOW_SECONDS = _int("GOV_CALLBACK_WINDOW_SECONDS", 300)
+    GOV_SSO_STATE_MINUTES = _int("GOV_SSO_STATE_MINUTES", 10)
+    # Outbox worker: attempts before a message becomes a dead letter, backoff and claim lease.
+    OUTBOX_MAX_ATTEMPTS = _int("OUTBOX_MAX_ATTEMPTS", 10)
+    OUTBOX_BACKOFF_SECONDS = float(os.environ.get("OUTBOX_BACKOFF_SECONDS", "5"))
+    OUTBOX_BACKOFF_MAX_SECONDS = float(os.environ.get("OUTBOX_BACKOFF_MAX_SECONDS", "3600"))
+    OUTBOX_LEASE_SECONDS = float(os.environ.get("OUTBOX_LEASE_SECONDS", "60"))
+    OUTBOX_CONCURRENCY = _int("OUTBOX_CONCURRENCY", 4)
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
 

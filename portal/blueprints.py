@@ -6,6 +6,7 @@ def BLUEPRINTS():  # noqa: N802 - reads like a constant at the call site
     from portal.auth import bp as auth_bp
     from portal.files import bp as files_bp
     from portal.home import bp as home_bp
+    from portal.integrations import bp as integrations_bp
     from portal.public import bp as public_bp
 
     return [
@@ -13,4 +14,5 @@ def BLUEPRINTS():  # noqa: N802 - reads like a constant at the call site
         auth_bp,
         home_bp,
         files_bp,
+        integrations_bp,
     ]

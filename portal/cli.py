@@ -45,4 +45,11 @@ def audit_verify() -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(audit_cli)
+    from portal.api.cli import api_token_cli
+    from portal.gov.cli import gov
+    from portal.integrations.cli import outbox_cli
+
+    app.cli.add_command(gov)
+    app.cli.add_command(outbox_cli)
+    app.cli.add_command(api_token_cli)
     app.shell_context_processor(lambda: {"db": db})
