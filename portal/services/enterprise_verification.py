@@ -29,6 +29,17 @@ NOTE_REJECTED = N_("The platform refused the USCC: %(reason)s")
 MSG_RESULT = N_("Enterprise verification of %(firm)s: %(result)s.")
 
 
+def _text(msgid: str, params: dict | None = None) -> str:
+    """Notes are stored once for every reader, so in the bureau's default language."""
+    from flask import current_app
+    from flask_babel import force_locale
+
+    from portal.i18n import translate
+
+    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")):
+        return translate(msgid, params)
+
+
 def _same(a: str, b: str) -> bool:
     """Registry names compared without width, case or spacing differences (全角/半角 brackets)."""
     def norm(s: str) -> str:
@@ -39,15 +50,13 @@ def _same(a: str, b: str) -> bool:
 
 def judge(firm: Firm, info: EnterpriseInfo) -> tuple[str, str]:
     """Compare the platform's registry entry with what the firm declared: (status, note)."""
-    from portal.i18n import translate
-
     if not info.is_active:
-        return FAILED, translate(NOTE_DEREGISTERED, {"status": info.status, "reason": info.reason or "-"})
+        return FAILED, _text(NOTE_DEREGISTERED, {"status": info.status, "reason": info.reason or "-"})
     problems = []
     if not _same(info.registered_name, firm.name):
-        problems.append(translate(NOTE_NAME, {"name": info.registered_name}))
+        problems.append(_text(NOTE_NAME, {"name": info.registered_name}))
     if not _same(info.legal_representative, firm.legal_representative):
-        problems.append(translate(NOTE_REPRESENTATIVE, {"name": info.legal_representative}))
+        problems.append(_text(NOTE_REPRESENTATIVE, {"name": info.legal_representative}))
     if problems:
         return FAILED, " ".join(problems)
     return VERIFIED, ""
@@ -70,13 +79,12 @@ def verify_firm(firm: Firm) -> tuple[str, str]:
     try:
         info = gov_client.platform(interactive=True).verify_enterprise(firm.uscc)
     except GovUnavailable:
-        _set(firm, PENDING, NOTE_PENDING)
+        note = _text(NOTE_PENDING)
+        _set(firm, PENDING, note)
         enqueue_verification(firm)
-        return PENDING, NOTE_PENDING
+        return PENDING, note
     except GovRejected as exc:
-        from portal.i18n import translate
-
-        note = translate(NOTE_REJECTED, {"reason": exc.message})
+        note = _text(NOTE_REJECTED, {"reason": exc.message})
         _set(firm, FAILED, note)
         return FAILED, note
     status, note = judge(firm, info)
@@ -106,15 +114,13 @@ def regulators_for(district_code: str) -> list[int]:
 
 def apply_deferred(firm_id: int, info: EnterpriseInfo | None, rejected_reason: str | None = None) -> tuple[str, str]:
     """The worker's half: record the platform's answer for a pending firm and tell the regulators."""
-    from portal.i18n import translate
-
     firm = db.session.get(Firm, firm_id)
     if firm is None:
         return "gone", ""
     if info is not None:
         status, note = judge(firm, info)
     else:
-        status, note = FAILED, translate(NOTE_REJECTED, {"reason": rejected_reason or ""})
+        status, note = FAILED, _text(NOTE_REJECTED, {"reason": rejected_reason or ""})
     _set(firm, status, note)
     inbox.notify(regulators_for(firm.district_code), MSG_RESULT,
                  {"firm": firm.name, "result": f"msg:{'Verified' if status == VERIFIED else 'Failed'}"},
