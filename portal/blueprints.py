@@ -3,6 +3,7 @@ from __future__ import annotations
 
 
 def BLUEPRINTS():  # noqa: N802 - reads like a constant at the call site
+    from portal.api import bp as api_bp
     from portal.auth import bp as auth_bp
     from portal.files import bp as files_bp
     from portal.home import bp as home_bp
@@ -15,4 +16,5 @@ def BLUEPRINTS():  # noqa: N802 - reads like a constant at the call site
         home_bp,
         files_bp,
         integrations_bp,
+        api_bp,
     ]
