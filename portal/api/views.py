@@ -6,6 +6,7 @@ and scoping functions see the same user the pages would.
 """
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -86,7 +87,12 @@ def _page(stmt: Select, serialise, scalars: bool) -> Any:
 
 
 def _iso(value) -> str | None:
-    return value.isoformat() if value is not None else None
+    """Dates as YYYY-MM-DD; times (stored naive UTC) as RFC 3339 with the zone, as OpenAPI requires."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC, microsecond=0).isoformat().replace("+00:00", "Z")
+    return value.isoformat()
 
 
 def _num(value: Decimal | None) -> float | None:

@@ -30,9 +30,9 @@ DEMO_USERS = (
     GovUserInfo("gov-demo-natural-2", "Demo Citizen (level 2)", "natural", None, 2),
 )
 DEMO_ENTERPRISES = (
-    EnterpriseInfo("91510502MA6DEMO01X", "泸州示例档案服务有限公司", "王示例", "active",
+    EnterpriseInfo("915105023AGYGLUY22", "泸州示例档案服务有限公司", "王示例", "active",
                    "档案整理、数字化加工、档案寄存服务"),
-    EnterpriseInfo("91510502MA6DEMO02X", "泸州已注销档案服务有限公司", "李示例", "deregistered",
+    EnterpriseInfo("915105043W7WKKHD9J", "泸州已注销档案服务有限公司", "李示例", "deregistered",
                    "档案整理", reason="该企业已于2025年注销登记。"),
 )
 
@@ -60,9 +60,19 @@ class DatabaseBreakerStore:
     rather than blocking the request.
     """
 
-    def __init__(self, engine: Engine, sqlite_wait_ms: int = 200) -> None:
+    def __init__(self, engine: Engine, sqlite_wait_ms: int = 200, read_ttl: float = 1.0) -> None:
         self.engine = engine
         self.sqlite_wait_ms = sqlite_wait_ms
+        # Reads are cached briefly: every platform call reads the breaker twice, and a breaker opened
+        # by another process is noticed here within read_ttl seconds, which is soon enough.
+        self.read_ttl = read_ttl
+        self._cache: dict[str, tuple[float, BreakerRecord]] = {}
+        self._lock = threading.Lock()
+
+    def _remember(self, name: str, record: BreakerRecord) -> BreakerRecord:
+        with self._lock:
+            self._cache[name] = (time.monotonic(), record)
+        return record
 
     @staticmethod
     def _record(row) -> BreakerRecord:
@@ -74,6 +84,14 @@ class DatabaseBreakerStore:
         return BreakerRecord(state=row.state, failures=row.failures, opened_at=moment)
 
     def get(self, name: str) -> BreakerRecord:
+        with self._lock:
+            cached = self._cache.get(name)
+        if cached is not None and time.monotonic() - cached[0] < self.read_ttl:
+            return cached[1]
+        return self._remember(name, self.read(name))
+
+    def read(self, name: str) -> BreakerRecord:
+        """The stored record, bypassing the cache."""
         with self.engine.connect() as conn:
             row = conn.execute(select(BreakerState).where(BreakerState.name == name)).first()
         return self._record(row)
@@ -101,12 +119,12 @@ class DatabaseBreakerStore:
                 finally:
                     if dialect == "sqlite":
                         conn.exec_driver_sql("PRAGMA busy_timeout=30000")
-                return new
         except OperationalError:
             if dialect != "sqlite":
                 raise
             # The caller's own transaction holds SQLite's write lock: decide without storing.
-            return change(self.get(name))
+            return change(self.read(name))
+        return self._remember(name, new)
 
 
 class RedisBreakerStore:

@@ -176,24 +176,29 @@ class OutboxWorker:
     def _blocked(self, claimed: list[Claimed]) -> dict[int, datetime]:
         """Case messages that must wait for an earlier message of the same case: id → not before."""
         blocked: dict[int, datetime] = {}
+        now = clock.utcnow()
         first_in_batch: dict[str, int] = {}
         for message in claimed:
             group = ordering_group(message.key)
             if group is None:
                 continue
             if group in first_in_batch:
-                blocked[message.id] = clock.utcnow()
-                continue
-            first_in_batch[group] = message.id
-            earliest = db.session.execute(
-                select(OutboxMessage.id, OutboxMessage.next_attempt_at)
-                .where(OutboxMessage.status == "pending", OutboxMessage.idempotency_key.like(group + "%"),
-                       OutboxMessage.id < message.id)
-                .order_by(OutboxMessage.id).limit(1)
-            ).first()
-            if earliest is not None:
-                blocked[message.id] = max(earliest.next_attempt_at, clock.utcnow())
-        db.session.rollback()
+                blocked[message.id] = now
+            else:
+                first_in_batch[group] = message.id
+        if first_in_batch:
+            # One query for the batch: every pending message of these cases older than the batch's.
+            rows = db.session.execute(
+                select(OutboxMessage.id, OutboxMessage.idempotency_key, OutboxMessage.next_attempt_at)
+                .where(OutboxMessage.status == "pending", OutboxMessage.id < max(first_in_batch.values()),
+                       or_(*[OutboxMessage.idempotency_key.like(group + "%") for group in first_in_batch]))
+            ).all()
+            for row in rows:
+                group = ordering_group(row.idempotency_key)
+                first = first_in_batch.get(group or "")
+                if first is not None and row.id < first:
+                    blocked[first] = max(blocked.get(first, now), row.next_attempt_at)
+            db.session.rollback()
         return blocked
 
     # -- delivering ------------------------------------------------------------------------------
@@ -201,13 +206,20 @@ class OutboxWorker:
     def _platform(self) -> GovPlatform:
         return gov_client.platform(purpose="worker", app=self.app)
 
-    def _deliver_all(self, messages: list[Claimed]) -> list[Outcome]:
+    def _deliver_all(self, messages: list[Claimed], send_until: float) -> list[Outcome]:
+        """Deliver a claimed batch; nothing is sent once the claim is close to expiring, because
+        another worker may then claim the same message (it goes back to the queue untouched)."""
+
+        def one(message: Claimed) -> Outcome:
+            if time.monotonic() > send_until:
+                return Outcome("defer", "claim about to expire")
+            return deliver(self._platform(), message)
+
         if self.concurrency == 1 or len(messages) == 1:
-            platform = self._platform()
-            return [deliver(platform, m) for m in messages]
+            return [one(m) for m in messages]
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="outbox")
-        return list(self._pool.map(lambda m: deliver(self._platform(), m), messages))
+        return list(self._pool.map(one, messages))
 
     def _delay(self, attempts: int) -> timedelta:
         step = min(self.backoff_max, self.backoff * (2 ** max(0, attempts - 1)))
@@ -226,7 +238,7 @@ class OutboxWorker:
             values.update(status="delivered", delivered_at=now, attempts=message.attempts + 1, last_error="")
             stats.delivered += 1
         elif outcome.result == "defer":
-            values.update(next_attempt_at=outcome.not_before or now + self._delay(1))
+            values.update(next_attempt_at=outcome.not_before or now + timedelta(seconds=min(self.backoff, 1.0)))
             stats.deferred += 1
         else:
             attempts = message.attempts + 1
@@ -246,6 +258,9 @@ class OutboxWorker:
 
     def run_batch(self) -> Stats:
         stats = Stats()
+        # The send deadline leaves a fifth of the lease for a call in flight to finish (read timeouts
+        # must stay well below that) before another worker may take the claim over.
+        send_until = time.monotonic() + self.lease * 0.8
         token, claimed = self.claim()
         if not claimed:
             return stats
@@ -253,7 +268,7 @@ class OutboxWorker:
         stats.claimed = len(claimed)
         blocked = self._blocked(claimed)
         sendable = [m for m in claimed if m.id not in blocked]
-        outcomes = dict(zip([m.id for m in sendable], self._deliver_all(sendable), strict=True))
+        outcomes = dict(zip([m.id for m in sendable], self._deliver_all(sendable, send_until), strict=True))
         for message in claimed:
             outcome = outcomes.get(message.id) or Outcome("defer", not_before=blocked[message.id])
             self._record(token, message, outcome, stats)

@@ -93,7 +93,7 @@ def enqueue_messages(app, count: int, rng: random.Random) -> list[str]:
     return keys
 
 
-def worker_env(url: str, sandbox_url: str, read_timeout: float) -> dict[str, str]:
+def worker_env(url: str, sandbox_url: str, read_timeout: float, lease: float) -> dict[str, str]:
     env = dict(os.environ)
     env.update({
         "FLASK_CONFIG": "development",
@@ -108,7 +108,7 @@ def worker_env(url: str, sandbox_url: str, read_timeout: float) -> dict[str, str
         "GOV_BREAKER_RESET_SECONDS": "0.3",
         "OUTBOX_BACKOFF_SECONDS": "0.05",
         "OUTBOX_BACKOFF_MAX_SECONDS": "0.5",
-        "OUTBOX_LEASE_SECONDS": "3",
+        "OUTBOX_LEASE_SECONDS": str(lease),
         "OUTBOX_MAX_ATTEMPTS": "60",
         "PYTHONUNBUFFERED": "1",
     })
@@ -143,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
         "error_rate": args.error_rate, "timeout_after_apply_rate": args.timeout_rate,
         "timeout_sleep_ms": int(args.read_timeout * 1000 * 3), "seed": args.seed}
     sandbox = SandboxServer({"app_id": APP_ID, "secret": SECRET, "users": USERS, "faults": faults}).start()
-    env = worker_env(url, sandbox.url, args.read_timeout)
+    env = worker_env(url, sandbox.url, args.read_timeout, args.lease)
     log = open(tmp / "workers.log", "wb")
     started = time.monotonic()
     workers = [start_worker(env, args.batch, log) for _ in range(args.workers)]
@@ -166,9 +166,16 @@ def run(args: argparse.Namespace) -> int:
             time.sleep(0.2)
     finally:
         for worker in workers:
-            worker.send_signal(signal.SIGKILL)
-            worker.wait()
+            worker.send_signal(signal.SIGTERM)  # a graceful stop prints the worker's totals
+        for worker in workers:
+            try:
+                worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
         log.close()
+    totals = [line for line in (tmp / "workers.log").read_text(errors="replace").splitlines()
+              if line.startswith("outbox ")]
     elapsed = time.monotonic() - started
     state = counts(app)
     dedupe = sandbox.sandbox.platform.dedupe_log()
@@ -184,6 +191,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"faults        : {faults or 'none'}")
     print(f"elapsed       : {elapsed:.1f} s  contract requests to the sandbox: {requests_seen}")
     print(f"outbox states : {state}")
+    for line in totals:
+        print(f"last workers  : {line}")
     print(f"dedupe log    : {len(dedupe)} keys, applied≠1: {len(not_once)}, missing: {len(missing)}, "
           f"unexpected: {len(extra)}, keys received more than once (retries): {len(resent)}")
     failures = []
@@ -210,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--error-rate", type=float, default=0.3)
     parser.add_argument("--timeout-rate", type=float, default=0.05)
     parser.add_argument("--read-timeout", type=float, default=0.4)
+    parser.add_argument("--lease", type=float, default=3.0, help="Claim lease of the workers (s).")
     parser.add_argument("--kill-min", type=float, default=0.5)
     parser.add_argument("--kill-max", type=float, default=2.0)
     parser.add_argument("--no-faults", action="store_true")

@@ -23,7 +23,7 @@ def _token(user) -> dict[str, str]:
 def _validate(client, body, schema_name: str) -> None:
     document = client.get("/api/v1/openapi.json").json
     schema = {"$ref": f"#/components/schemas/{schema_name}", "components": document["components"]}
-    jsonschema_rs.validator_for(schema).validate(body)
+    jsonschema_rs.validator_for(schema, validate_formats=True).validate(body)
 
 
 def _score(build, firm, period_status="published", grade="B"):
