@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import secrets
+from urllib.parse import parse_qs, urlsplit
 
-from flask import current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import login_user
 
@@ -51,7 +52,33 @@ def sso_start():
     binding = session.get(BINDING_KEY)
     if not binding:
         binding = session[BINDING_KEY] = secrets.token_urlsafe(24)
-    return redirect(sso.begin(binding, _return_uri()))
+    url = sso.begin(binding, _return_uri())
+    if current_app.config.get("GOV_MODE") == "fake":
+        # The fake platform has no sign-in page of its own: the portal plays it (never in production).
+        return redirect(url_for("integrations.sso_fake_authorize", **parse_qs_single(urlsplit(url).query)))
+    return redirect(url)
+
+
+def parse_qs_single(query: str) -> dict[str, str]:
+    return {key: values[0] for key, values in parse_qs(query).items()}
+
+
+@bp.route("/auth/gov/fake-authorize")
+@public
+def sso_fake_authorize():
+    if current_app.config.get("GOV_MODE") != "fake" or current_app.config.get("ENV_NAME") == "production":
+        abort(404)
+    state = request.args.get("state", "")
+    redirect_uri = request.args.get("redirect_uri", "")
+    if redirect_uri != _return_uri():
+        abort(400)
+    fake = gov_client.fake_platform()
+    user_id = request.args.get("user", "")
+    if user_id and fake.get_user(user_id) is not None:
+        ticket = fake.mint_ticket(user_id, redirect_uri)
+        return redirect(url_for("integrations.sso_callback", ticket=ticket, state=state))
+    return render_template("integrations/fake_authorize.html", users=fake.users(), state=state,
+                           redirect_uri=redirect_uri)
 
 
 @bp.route("/auth/gov/return")

@@ -51,3 +51,47 @@ def test_fake_mode_platform_is_the_shared_fake(app):
     app.config["GOV_MODE"] = "fake"
     assert gov_client.platform() is gov_client.fake_platform(app)
     assert gov_client.platform(interactive=True).health() is True
+
+
+def test_redis_store_shares_the_breaker_between_processes(app, tmp_path):
+    import shutil
+    import socket
+    import subprocess
+    import time
+
+    import pytest
+
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server is not installed")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen([server, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+                                "--appendonly", "no", "--dir", str(tmp_path)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"redis://127.0.0.1:{port}/0"
+        first = gov_client.RedisBreakerStore(url)
+        for _ in range(50):
+            try:
+                first.get("x")
+                break
+            except Exception:  # noqa: BLE001 - waiting for the server to accept connections
+                time.sleep(0.1)
+        second = gov_client.RedisBreakerStore(url)
+        a = CircuitBreaker("gov", first, failure_threshold=2, reset_timeout=60)
+        b = CircuitBreaker("gov", second, failure_threshold=2, reset_timeout=60)
+        a.record_failure()
+        b.record_failure()
+        assert a.state == "open" and b.state == "open"
+        b.record_success()
+        assert a.state == "closed"
+        app.config["REDIS_URL"] = url
+        app.extensions.pop("gov_breaker_store", None)
+        assert isinstance(gov_client.breaker_store(app), gov_client.RedisBreakerStore)
+    finally:
+        app.config["REDIS_URL"] = ""
+        app.extensions.pop("gov_breaker_store", None)
+        process.terminate()
+        process.wait(timeout=5)

@@ -23,6 +23,7 @@ def english(client):
 def _start(client) -> tuple[str, str]:
     response = client.get("/auth/gov/start")
     assert response.status_code == 302
+    assert urlsplit(response.headers["Location"]).path == "/auth/gov/fake-authorize"
     query = parse_qs(urlsplit(response.headers["Location"]).query)
     return query["state"][0], query["redirect_uri"][0]
 
@@ -189,3 +190,21 @@ def test_disabled_user_cannot_sign_in(client, fake, build):
     response, _, _ = _sign_in(client, fake, "gov-1")
     assert response.status_code == 400 and _sessions() == 0
     assert db.session.scalar(select(User.active).where(User.id == user.id)) is False
+
+
+def test_simulated_platform_page_signs_in_a_fake_user(client, fake, build):
+    user = build.user("regulator")
+    user.gov_user_id = "gov-demo-natural-3"
+    db.session.commit()
+    start = client.get("/auth/gov/start").headers["Location"]
+    page = client.get(start).get_data(as_text=True)
+    assert "Demo Citizen (level 3)" in page
+    chosen = client.get(start + "&user=gov-demo-natural-3")
+    assert chosen.status_code == 302
+    assert client.get(chosen.headers["Location"]).status_code == 302
+    assert _logged_in(client)
+
+
+def test_simulated_platform_refuses_foreign_return_urls(client, fake):
+    response = client.get("/auth/gov/fake-authorize?state=x&redirect_uri=https://evil.example/steal")
+    assert response.status_code == 400
