@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, current_app, request, session
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext, lazy_gettext, refresh
 
 from portal.extensions import babel
 
@@ -28,6 +28,9 @@ def remember_requested_language() -> None:
     lang = request.args.get("lang")
     if lang and lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
+    # Flask-Babel caches the locale on the app context, which outlives one request when an app
+    # context is already active (CLI, tests); choose the locale afresh for every request.
+    refresh()
 
 
 def translate(message: str, params: dict | None = None) -> str:
