@@ -27,7 +27,7 @@ from sqlalchemy import func, or_, select, update
 from portal import clock
 from portal.context import Actor, current_actor, reset_actor, set_actor
 from portal.extensions import db
-from portal.gov.port import EnterpriseInfo, GovError, GovRejected, GovUnavailable, GovPlatform
+from portal.gov.port import EnterpriseInfo, GovError, GovPlatform, GovRejected, GovUnavailable
 from portal.models import OutboxMessage
 from portal.services import audit, gov_client
 from portal.services.errors import InvalidState, NotFound

@@ -17,7 +17,6 @@ sys.path.insert(0, str(ROOT))
 
 from portal import clock, create_app  # noqa: E402
 from portal.extensions import db  # noqa: E402
-
 from tests.perf.sandbox_process import sandbox_process  # noqa: E402
 
 APP_ID = "bench"

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Feedback, GovCallbackEvent, GovNonce
-from tests.govint.fixtures import fake, signed_post  # noqa: F401
+from tests.govint.fixtures import signed_post
 
 URL = "/integrations/gov/callback"
 

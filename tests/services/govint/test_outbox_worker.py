@@ -11,7 +11,6 @@ from portal.gov.port import GovRejected, GovUnavailable, GovUserInfo
 from portal.models import AuditEvent, OutboxMessage
 from portal.services import outbox
 from portal.services.outbox_worker import OutboxWorker
-from tests.govint.fixtures import fake, sandbox  # noqa: F401
 
 
 def _push(key: str, user: str = "citizen-1") -> OutboxMessage:

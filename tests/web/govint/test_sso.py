@@ -11,7 +11,6 @@ from portal.gov.port import GovUserInfo
 from portal.models import AuditEvent, User, UserSession
 from portal.services import sso
 from tests.builders import PASSWORD
-from tests.govint.fixtures import fake  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

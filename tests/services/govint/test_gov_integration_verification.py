@@ -8,7 +8,6 @@ from portal.gov.port import EnterpriseInfo, GovUnavailable
 from portal.models import Firm, Notification, OutboxMessage
 from portal.services.enterprise_verification import verify_firm
 from portal.services.outbox_worker import OutboxWorker
-from tests.govint.fixtures import fake, sandbox  # noqa: F401
 
 
 def _registry(firm: Firm, **kw) -> EnterpriseInfo:
