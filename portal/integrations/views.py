@@ -9,7 +9,10 @@ from flask_babel import gettext as _
 from flask_login import login_user
 
 from portal.auth.sessions import SESSION_KEY
+from portal.domain.i18n import N_
 from portal.extensions import csrf
+from portal.home import panels
+from portal.home.panels import Panel
 from portal.i18n import translate
 from portal.integrations import bp
 from portal.integrations.forms import LinkAccountForm
@@ -151,3 +154,21 @@ def replay(message_id: int):
     outbox_worker.replay(message_id)
     flash(_("The message is queued again and will be delivered by the worker."), "success")
     return redirect(url_for("integrations.index"))
+
+
+@panels.register
+def integration_panel(user) -> list[Panel]:
+    """The system administrator's home page: queue depth, dead letters and the circuit, no platform call."""
+    if not user.has_role("sysadmin"):
+        return []
+    queue = outbox_worker.summary(error_limit=0)
+    link = url_for("integrations.index")
+    state = gov_client.breaker().state if current_app.config.get("GOV_MODE") == "http" else "closed"
+    return [Panel(_("Government-services platform"), [
+        (_("Messages waiting"), queue.pending, link),
+        (_("Dead letters"), queue.dead, link),
+        (_("Circuit breaker"), _(STATE_LABELS[state]), link),
+    ])]
+
+
+STATE_LABELS = {"closed": N_("closed"), "open": N_("open"), "half_open": N_("half-open")}
