@@ -171,4 +171,5 @@ def integration_panel(user) -> list[Panel]:
     ])]
 
 
-STATE_LABELS = {"closed": N_("closed"), "open": N_("open"), "half_open": N_("half-open")}
+STATE_LABELS = {"closed": N_("Closed: calls are sent"), "open": N_("Open: calls are not sent"),
+                "half_open": N_("Half-open: one trial call")}
