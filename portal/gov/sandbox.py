@@ -516,13 +516,7 @@ def send_callback(
     return response.status_code, response.text
 
 
-class _KeepAliveHandler(WSGIRequestHandler):
-    # HTTP/1.1 keeps connections open between requests, as a real gateway does; HTTP/1.0 would make
-    # every call pay for a new TCP connection and dominate throughput measurements.
-    protocol_version = "HTTP/1.1"
-
-
-class _QuietHandler(_KeepAliveHandler):
+class _QuietHandler(WSGIRequestHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Tests start many requests; the access log would drown their output."""
 
@@ -559,7 +553,7 @@ class SandboxServer:
             self.port,
             self.app,
             threaded=True,
-            request_handler=_QuietHandler if self.quiet else _KeepAliveHandler,
+            request_handler=_QuietHandler if self.quiet else None,
         )
         self.port = self._server.server_port
         self._thread = threading.Thread(
@@ -588,7 +582,7 @@ class SandboxServer:
 def run_sandbox(host: str = "127.0.0.1", port: int = 5055, config: Mapping[str, Any] | None = None) -> None:
     """Serve the sandbox in the foreground with werkzeug's threaded server until interrupted."""
     app = create_sandbox_app(config)
-    server = make_server(host, port, app, threaded=True, request_handler=_KeepAliveHandler)
+    server = make_server(host, port, app, threaded=True)
     print(
         f" * Government platform sandbox on http://{host}:{server.server_port} (app id {app.extensions[EXTENSION_KEY].app_id})"
     )

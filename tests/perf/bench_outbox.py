@@ -29,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--db", default=None)
+    parser.add_argument("--server", choices=["gunicorn", "werkzeug"], default="gunicorn",
+                        help="How the sandbox is served (werkzeug closes every connection).")
     args = parser.parse_args(argv)
 
     from flask_migrate import upgrade
@@ -41,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench-outbox-"))
     url = args.db or f"sqlite:///{tmp / 'bench.db'}"
     users = [{"platform_user_id": f"bench-{i}", "name": f"Bench {i}"} for i in range(10)]
-    with sandbox_process({"app_id": APP_ID, "secret": SECRET, "users": users}) as sandbox_url:
+    with sandbox_process({"app_id": APP_ID, "secret": SECRET, "users": users}, args.server) as sandbox_url:
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "GOV_MODE": "http",
                           "GOV_BASE_URL": sandbox_url, "GOV_APP_ID": APP_ID, "GOV_SECRET": SECRET,
                           "OUTBOX_CONCURRENCY": args.concurrency}, config_name="testing")
@@ -78,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     rate = delivered / elapsed if elapsed else 0.0
     print(f"database    : {db_name(url)}")
     print(f"messages    : {args.messages} (half pushes, half case creations), batch {args.batch}, "
-          f"concurrency {args.concurrency}, one worker")
+          f"concurrency {args.concurrency}, one worker; sandbox served by {args.server} in its own process")
     print(f"delivered   : {delivered} (platform applied {applied}); retried {stats.retried}, dead {stats.dead}")
     print(f"elapsed     : {elapsed:.2f} s")
     print(f"throughput  : {rate:.0f} messages/s (target ≥ 300)")

@@ -23,13 +23,23 @@ def free_port() -> int:
 
 
 @contextmanager
-def sandbox_process(config: dict[str, Any]) -> Iterator[str]:
-    """Start `run_sandbox` on 127.0.0.1 and a free port; yields its URL; stops it on exit."""
+def sandbox_process(config: dict[str, Any], server: str = "gunicorn") -> Iterator[str]:
+    """Start the sandbox on 127.0.0.1 and a free port; yields its URL; stops it on exit.
+
+    server="gunicorn": one process (the sandbox keeps its state in memory) with threads and HTTP
+    keep-alive, like a real gateway; werkzeug's development server closes every connection.
+    server="werkzeug": `run_sandbox`, as `flask gov sandbox` runs it.
+    """
     port = free_port()
-    code = ("import json, sys; from portal.gov.sandbox import run_sandbox; "
-            f"run_sandbox(host='127.0.0.1', port={port}, config=json.loads(sys.argv[1]))")
-    process = subprocess.Popen([sys.executable, "-c", code, json.dumps(config)], cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if server == "gunicorn":
+        command = [str(Path(sys.executable).with_name("gunicorn")), "--bind", f"127.0.0.1:{port}",
+                   "--workers", "1", "--worker-class", "gthread", "--threads", "16", "--keep-alive", "30",
+                   "--log-level", "warning", f"portal.gov.sandbox:create_sandbox_app({config!r})"]
+    else:
+        code = ("import json, sys; from portal.gov.sandbox import run_sandbox; "
+                f"run_sandbox(host='127.0.0.1', port={port}, config=json.loads(sys.argv[1]))")
+        command = [sys.executable, "-c", code, json.dumps(config)]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 20
