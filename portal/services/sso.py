@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from portal import clock
 from portal.domain.i18n import N_
@@ -89,7 +89,10 @@ def _minutes() -> int:
 def begin(binding: str, redirect_uri: str) -> str:
     """Record a fresh state bound to the session and return the platform's authorisation URL."""
     state = secrets.token_urlsafe(24)
-    db.session.add(SsoState(state=state, session_binding=_hash(binding), created_at=clock.utcnow()))
+    now = clock.utcnow()
+    # States are worthless after their few minutes; keep a day of them for the record, no more.
+    db.session.execute(delete(SsoState).where(SsoState.created_at < now - timedelta(days=1)))
+    db.session.add(SsoState(state=state, session_binding=_hash(binding), created_at=now))
     db.session.commit()
     return gov_client.platform(interactive=True).authorize_url(state, redirect_uri)
 

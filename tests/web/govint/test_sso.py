@@ -207,3 +207,12 @@ def test_simulated_platform_page_signs_in_a_fake_user(client, fake, build):
 def test_simulated_platform_refuses_foreign_return_urls(client, fake):
     response = client.get("/auth/gov/fake-authorize?state=x&redirect_uri=https://evil.example/steal")
     assert response.status_code == 400
+
+
+def test_old_states_are_purged(client, fake, travel):
+    from portal.models import SsoState
+
+    _start(client)
+    travel(days=2)
+    _start(client)
+    assert db.session.scalar(select(func.count()).select_from(SsoState)) == 1
