@@ -6,6 +6,8 @@ FLASK := $(PY) -m flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
+# `make bench` (SQLite), `make bench DB=postgres`, `make bench BENCH_ARGS=--quick` for a trial run.
+BENCH_ARGS ?=
 
 .PHONY: run test install translations db seed lint bench clean
 
@@ -36,7 +38,7 @@ lint: install
 	$(VENV)/bin/ruff check portal config tests
 
 bench: install translations
-	$(PY) tests/perf/bench.py $(if $(DB),--db $(DB),)
+	$(PY) tests/perf/bench.py $(if $(DB),--db $(DB),) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance var

@@ -67,6 +67,8 @@ class Config:
 
     # Local rules (the bureau's own choices; the database may override them, see services.rules).
     BLOCK_NEGATIVE_LISTED_FILINGS = _bool("BLOCK_NEGATIVE_LISTED_FILINGS", True)
+    FEEDBACK_MILESTONE_MONTHS = _int("FEEDBACK_MILESTONE_MONTHS", 3)
+    FEEDBACK_WINDOW_DAYS = _int("FEEDBACK_WINDOW_DAYS", 14)
     REDIS_URL = os.environ.get("REDIS_URL", "")
 
     # Government-services platform adapter. GOV_SECRET is the one name of the shared signing secret
@@ -96,6 +98,9 @@ class Config:
     OUTBOX_LEASE_SECONDS = float(os.environ.get("OUTBOX_LEASE_SECONDS", "60"))
     OUTBOX_CONCURRENCY = _int("OUTBOX_CONCURRENCY", 4)
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+
+    # Benchmarks only: adds GET /_bench/baseline (one primary-key query, tiny template).
+    BENCH_BASELINE = _bool("BENCH_BASELINE", False)
 
 
 class DevelopmentConfig(Config):
@@ -134,10 +139,29 @@ class ProductionConfig(Config):
             raise RuntimeError("Production must not use the development keys.")
 
 
+class BenchConfig(ProductionConfig):
+    """Production settings for `make bench` on loopback: real (generated) secrets are still required,
+    but plain HTTP and SQLite are allowed because the benchmark measures both databases."""
+
+    ENV_NAME = "bench"
+    SESSION_COOKIE_SECURE = False
+    HSTS = False
+
+    @classmethod
+    def check(cls) -> None:
+        missing = [name for name in ("SECRET_KEY", "DATABASE_URL", "FIELD_ENCRYPTION_KEY", "AUDIT_HMAC_KEY")
+                   if not os.environ.get(name)]
+        if missing:
+            raise RuntimeError("The bench configuration needs these environment variables: " + ", ".join(missing))
+        if os.environ["SECRET_KEY"] == _DEV_SECRET or os.environ["FIELD_ENCRYPTION_KEY"] == _DEV_FIELD_KEY:
+            raise RuntimeError("The bench configuration must not use the development keys.")
+
+
 CONFIGS = {
     "development": DevelopmentConfig,
     "testing": TestingConfig,
     "production": ProductionConfig,
+    "bench": BenchConfig,
 }
 
 
@@ -147,6 +171,6 @@ def load_config(name: str | None = None) -> type[Config]:
         cls = CONFIGS[name]
     except KeyError as exc:
         raise RuntimeError(f"Unknown FLASK_CONFIG {name!r}; use one of {sorted(CONFIGS)}") from exc
-    if cls is ProductionConfig:
+    if issubclass(cls, ProductionConfig):
         cls.check()
     return cls

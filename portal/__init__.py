@@ -57,6 +57,10 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in BLUEPRINTS():
         app.register_blueprint(bp)
+    if app.config.get("BENCH_BASELINE"):
+        from portal.perf import bp as perf_bp
+
+        app.register_blueprint(perf_bp)
 
 
 def register_request_hooks(app: Flask) -> None:

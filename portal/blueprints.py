@@ -5,9 +5,11 @@ from __future__ import annotations
 def BLUEPRINTS():  # noqa: N802 - reads like a constant at the call site
     from portal.api import bp as api_bp
     from portal.auth import bp as auth_bp
+    from portal.feedback import bp as feedback_bp
     from portal.files import bp as files_bp
     from portal.home import bp as home_bp
     from portal.integrations import bp as integrations_bp
+    from portal.incidents import bp as incidents_bp
     from portal.public import bp as public_bp
 
     return [
@@ -17,4 +19,6 @@ def BLUEPRINTS():  # noqa: N802 - reads like a constant at the call site
         files_bp,
         integrations_bp,
         api_bp,
+        feedback_bp,
+        incidents_bp,
     ]

@@ -28,6 +28,34 @@ def seed_demo_command(if_empty: bool) -> None:
     seed_demo(echo=click.echo)
 
 
+@click.command("seed-scale")
+@click.option("--firms", default=600, show_default=True, help="Firms in the database (demo ones count).")
+@click.option("--agencies", default=3000, show_default=True)
+@click.option("--projects", default=100_000, show_default=True, help="Project filings, in every state.")
+@click.option("--feedback", default=1_000_000, show_default=True, help="Agency feedback rows.")
+@click.option("--inspection-items", default=300_000, show_default=True, help="Inspection checklist results.")
+@click.option("--audit-rows", default=0, show_default=True, help="Extra HMAC-chained audit rows.")
+@click.option("--staff-per-firm", default=10, show_default=True)
+@click.option("--seed", "seed_value", default=20261126, show_default=True, help="Random seed (deterministic data).")
+@click.option("--no-progress", is_flag=True, help="Print one line per step instead of progress bars.")
+@with_appcontext
+def seed_scale_command(firms: int, agencies: int, projects: int, feedback: int, inspection_items: int,
+                       audit_rows: int, staff_per_firm: int, seed_value: int, no_progress: bool) -> None:
+    """Add province-scale data (benchmarks); demo accounts are created first when missing."""
+    from portal.seed.scale import ScaleSizes, seed_scale
+
+    if current_app.config.get("ENV_NAME") == "production":
+        click.echo("seed-scale is refused in production.", err=True)
+        sys.exit(2)
+    sizes = ScaleSizes(firms=firms, agencies=agencies, projects=projects, feedback=feedback,
+                       inspection_items=inspection_items, audit_rows=audit_rows,
+                       staff_per_firm=staff_per_firm, seed=seed_value)
+    report = seed_scale(sizes, echo=click.echo, progress=not no_progress)
+    click.echo("scale data ready:" if not report.skipped else "scale data unchanged:")
+    for line in report.lines():
+        click.echo(line)
+
+
 @audit_cli.command("verify")
 @with_appcontext
 def audit_verify() -> None:
@@ -44,6 +72,7 @@ def audit_verify() -> None:
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(seed_scale_command)
     app.cli.add_command(audit_cli)
     from portal.api.cli import api_token_cli
     from portal.gov.cli import gov
@@ -52,4 +81,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(gov)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(api_token_cli)
+    from portal.feedback.cli import feedback_cli
+
+    app.cli.add_command(feedback_cli)
     app.shell_context_processor(lambda: {"db": db})

@@ -29,6 +29,8 @@ class ProjectFiling(TimestampMixin, db.Model):
         Index("ix_project_filing_firm_status", "firm_id", "status"),
         Index("ix_project_filing_agency_status", "agency_id", "status"),
         Index("ix_project_filing_district_status", "district_code", "status"),
+        # The filings list sorts by last change by default; without it every page sorts the whole table.
+        Index("ix_project_filing_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

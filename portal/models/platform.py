@@ -71,7 +71,10 @@ class Notification(db.Model):
     """In-app inbox message; text is a msgid plus parameters, translated for the reader."""
 
     __tablename__ = "notification"
-    __table_args__ = (Index("ix_notification_user_read", "user_id", "read_at"),)
+    __table_args__ = (
+        Index("ix_notification_user_read", "user_id", "read_at"),
+        Index("ix_notification_user_created", "user_id", "created_at"),  # the inbox, newest first
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))

@@ -19,7 +19,11 @@ class Alert(db.Model):
     """A condition needing attention; `key` makes raising idempotent across scans."""
 
     __tablename__ = "alert"
-    __table_args__ = (Index("ix_alert_open", "closed_at", "rule"), Index("ix_alert_district", "district_code"))
+    __table_args__ = (
+        Index("ix_alert_open", "closed_at", "rule"),
+        Index("ix_alert_district", "district_code"),
+        Index("ix_alert_raised_at", "raised_at"),  # the alert centre lists newest first
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(120), unique=True)

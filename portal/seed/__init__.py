@@ -33,4 +33,8 @@ def seed_demo(echo=print) -> None:
 
 def _area_steps():
     """Later areas add their seeding step here, in dependency order."""
-    return []
+    from portal.seed import feedback
+
+    return [
+        ("feedback and incidents", feedback.seed),
+    ]

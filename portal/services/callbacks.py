@@ -23,13 +23,10 @@ from portal.gov.signing import SignatureError, verify_request
 from portal.i18n import translate
 from portal.models import Agency, Feedback, GovCallbackEvent, GovNonce, ProjectFiling
 from portal.models.feedback import RATING_FIELDS
-from portal.services import audit, inbox
+from portal.services import audit
 from portal.services.errors import ValidationFailed
 
 FEEDBACK_SUBMITTED = "feedback.submitted"
-COMPLETION = "completion"
-# Ratings that must be explained in words: the very low ones and the top one.
-NARRATIVE_REQUIRED_FOR = (1, 2, 5)
 
 
 def _epoch_now() -> float:
@@ -132,16 +129,11 @@ def _dispatch(event_type: str, data: dict[str, Any]) -> CallbackResult:
     return CallbackResult(201, {"feedback_id": feedback.id})
 
 
-# -- feedback rules shared with the portal's own feedback form -------------------------------------
+# -- feedback from the platform's app -------------------------------------------------------------
 
-def feedback_problems(filing: ProjectFiling | None, agency: Agency | None, period_key: str,
-                      ratings: Mapping[str, Any], narrative: str, hire_again: Any) -> dict[str, list[str]]:
-    """Every reason a feedback cannot be recorded (empty when it can): the rules of the portal form.
-
-    Ratings are whole numbers 1..5 for each rated aspect; a rating of 1, 2 or 5 must be explained in
-    the narrative; the agency must be the one named on the filing; one feedback per agency, project
-    and period.
-    """
+def feedback_problems(filing: ProjectFiling | None, agency: Agency | None) -> dict[str, list[str]]:
+    """What the platform's references must satisfy before the portal's own feedback rules apply:
+    the filing and the agency exist and the agency is the one named on the filing."""
     errors: dict[str, list[str]] = {}
     if filing is None:
         errors.setdefault("filing_number", []).append(N_("No project with this filing number."))
@@ -149,64 +141,39 @@ def feedback_problems(filing: ProjectFiling | None, agency: Agency | None, perio
         errors.setdefault("agency_uscc", []).append(N_("No agency with this USCC."))
     if filing is not None and agency is not None and filing.agency_id != agency.id:
         errors.setdefault("agency_uscc", []).append(N_("This agency is not named on the filing."))
-    if not isinstance(period_key, str) or not period_key.strip() or len(period_key) > 20:
-        errors.setdefault("period_key", []).append(N_("Choose the period you are rating."))
-    for name in RATING_FIELDS:
-        value = ratings.get(name)
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
-            errors.setdefault(name, []).append(N_("Give a rating from 1 to 5."))
-    explained = isinstance(narrative, str) and narrative.strip()
-    if not explained and any(ratings.get(n) in NARRATIVE_REQUIRED_FOR for n in RATING_FIELDS
-                             if not isinstance(ratings.get(n), bool)):
-        errors.setdefault("narrative", []).append(
-            N_("Explain in words any rating of 1, 2 or 5."))
-    if not isinstance(hire_again, bool):
-        errors.setdefault("hire_again", []).append(N_("Say whether you would hire this firm again."))
-    if not errors and filing is not None and agency is not None:
-        exists = db.session.scalar(select(Feedback.id).where(
-            Feedback.filing_id == filing.id, Feedback.agency_id == agency.id,
-            Feedback.period_key == period_key.strip()))
-        if exists is not None:
-            errors.setdefault("period_key", []).append(
-                N_("Your agency has already rated this project for this period."))
     return errors
 
 
+def _rating(value: Any) -> int | None:
+    # The portal's rules take whole numbers; anything else from the wire counts as "no rating".
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def feedback_from_platform(data: Mapping[str, Any]) -> Feedback:
-    """Record a feedback submitted in the platform's app, acting as the agency (caller commits)."""
+    """Record a feedback submitted in the platform's app through the portal's own feedback service,
+    acting as the agency, so the same rules apply (ratings 1-5, narrative for 1, 2 or 5, one per
+    agency, project and period, a period open for rating). Commits."""
+    from portal.services import feedback as feedback_service
+
     number = data.get("filing_number")
     uscc = data.get("agency_uscc")
     filing = db.session.scalar(select(ProjectFiling).where(ProjectFiling.number == number)) \
         if isinstance(number, str) else None
     agency = db.session.scalar(select(Agency).where(Agency.uscc == uscc)) if isinstance(uscc, str) else None
-    ratings = data.get("ratings") if isinstance(data.get("ratings"), dict) else data
-    period_key = data.get("period_key") if isinstance(data.get("period_key"), str) else ""
-    narrative = data.get("narrative") if isinstance(data.get("narrative"), str) else ""
-    errors = feedback_problems(filing, agency, period_key, ratings, narrative, data.get("hire_again"))
+    errors = feedback_problems(filing, agency)
     if errors:
         raise ValidationFailed(errors)
     assert filing is not None and agency is not None
+    raw = data.get("ratings") if isinstance(data.get("ratings"), dict) else data
+    ratings = {name: _rating(raw.get(name)) for name in RATING_FIELDS}
+    hire_again = data.get("hire_again") if isinstance(data.get("hire_again"), bool) else None
+    narrative = data.get("narrative") if isinstance(data.get("narrative"), str) else ""
+    period_key = data.get("period_key") if isinstance(data.get("period_key"), str) else ""
     token = set_actor(Actor(username="gov-platform", roles=("agency",), agency_id=agency.id))
     try:
-        feedback = Feedback(
-            filing_id=filing.id, agency_id=agency.id, firm_id=filing.firm_id, period_key=period_key.strip(),
-            kind=COMPLETION if period_key.strip() == COMPLETION else "milestone",
-            narrative=narrative.strip(), hire_again=bool(data.get("hire_again")), source="platform",
-            edit_count=0, **{name: int(ratings[name]) for name in RATING_FIELDS},
-        )
-        try:
-            with db.session.begin_nested():
-                db.session.add(feedback)
-                db.session.flush()
-        except IntegrityError:
-            raise ValidationFailed({"period_key": [
-                N_("Your agency has already rated this project for this period.")]}) from None
-        audit.record("feedback.submit", "feedback", feedback.id,
-                     detail={"filing": filing.number, "period": feedback.period_key, "source": "platform"})
-        inbox.notify(inbox.users_of_firm(filing.firm_id),
-                     N_("New feedback from the agency on project %(number)s (%(period)s)."),
-                     {"number": filing.number or "", "period": feedback.period_key},
-                     link=f"/feedback/{feedback.id}")
+        created = feedback_service.submit_feedback(filing.id, period_key, ratings, narrative, hire_again)
     finally:
         reset_actor(token)
-    return feedback
+    created.source = "platform"
+    db.session.commit()
+    return created

@@ -37,7 +37,7 @@ def test_callback_records_feedback_from_the_platform(app, fake, client, build):
 
 def test_callback_with_bad_signature_is_refused(app, fake, client, build):
     agency = build.agency()
-    filing = build.filing(agency=agency)
+    filing = build.filing(agency=agency, status="accepted")
     response = signed_post(client, URL, _event(filing, agency), secret="not-the-secret-at-all")
     assert response.status_code == 401
     assert response.json["error"] == "bad_signature"
@@ -46,7 +46,7 @@ def test_callback_with_bad_signature_is_refused(app, fake, client, build):
 
 def test_callback_with_stale_timestamp_is_refused(app, fake, client, build):
     agency = build.agency()
-    filing = build.filing(agency=agency)
+    filing = build.filing(agency=agency, status="accepted")
     response = signed_post(client, URL, _event(filing, agency), timestamp=int(time.time()) - 301)
     assert response.status_code == 401
     assert response.json["error"] == "stale_timestamp"
@@ -55,7 +55,7 @@ def test_callback_with_stale_timestamp_is_refused(app, fake, client, build):
 
 def test_callback_with_replayed_nonce_is_refused(app, fake, client, build):
     agency = build.agency()
-    filing = build.filing(agency=agency)
+    filing = build.filing(agency=agency, status="accepted")
     first = signed_post(client, URL, _event(filing, agency, "evt-a"), nonce="nonce-0001-abcdef")
     second = signed_post(client, URL, _event(filing, agency, "evt-b", period_key="2026-Q1"),
                          nonce="nonce-0001-abcdef")
@@ -66,7 +66,7 @@ def test_callback_with_replayed_nonce_is_refused(app, fake, client, build):
 
 def test_old_nonces_are_purged(app, fake, client, build, travel):
     agency = build.agency()
-    filing = build.filing(agency=agency)
+    filing = build.filing(agency=agency, status="accepted")
     signed_post(client, URL, _event(filing, agency, "evt-a"), nonce="nonce-old-123456")
     assert db.session.get(GovNonce, "nonce-old-123456") is not None
     travel(seconds=700)
@@ -89,20 +89,35 @@ def test_duplicate_event_returns_stored_answer_without_second_feedback(app, fake
 
 def test_invalid_feedback_answers_422_with_reasons(app, fake, client, build):
     agency = build.agency()
-    other = build.agency()
-    filing = build.filing(agency=agency)
-    event = _event(filing, other, "evt-bad", narrative="",
+    filing = build.filing(agency=agency, status="accepted")
+    event = _event(filing, agency, "evt-bad", narrative="",
                    ratings={"quality": 6, "timeliness": 1, "security": 3, "conduct": 4, "communication": 0})
     response = signed_post(client, URL, event)
     assert response.status_code == 422
-    reasons = response.json["reasons"]
-    assert set(reasons) >= {"agency_uscc", "quality", "communication", "narrative"}
+    assert set(response.json["reasons"]) >= {"quality", "communication", "narrative"}
     assert _feedback_count() == 0
+
+
+def test_feedback_from_an_agency_not_named_on_the_filing_is_refused(app, fake, client, build):
+    agency, other = build.agency(), build.agency()
+    filing = build.filing(agency=agency, status="accepted")
+    response = signed_post(client, URL, _event(filing, other, "evt-other"))
+    assert response.status_code == 422 and "agency_uscc" in response.json["reasons"]
+    unknown = signed_post(client, URL, _event(filing, agency, "evt-unknown", filing_number="LZWB-0000-0000"))
+    assert unknown.status_code == 422 and "filing_number" in unknown.json["reasons"]
+    assert _feedback_count() == 0
+
+
+def test_completion_feedback_waits_for_acceptance_as_in_the_portal(app, fake, client, build):
+    agency = build.agency()
+    filing = build.filing(agency=agency, status="in_progress")
+    response = signed_post(client, URL, _event(filing, agency, "evt-early"))
+    assert response.status_code == 422 and "period_key" in response.json["reasons"]
 
 
 def test_narrative_is_required_for_a_top_rating(app, fake, client, build):
     agency = build.agency()
-    filing = build.filing(agency=agency)
+    filing = build.filing(agency=agency, status="accepted")
     ratings = {"quality": 5, "timeliness": 4, "security": 4, "conduct": 4, "communication": 4}
     response = signed_post(client, URL, _event(filing, agency, "evt-5", ratings=ratings))
     assert response.status_code == 422 and "narrative" in response.json["reasons"]
@@ -113,7 +128,7 @@ def test_narrative_is_required_for_a_top_rating(app, fake, client, build):
 
 def test_second_feedback_for_same_period_is_refused(app, fake, client, build):
     agency = build.agency()
-    filing = build.filing(agency=agency)
+    filing = build.filing(agency=agency, status="accepted")
     assert signed_post(client, URL, _event(filing, agency, "evt-1")).status_code == 201
     response = signed_post(client, URL, _event(filing, agency, "evt-2"))
     assert response.status_code == 422 and "period_key" in response.json["reasons"]
@@ -123,7 +138,7 @@ def test_second_feedback_for_same_period_is_refused(app, fake, client, build):
 def test_callback_is_csrf_exempt_and_needs_no_login(app, fake, client, build):
     app.config["WTF_CSRF_ENABLED"] = True
     agency = build.agency()
-    filing = build.filing(agency=agency)
+    filing = build.filing(agency=agency, status="accepted")
     assert signed_post(client, URL, _event(filing, agency)).status_code == 201
 
 
@@ -139,7 +154,7 @@ def test_sandbox_can_deliver_a_callback_to_a_live_portal(app, fake, build):
     from tests.govint.live import live_portal
 
     agency = build.agency()
-    filing = build.filing(agency=agency)
+    filing = build.filing(agency=agency, status="accepted")
     with live_portal(app) as base:
         status, text = send_callback(base + URL, _event(filing, agency, "evt-live"), app_id=APP_ID, secret=SECRET)
     assert status == 201, text

@@ -1,0 +1,254 @@
+"""Thin views: the agency workspace, rating forms, feedback lists and details, replies and summaries."""
+from __future__ import annotations
+
+from datetime import timedelta
+from io import BytesIO
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from portal import clock
+from portal.context import current_actor
+from portal.domain import feedback_rules as rules
+from portal.domain.constants import AGENCY, INCIDENT_TYPES, VENDOR
+from portal.domain.workflows import PROJECT_FILING
+from portal.extensions import db
+from portal.feedback import bp
+from portal.feedback.forms import FeedbackForm, ReplyForm
+from portal.forms_util import apply_service_errors
+from portal.home.panels import Panel, register
+from portal.models import Feedback, FeedbackReply, Firm, Incident
+from portal.pagination import paginate
+from portal.permissions import roles
+from portal.services import feedback as service
+from portal.services.errors import ValidationFailed
+from portal.services.incidents import OPEN_STATUSES, visible_incidents
+
+READERS = ("agency", "vendor", "regulator", "lead")
+SORTS = {
+    "newest": (Feedback.created_at.desc(), Feedback.id.desc()),
+    "oldest": (Feedback.created_at.asc(), Feedback.id.asc()),
+    "lowest": ((Feedback.quality + Feedback.timeliness + Feedback.security + Feedback.conduct
+                + Feedback.communication).asc(), Feedback.id.desc()),
+}
+
+
+def _uploads(form: FeedbackForm) -> list[tuple[bytes, str]]:
+    return [(f.read(), f.filename) for f in (form.files.data or []) if f and getattr(f, "filename", "")]
+
+
+def _period_label(key: str) -> str:
+    if key == rules.COMPLETION:
+        return _("At acceptance (completion)")
+    if key.startswith("m") and len(key) == 8:
+        return _("Milestone %(month)s", month=key[1:])
+    return key
+
+
+def _template_globals():
+    return {
+        "dimensions": rules.DIMENSIONS, "meanings": rules.LEVEL_MEANINGS, "level_names": rules.LEVEL_NAMES,
+        "period_label": _period_label, "filing_state": lambda s: _(PROJECT_FILING.state_label(s))
+        if s in PROJECT_FILING.states else s,
+    }
+
+
+# -- agency workspace ------------------------------------------------------------------------------
+
+@bp.route("/agency/")
+@roles("agency")
+def agency_workspace():
+    workspace = service.agency_workspace()
+    return render_template("feedback/workspace.html", ws=workspace, states=PROJECT_FILING.states)
+
+
+@register
+def _home_panels(user) -> list[Panel]:
+    actor = current_actor()
+    panels: list[Panel] = []
+    if user.has_role(AGENCY) and user.agency_id:
+        ws = service.agency_workspace(actor)
+        panels.append(Panel(
+            title=_("Waiting on my agency"),
+            items=[
+                (_("Filings to confirm"), len(ws.to_confirm), url_for("feedback.agency_workspace") + "#confirm"),
+                (_("Work to accept"), len(ws.to_accept), url_for("feedback.agency_workspace") + "#accept"),
+                (_("Feedback due"), len(ws.feedback_due), url_for("feedback.agency_workspace") + "#feedback"),
+                (_("Open incidents"), len(ws.open_incidents), url_for("feedback.agency_workspace") + "#incidents"),
+            ],
+        ))
+    if user.has_role(VENDOR) and user.firm_id:
+        window_start = clock.utcnow() - timedelta(days=service.window_days())
+        awaiting = db.session.scalar(
+            select(func.count(Feedback.id)).outerjoin(FeedbackReply, FeedbackReply.feedback_id == Feedback.id)
+            .where(Feedback.firm_id == user.firm_id, FeedbackReply.id.is_(None), Feedback.created_at >= window_start)
+        ) or 0
+        panels.append(Panel(title=_("Agency feedback"), items=[
+            (_("Feedback you can still answer"), awaiting, url_for("feedback.index", reply="open")),
+            (_("Feedback summary"), "→", url_for("feedback.summary", firm_id=user.firm_id)),
+        ]))
+    if user.has_role("regulator", "lead"):
+        open_count = db.session.scalar(
+            select(func.count()).select_from(visible_incidents(actor).where(Incident.status.in_(OPEN_STATUSES)).subquery())
+        ) or 0
+        panels.append(Panel(title=_("Security incidents"), items=[
+            (_("Open incidents"), open_count, url_for("incidents.index", status="open")),
+        ]))
+    return panels
+
+
+# -- feedback lists and details --------------------------------------------------------------------
+
+def _filtered_feedback():
+    query = service.visible_feedback()
+    firm_id = request.args.get("firm", type=int)
+    if firm_id:
+        query = query.where(Feedback.firm_id == firm_id)
+    kind = request.args.get("kind")
+    if kind in (rules.MILESTONE, rules.COMPLETION):
+        query = query.where(Feedback.kind == kind)
+    if request.args.get("reply") == "open":
+        query = query.where(FeedbackReply.id.is_(None))
+    if request.args.get("low") == "1":
+        query = query.where((Feedback.quality <= 2) | (Feedback.timeliness <= 2) | (Feedback.security <= 2)
+                            | (Feedback.conduct <= 2) | (Feedback.communication <= 2))
+    sort = request.args.get("sort", "newest")
+    return query.order_by(*SORTS.get(sort, SORTS["newest"])), sort
+
+
+@bp.route("/feedback/")
+@roles(*READERS)
+def index():
+    query, sort = _filtered_feedback()
+    page = paginate(query, request.args.get("page", 1, type=int), scalars=False)
+    return render_template("feedback/index.html", page=page, sort=sort, ui=_template_globals())
+
+
+@bp.route("/feedback/export.xlsx")
+@roles(*READERS)
+def export():
+    query, _sort = _filtered_feedback()
+    data = service.export_xlsx(query, translate=_, period_label=_period_label)
+    return send_file(BytesIO(data), as_attachment=True, download_name="feedback.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.route("/feedback/<int:feedback_id>")
+@roles(*READERS)
+def detail(feedback_id: int):
+    actor = current_actor()
+    fb = service.get_feedback(actor, feedback_id)
+    row = db.session.execute(service.visible_feedback(actor).where(Feedback.id == fb.id)).one()
+    return render_template(
+        "feedback/detail.html", fb=fb, row=row, reply=service.reply_of(fb.id), versions=service.versions(fb.id),
+        files=service.files_of(fb.id), can_edit=service.can_edit(actor, fb), can_reply=service.can_reply(actor, fb),
+        reply_form=ReplyForm(), ui=_template_globals(), window_days=service.window_days(),
+    )
+
+
+@bp.route("/feedback/project/<int:filing_id>")
+@roles("agency")
+def project(filing_id: int):
+    actor = current_actor()
+    filing = service.rateable_filing(actor, filing_id)
+    existing = service.existing_periods(filing.id, actor.agency_id)
+    periods = service.periods_for(filing, existing=existing)
+    firm_name = db.session.scalar(select(Firm.name).where(Firm.id == filing.firm_id))
+    rows = db.session.execute(service.visible_feedback(actor).where(Feedback.filing_id == filing.id)
+                              .order_by(Feedback.created_at.desc())).all()
+    return render_template("feedback/project.html", filing=filing, periods=periods, rows=rows, firm_name=firm_name,
+                           ui=_template_globals())
+
+
+@bp.route("/feedback/project/<int:filing_id>/rate", methods=["GET", "POST"])
+@roles("agency")
+def rate(filing_id: int):
+    actor = current_actor()
+    filing = service.rateable_filing(actor, filing_id)
+    form = FeedbackForm()
+    if request.method == "GET":
+        form.period_key.data = request.args.get("period", rules.COMPLETION)
+    if form.validate_on_submit():
+        try:
+            fb = service.submit_feedback(filing.id, form.period_key.data or "", form.ratings(), form.narrative.data,
+                                         form.hire_again_value(), _uploads(form))
+        except ValidationFailed as exc:
+            apply_service_errors(form, exc)
+        else:
+            flash(_("Thank you. Your feedback has been recorded and the firm has been told."), "success")
+            return redirect(url_for("feedback.detail", feedback_id=fb.id))
+    firm_name = db.session.scalar(select(Firm.name).where(Firm.id == filing.firm_id))
+    return render_template("feedback/form.html", form=form, filing=filing, firm_name=firm_name,
+                           ui=_template_globals(), editing=None)
+
+
+@bp.route("/feedback/<int:feedback_id>/edit", methods=["GET", "POST"])
+@roles("agency")
+def edit(feedback_id: int):
+    actor = current_actor()
+    fb = service.get_feedback(actor, feedback_id)
+    if fb.agency_id != actor.agency_id:
+        abort(404)
+    form = FeedbackForm(obj=None)
+    if request.method == "GET":
+        for name in form.dimension_names:
+            getattr(form, name).data = getattr(fb, name)
+        form.narrative.data = fb.narrative
+        form.hire_again.data = "yes" if fb.hire_again else "no"
+        form.edit_count.data = fb.edit_count
+        form.period_key.data = fb.period_key
+    if form.validate_on_submit():
+        try:
+            service.edit_feedback(fb.id, form.ratings(), form.narrative.data, form.hire_again_value(),
+                                  form.edit_count.data, _uploads(form))
+        except ValidationFailed as exc:
+            apply_service_errors(form, exc)
+        else:
+            flash(_("Your changes are saved; the earlier version is kept in the history."), "success")
+            return redirect(url_for("feedback.detail", feedback_id=fb.id))
+    filing = service.rateable_filing(actor, fb.filing_id)
+    firm_name = db.session.scalar(select(Firm.name).where(Firm.id == filing.firm_id))
+    return render_template("feedback/form.html", form=form, filing=filing, firm_name=firm_name,
+                           ui=_template_globals(), editing=fb)
+
+
+@bp.route("/feedback/<int:feedback_id>/reply", methods=["POST"])
+@roles("vendor")
+def reply(feedback_id: int):
+    form = ReplyForm()
+    if form.validate_on_submit():
+        try:
+            service.reply_to_feedback(feedback_id, form.body.data)
+        except ValidationFailed as exc:
+            apply_service_errors(form, exc)
+        else:
+            flash(_("Your reply is published beside the rating."), "success")
+            return redirect(url_for("feedback.detail", feedback_id=feedback_id))
+    actor = current_actor()
+    fb = service.get_feedback(actor, feedback_id)
+    row = db.session.execute(service.visible_feedback(actor).where(Feedback.id == fb.id)).one()
+    return render_template(
+        "feedback/detail.html", fb=fb, row=row, reply=service.reply_of(fb.id), versions=service.versions(fb.id),
+        files=service.files_of(fb.id), can_edit=False, can_reply=service.can_reply(actor, fb), reply_form=form,
+        ui=_template_globals(), window_days=service.window_days(),
+    ), 422
+
+
+# -- summaries -------------------------------------------------------------------------------------
+
+@bp.route("/feedback/summary")
+@roles("vendor")
+def my_summary():
+    if not current_user.firm_id:
+        abort(404)
+    return redirect(url_for("feedback.summary", firm_id=current_user.firm_id))
+
+
+@bp.route("/feedback/summary/<int:firm_id>")
+@roles("vendor", "regulator", "lead")
+def summary(firm_id: int):
+    firm, result = service.summary_for_viewer(firm_id)
+    return render_template("feedback/summary.html", firm=firm, s=result, ui=_template_globals(),
+                           incident_types=INCIDENT_TYPES)

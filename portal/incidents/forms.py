@@ -1,0 +1,36 @@
+"""Incident report and decision forms (shape only)."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import HiddenInput
+
+
+class IncidentForm(FlaskForm):
+    filing_id = SelectField(_l("Project"), coerce=int, validators=[InputRequired(message=_l("Choose the project."))])
+    incident_type = RadioField(_l("What kind of incident?"), validators=[InputRequired(message=_l("Choose the kind of incident."))])
+    severity = RadioField(_l("Severity"), validators=[InputRequired(message=_l("Choose the severity."))])
+    occurred_at = DateTimeLocalField(_l("When did it happen?"), format="%Y-%m-%dT%H:%M",
+                                     validators=[InputRequired(message=_l("Give the date and time the incident happened."))])
+    description = TextAreaField(_l("What happened?"), validators=[DataRequired(message=_l("Describe what happened (at least 10 characters).")),
+                                                                 Length(max=5000)])
+    files = MultipleFileField(_l("Evidence (photos, documents)"))
+
+
+class DecisionForm(FlaskForm):
+    reason = TextAreaField(_l("Reasons"), validators=[Optional(), Length(max=5000)])
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+
+class RectificationForm(FlaskForm):
+    requirement = TextAreaField(_l("What the firm must put right"), validators=[DataRequired(), Length(max=5000)])
+    deadline = DateField(_l("Deadline"), validators=[Optional()])
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])

@@ -1,0 +1,172 @@
+"""Thin views: report an incident, list incidents by role, and the regulator's handling steps."""
+from __future__ import annotations
+
+from datetime import timedelta
+from io import BytesIO
+
+from flask import flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from portal.context import current_actor
+from portal.domain.constants import INCIDENT_TYPES, SEVERITIES
+from portal.domain.workflow import ReasonRequired
+from portal.domain.workflows import INCIDENT, RECTIFICATION
+from portal.extensions import db
+from portal.forms_util import apply_service_errors
+from portal.i18n import translate
+from portal.incidents import bp
+from portal.incidents.forms import DecisionForm, IncidentForm, RectificationForm
+from portal.models import Firm, Incident, ProjectFiling
+from portal.pagination import paginate
+from portal.permissions import roles
+from portal.services import incidents as service
+from portal.services.errors import ValidationFailed
+from portal.services.project_scope import is_supervisor
+from portal.services.timeline import timeline
+
+REPORTERS = ("agency", "vendor", "regulator", "lead")
+CST = timedelta(hours=8)
+SORTS = {
+    "newest": (Incident.created_at.desc(), Incident.id.desc()),
+    "oldest": (Incident.created_at.asc(), Incident.id.asc()),
+    "occurred": (Incident.occurred_at.desc(), Incident.id.desc()),
+}
+
+
+def _filtered_incidents():
+    query = service.visible_incidents()
+    status = request.args.get("status", "")
+    if status == "open":
+        query = query.where(Incident.status.in_(service.OPEN_STATUSES))
+    elif status in INCIDENT.states:
+        query = query.where(Incident.status == status)
+    incident_type = request.args.get("type", "")
+    if incident_type in INCIDENT_TYPES:
+        query = query.where(Incident.incident_type == incident_type)
+    if request.args.get("veto") == "1":
+        query = query.where(Incident.veto.is_(True))
+    sort = request.args.get("sort", "newest")
+    return query.order_by(*SORTS.get(sort, SORTS["newest"])), status, incident_type, sort
+
+
+@bp.route("/")
+@roles(*REPORTERS)
+def index():
+    query, status, incident_type, sort = _filtered_incidents()
+    page = paginate(query, request.args.get("page", 1, type=int), scalars=False)
+    return render_template("incidents/index.html", page=page, states=INCIDENT.states, types=INCIDENT_TYPES,
+                           status=status, incident_type=incident_type, sort=sort)
+
+
+@bp.route("/export.xlsx")
+@roles(*REPORTERS)
+def export():
+    query, *_rest = _filtered_incidents()
+    data = service.export_xlsx(query, translate=_)
+    return send_file(BytesIO(data), as_attachment=True, download_name="incidents.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _filing_choices(filings: list[ProjectFiling]) -> list[SelectChoice]:
+    return [SelectChoice(f.id, f"{f.number or '—'} {f.title}") for f in filings]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles(*REPORTERS)
+def new():
+    form = IncidentForm()
+    filings = service.reportable_filings()
+    form.filing_id.choices = [SelectChoice(0, _("— choose the project —"))] + _filing_choices(filings)
+    form.incident_type.choices = [SelectChoice(code, _(label)) for code, label in INCIDENT_TYPES.items()]
+    form.severity.choices = [SelectChoice(code, _(label)) for code, label in SEVERITIES.items()]
+    if request.method == "GET":
+        form.filing_id.data = request.args.get("filing_id", 0, type=int)
+    if form.validate_on_submit():
+        uploads = [(f.read(), f.filename) for f in (form.files.data or []) if f and getattr(f, "filename", "")]
+        # The form speaks China time; the database stores naive UTC.
+        occurred = form.occurred_at.data - CST if form.occurred_at.data else None
+        report = service.IncidentReport(filing_id=form.filing_id.data or None, incident_type=form.incident_type.data,
+                                        severity=form.severity.data, occurred_at=occurred,
+                                        description=form.description.data or "")
+        try:
+            incident = service.report_incident(report, uploads)
+        except ValidationFailed as exc:
+            apply_service_errors(form, exc)
+        else:
+            flash(_("The incident has been reported. The regulator and the parties concerned have been told."), "success")
+            return redirect(url_for("incidents.detail", incident_id=incident.id))
+    return render_template("incidents/form.html", form=form, has_filings=bool(filings))
+
+
+@bp.route("/<int:incident_id>")
+@roles(*REPORTERS)
+def detail(incident_id: int):
+    actor = current_actor()
+    incident = service.get_incident(actor, incident_id)
+    filing = db.session.get(ProjectFiling, incident.filing_id) if incident.filing_id else None
+    firm_name = db.session.scalar(select(Firm.name).where(Firm.id == incident.firm_id))
+    supervisor = is_supervisor(actor)
+    actions = [t.action for t in INCIDENT.allowed_actions(incident.status, actor.roles)] if supervisor else []
+    decision = DecisionForm(version=incident.version_id)
+    rect_form = RectificationForm(version=incident.version_id)
+    return render_template(
+        "incidents/detail.html", incident=incident, filing=filing, firm_name=firm_name,
+        steps=timeline("incident", incident.id), files=service.files_of(incident.id), actions=actions,
+        decision=decision, rect_form=rect_form, order=service.rectification_of(incident.id),
+        can_order=supervisor and incident.status == "upheld", states=INCIDENT.states,
+        rect_states=RECTIFICATION.states,
+    )
+
+
+def _conclude(incident_id: int, call, done: str):
+    form = DecisionForm()
+    form.validate()
+    try:
+        call(incident_id, form.reason.data or "", form.version.data)
+    except ReasonRequired as exc:
+        db.session.rollback()
+        flash(exc.translated(_), "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for("incidents.detail", incident_id=incident_id))
+
+
+@bp.route("/<int:incident_id>/investigate", methods=["POST"])
+@roles("regulator")
+def investigate(incident_id: int):
+    form = DecisionForm()
+    form.validate()
+    service.start_investigation(incident_id, form.version.data)
+    flash(_("The incident is now under investigation."), "success")
+    return redirect(url_for("incidents.detail", incident_id=incident_id))
+
+
+@bp.route("/<int:incident_id>/uphold", methods=["POST"])
+@roles("regulator")
+def uphold(incident_id: int):
+    return _conclude(incident_id, service.uphold_incident, _("The incident is concluded as upheld."))
+
+
+@bp.route("/<int:incident_id>/dismiss", methods=["POST"])
+@roles("regulator")
+def dismiss(incident_id: int):
+    return _conclude(incident_id, service.dismiss_incident, _("The incident is concluded as not upheld."))
+
+
+@bp.route("/<int:incident_id>/rectification", methods=["POST"])
+@roles("regulator")
+def rectification(incident_id: int):
+    form = RectificationForm()
+    if not form.validate():
+        flash(_("State what the firm must put right."), "error")
+        return redirect(url_for("incidents.detail", incident_id=incident_id))
+    try:
+        order = service.order_rectification(incident_id, form.requirement.data, form.deadline.data,
+                                            form.version.data)
+    except ValidationFailed as exc:
+        flash("; ".join(translate(m) for msgs in exc.field_errors.values() for m in msgs), "error")
+    else:
+        flash(_("Rectification order %(number)s has been issued.", number=order.number), "success")
+    return redirect(url_for("incidents.detail", incident_id=incident_id))

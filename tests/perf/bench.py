@@ -1,0 +1,761 @@
+"""Benchmark suite (`make bench`, `make bench DB=postgres`): seeds or reuses a province-scale database,
+serves the portal under gunicorn on 127.0.0.1, drives the key pages with a bounded load (wrk, or a
+threaded Python generator when wrk is missing) and writes the figures to bench-results/."""
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import http.client
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[2]
+VAR = ROOT / "var" / "bench"
+RESULTS = ROOT / "bench-results"
+
+# The pages under test: (label, path, who). `who` is a demo username, "api:<username>" for a bearer
+# token, or None for anonymous. Placeholders are filled from the data: {filing_id}, {firm_id},
+# {deep_page}, {district}, {score_id}. A page answering 404 is reported as missing, not as a failure.
+PAGES: list[tuple[str, str, str | None]] = [
+    ("baseline", "/_bench/baseline", None),
+    ("healthz", "/healthz", None),
+    ("home (regulator)", "/home/", "regulator"),
+    ("regulator dashboard", "/supervision/", "regulator"),
+    ("alert centre", "/supervision/alerts", "regulator"),
+    ("filings list", "/filings/", "regulator"),
+    ("filings filtered", "/filings/?status=in_progress&district={district}", "regulator"),
+    ("filings deep page", "/filings/?page={deep_page}", "regulator"),
+    ("filing detail", "/filings/{filing_id}", "regulator"),
+    ("firm score", "/scoring/firms/{firm_id}", "regulator"),
+    ("firm score detail", "/scoring/scores/{score_id}", "regulator"),
+    ("public directory", "/directory", None),
+    ("API filings list", "/api/v1/filings", "api:regulator"),
+    ("home (firm user)", "/home/", "vendor01"),
+    ("inbox (regulator)", "/home/inbox", "regulator"),
+]
+BASELINE = "baseline"
+BASELINE_END = "baseline (again, last)"
+
+FULL_SIZES = {"firms": 600, "agencies": 3000, "projects": 100_000, "feedback": 1_000_000,
+              "inspection-items": 300_000, "audit-rows": 0}
+QUICK_SIZES = {"firms": 60, "agencies": 300, "projects": 5_000, "feedback": 50_000,
+               "inspection-items": 15_000, "audit-rows": 0}
+DEMO_PASSWORD = "Demo#2026pass"
+TARGET_P95_MS = 150.0
+TARGET_RATIO = 0.35
+TARGET_RSS_MB = 250.0
+CONNECTIONS = 16
+
+WRK_SCRIPT = r"""
+local cookie = os.getenv("BENCH_COOKIE")
+local auth = os.getenv("BENCH_AUTH")
+request = function()
+  local headers = {}
+  if cookie and cookie ~= "" then headers["Cookie"] = cookie end
+  if auth and auth ~= "" then headers["Authorization"] = auth end
+  return wrk.format("GET", nil, headers)
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "BENCHJSON {\"requests\":%d,\"duration_us\":%d,\"p50\":%d,\"p95\":%d,\"p99\":%d," ..
+    "\"errors\":%d,\"non2xx\":%d}\n",
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
+    latency:percentile(99), e.connect + e.read + e.write + e.timeout, e.status))
+end
+"""
+
+
+@dataclass
+class PageResult:
+    label: str
+    path: str
+    who: str | None
+    state: str = "ok"  # ok | missing | forbidden | redirect | error | no login | no token
+    rps: float = 0.0
+    p50: float = 0.0
+    p95: float = 0.0
+    p99: float = 0.0
+    requests: int = 0
+    errors: int = 0
+    ratio: float | None = None
+
+
+@dataclass
+class Run:
+    db: str
+    quick: bool
+    sizes: dict
+    duration: float
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    seed_seconds: float | None = None
+    reused: bool = False
+    pages: list[PageResult] = field(default_factory=list)
+    extras: dict[str, str] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    tool: str = ""
+    # Other work on the machine skews every figure; the load average shows how much there was.
+    load_before: tuple[float, ...] = field(default_factory=os.getloadavg)
+    load_after: tuple[float, ...] = ()
+
+
+# --- environment ---------------------------------------------------------------------------------
+def python_bin() -> str:
+    return sys.executable
+
+
+def keys() -> dict[str, str]:
+    """Generated secrets, kept beside the bench databases: reused data must decrypt with them."""
+    VAR.mkdir(parents=True, exist_ok=True)
+    path = VAR / "keys.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    values = {
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "FIELD_ENCRYPTION_KEY": base64.b64encode(os.urandom(32)).decode(),
+        "AUDIT_HMAC_KEY": secrets.token_urlsafe(32),
+    }
+    path.write_text(json.dumps(values))
+    return values
+
+
+def database_url(db: str, quick: bool, pg_url: str) -> str:
+    if db == "sqlite":
+        return f"sqlite:///{VAR / ('bench-quick.db' if quick else 'bench.db')}"
+    base = pg_url.rstrip("/")
+    return f"{base}/{'bench_quick' if quick else 'bench'}"
+
+
+def app_env(url: str, config: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(keys())
+    env.update({"DATABASE_URL": url, "FLASK_CONFIG": config, "FLASK_APP": "wsgi", "GOV_MODE": "fake",
+                "PYTHONUNBUFFERED": "1"})
+    env.pop("TEST_DATABASE_URL", None)
+    return env
+
+
+def flask(args: list[str], url: str, check: bool = True, config: str = "development",
+          capture: bool = True, timeout: float | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([python_bin(), "-m", "flask", "--app", "wsgi", *args], cwd=ROOT,
+                          env=app_env(url, config), check=check, text=True, timeout=timeout,
+                          capture_output=capture)
+
+
+def ensure_pg_database(url: str, recreate: bool) -> None:
+    import psycopg
+
+    parts = urlsplit(url.replace("postgresql+psycopg", "postgresql"))
+    name = parts.path.lstrip("/")
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if exists and recreate:
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            exists = None
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def marker_path(url: str) -> Path:
+    return VAR / (hashlib.sha256(url.encode()).hexdigest()[:12] + ".seeded.json")
+
+
+def key_fingerprint() -> str:
+    return hashlib.sha256(json.dumps(keys(), sort_keys=True).encode()).hexdigest()[:16]
+
+
+def prepare_database(run: Run, url: str, reseed: bool) -> None:
+    """Reuse a database seeded with the same sizes and keys; otherwise build it from scratch."""
+    marker = marker_path(url)
+    wanted = {"sizes": run.sizes, "keys": key_fingerprint()}
+    if not reseed and marker.exists():
+        saved = json.loads(marker.read_text())
+        if {k: saved.get(k) for k in wanted} == wanted and database_reachable(url):
+            run.reused = True
+            run.seed_seconds = saved.get("seconds")
+            print(f"reusing the seeded database ({url}); --reseed rebuilds it")
+            flask(["db", "upgrade"], url)  # indexes added since it was seeded
+            return
+    marker.unlink(missing_ok=True)
+    if url.startswith("sqlite"):
+        path = Path(url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    else:
+        ensure_pg_database(url, recreate=True)
+    print("migrating ...")
+    flask(["db", "upgrade"], url)
+    sizes = [f"--{k}={v}" for k, v in run.sizes.items()]
+    print("seeding " + " ".join(sizes) + " ...")
+    started = time.perf_counter()
+    progress = [] if sys.stdout.isatty() else ["--no-progress"]
+    flask(["seed-scale", *sizes, *progress], url, capture=False)
+    run.seed_seconds = time.perf_counter() - started
+    marker.write_text(json.dumps({**wanted, "seconds": run.seed_seconds}))
+
+
+def database_reachable(url: str) -> bool:
+    if url.startswith("sqlite"):
+        return Path(url.removeprefix("sqlite:///")).exists()
+    try:
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1 FROM project_filing LIMIT 1")
+        engine.dispose()
+        return True
+    except Exception:  # any failure means: rebuild
+        return False
+
+
+def make_engine(url: str):
+    from sqlalchemy import create_engine
+
+    return create_engine(url)
+
+
+def data_facts(url: str) -> tuple[dict[str, str], dict[str, int], str]:
+    """Ids to fill the page placeholders, row counts for the report, and the database size."""
+    engine = make_engine(url)
+    tables = ["firm", "agency", "user_account", "staff_member", "project_filing", "feedback", "inspection",
+              "inspection_result", "rectification_order", "alert", "audit_event", "state_transition"]
+    with engine.connect() as conn:
+        counts = {t: conn.exec_driver_sql(f'SELECT COUNT(*) FROM "{t}"').scalar() for t in tables}
+        filing = conn.exec_driver_sql(
+            "SELECT id, firm_id, district_code FROM project_filing WHERE status = 'in_progress' "
+            "ORDER BY id LIMIT 1 OFFSET (SELECT COUNT(*) / 2 FROM project_filing WHERE status = 'in_progress')"
+        ).first() or conn.exec_driver_sql("SELECT id, firm_id, district_code FROM project_filing LIMIT 1").first()
+        if url.startswith("sqlite"):
+            path = Path(url.removeprefix("sqlite:///"))
+            size = sum(Path(str(path) + s).stat().st_size for s in ("", "-wal") if Path(str(path) + s).exists())
+        else:
+            size = conn.exec_driver_sql("SELECT pg_database_size(current_database())").scalar()
+    engine.dispose()
+    page_size = 20
+    facts = {
+        "filing_id": str(filing[0]) if filing else "1",
+        "firm_id": str(filing[1]) if filing else "1",
+        "district": filing[2] if filing else "510502",
+        "deep_page": str(max(1, int(counts["project_filing"] / page_size * 0.8))),
+    }
+    return facts, counts, f"{size / 1024 / 1024:,.0f} MB"
+
+
+# --- server --------------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """gunicorn with sync workers (one per core) on 127.0.0.1; stopped by `stop()` in a finally block."""
+
+    def __init__(self, url: str, workers: int) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = app_env(url, "bench")
+        env["BENCH_BASELINE"] = "1"
+        self.log = open(VAR / "gunicorn.log", "w")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [python_bin(), "-m", "gunicorn", "--workers", str(workers), "--worker-class", "sync",
+             "--bind", f"127.0.0.1:{self.port}", "--timeout", "120", "--graceful-timeout", "5",
+             "--access-logfile", "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null", "wsgi:app"],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.peak_rss_mb = 0.0
+        self._sampling = False
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("gunicorn exited; see var/bench/gunicorn.log")
+            try:
+                status, _headers, _body = get(self.base, "/healthz")
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.3)
+        raise RuntimeError("gunicorn did not answer /healthz in time; see var/bench/gunicorn.log")
+
+    def worker_pids(self) -> list[int]:
+        try:
+            children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
+        except OSError:
+            return []
+        return [int(c) for c in children]
+
+    def sample_rss(self) -> float:
+        total_peak = 0.0
+        for pid in self.worker_pids():
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total_peak = max(total_peak, int(line.split()[1]) / 1024)
+            except OSError:
+                continue
+        self.peak_rss_mb = max(self.peak_rss_mb, total_peak)
+        return total_peak
+
+    def start_sampling(self) -> None:
+        self._sampling = True
+
+        def loop() -> None:
+            while self._sampling:
+                self.sample_rss()
+                time.sleep(0.5)
+
+        threading.Thread(target=loop, daemon=True).start()
+
+    def stop(self) -> None:
+        self._sampling = False
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=5)
+        self.log.close()
+
+
+def get(base: str, path: str, headers: dict | None = None) -> tuple[int, dict, bytes]:
+    parts = urlsplit(base)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        conn.request("GET", path, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        conn.close()
+
+
+def login(base: str, username: str) -> str | None:
+    """Log in through the real form (CSRF token from the page); returns the Cookie header value."""
+    import requests
+
+    session = requests.Session()
+    page = session.get(f"{base}/auth/login", timeout=30)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text)
+    data = {"username": username, "password": DEMO_PASSWORD}
+    if match:
+        data["csrf_token"] = match.group(1)
+    response = session.post(f"{base}/auth/login", data=data, allow_redirects=False, timeout=60)
+    if response.status_code not in (302, 303) or "/auth/" in response.headers.get("Location", "/auth/"):
+        return None
+    return "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+
+
+def api_token(url: str, username: str) -> str | None:
+    """A bearer token from `flask api-token create` when the API area provides it."""
+    try:
+        done = flask(["api-token", "create", username], url, check=False, timeout=60)
+    except subprocess.TimeoutExpired:
+        return None
+    if done.returncode != 0:
+        return None
+    lines = [line.strip() for line in done.stdout.splitlines() if line.strip()]
+    candidates = [w for line in lines for w in line.split() if len(w) >= 20]
+    return candidates[-1] if candidates else None
+
+
+# --- load ----------------------------------------------------------------------------------------
+def run_wrk(wrk: str, url: str, headers: dict, duration: float, connections: int) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT)
+    env = dict(os.environ)
+    env["BENCH_COOKIE"] = headers.get("Cookie", "")
+    env["BENCH_AUTH"] = headers.get("Authorization", "")
+    try:
+        done = subprocess.run(
+            [wrk, "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{duration:g}s",
+             "--timeout", "10s", "-s", script.name, url],
+            env=env, capture_output=True, text=True, timeout=duration + 60, check=False)
+    finally:
+        os.unlink(script.name)
+    line = next((ln for ln in done.stdout.splitlines() if ln.startswith("BENCHJSON ")), None)
+    if line is None:
+        raise RuntimeError("wrk failed: " + done.stdout[-500:] + done.stderr[-500:])
+    data = json.loads(line.removeprefix("BENCHJSON "))
+    seconds = data["duration_us"] / 1e6
+    return {"requests": data["requests"], "rps": data["requests"] / seconds if seconds else 0.0,
+            "p50": data["p50"] / 1000, "p95": data["p95"] / 1000, "p99": data["p99"] / 1000,
+            "errors": data["errors"] + data["non2xx"]}
+
+
+def run_python_load(base: str, path: str, headers: dict, duration: float, connections: int) -> dict:
+    """Fallback when wrk is missing: `connections` keep-alive clients in threads for `duration` s."""
+    parts = urlsplit(base)
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    deadline = time.perf_counter() + duration
+
+    def client() -> None:
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        mine: list[float] = []
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            try:
+                conn.request("GET", path, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                ok = response.status < 400
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+                ok = False
+            mine.append(time.perf_counter() - started)
+            if not ok:
+                with lock:
+                    errors[0] += 1
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    if not latencies:
+        return {"requests": 0, "rps": 0.0, "p50": 0.0, "p95": 0.0, "p99": 0.0, "errors": errors[0]}
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    return {"requests": len(latencies), "rps": len(latencies) / elapsed, "p50": cuts[49] * 1000,
+            "p95": cuts[94] * 1000, "p99": cuts[98] * 1000, "errors": errors[0]}
+
+
+def ensure_wrk() -> str | None:
+    found = shutil.which("wrk")
+    if found or os.environ.get("BENCH_NO_APT"):
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("wrk is missing; installing it from Debian's packages ...")
+        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=False, capture_output=True)
+    return shutil.which("wrk")
+
+
+def probe(base: str, path: str, headers: dict) -> str:
+    status, response_headers, _body = get(base, path, headers)
+    if status == 200:
+        return "ok"
+    if status == 404:
+        return "missing"
+    if status in (401, 403):
+        return "forbidden"
+    if 300 <= status < 400:
+        return f"redirect → {response_headers.get('Location', '?')[:40]}"
+    return f"error {status}"
+
+
+# --- extras --------------------------------------------------------------------------------------
+SCORING_SNIPPET = r"""
+import importlib, json, sys, time
+from portal import create_app
+app = create_app()
+def done(text):
+    print(json.dumps({"result": text})); sys.exit(0)
+with app.app_context():
+    try:
+        scoring = importlib.import_module("portal.services.scoring")
+    except ImportError:
+        done("n/a (no portal.services.scoring)")
+    if not (hasattr(scoring, "open_period") and hasattr(scoring, "run_period")):
+        done("n/a (portal.services.scoring has no open_period/run_period)")
+    from sqlalchemy import select
+    from portal import clock
+    from portal.context import Actor, set_actor
+    from portal.extensions import db
+    from portal.models import ScoringPeriod, User
+    lead = db.session.scalar(select(User).where(User.username == "lead"))
+    set_actor(Actor(user_id=lead.id, username=lead.username, roles=tuple(lead.role_codes),
+                    office_id=lead.office_id))
+    today = clock.today()
+    quarter = (today.month - 1) // 3
+    label = f"{today.year}Q{quarter}" if quarter else f"{today.year - 1}Q4"
+    period = db.session.scalar(select(ScoringPeriod).where(ScoringPeriod.label == label))
+    if period is None:
+        period = scoring.open_period(label)
+    elif period.status != "draft":
+        done(f"n/a (period {label} is already {period.status})")
+    started = time.perf_counter()
+    summary = scoring.run_period(period.id)
+    seconds = time.perf_counter() - started
+    done(f"{seconds:.1f} s for {getattr(summary, 'firms', '?')} firms, "
+         f"{getattr(summary, 'queries', '?')} evidence queries (run_period {label})")
+"""
+
+OUTBOX_SNIPPET = r"""
+import json
+from portal import create_app
+from portal.extensions import db
+from portal.models import OutboxMessage
+app = create_app()
+with app.app_context():
+    n = int(__import__("sys").argv[1])
+    db.session.add_all([OutboxMessage(kind="bench.ping", payload={"i": i}, idempotency_key=f"bench:{i}:{id(db)}",
+                                      status="pending") for i in range(n)])
+    db.session.commit()
+    print(json.dumps({"pending": db.session.query(OutboxMessage).filter_by(status="pending").count()}))
+"""
+
+
+def first_score_id(url: str, firm_id: str) -> str:
+    """A firm score of the bench firm, once a period has been computed ("0" → the page is missing)."""
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        row = conn.exec_driver_sql(
+            f"SELECT id FROM firm_score WHERE firm_id = {int(firm_id)} ORDER BY id DESC LIMIT 1").first()
+    engine.dispose()
+    return str(row[0]) if row else "0"
+
+
+def scoring_time(url: str) -> str:
+    try:
+        done = subprocess.run([python_bin(), "-c", SCORING_SNIPPET], cwd=ROOT, env=app_env(url, "development"),
+                              capture_output=True, text=True, timeout=600, check=False)
+    except subprocess.TimeoutExpired:
+        return "over 600 s (stopped)"
+    line = next((ln for ln in reversed(done.stdout.splitlines()) if ln.startswith("{")), None)
+    if line:
+        return json.loads(line)["result"]
+    last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+    return f"error: {last[:100]}"
+
+
+def outbox_throughput(url: str) -> str:
+    """Delivered messages per second by `flask outbox` (fake platform), when the command exists."""
+    help_text = flask(["outbox", "--help"], url, check=False)
+    if help_text.returncode != 0:
+        return "n/a (no `flask outbox`)"
+    commands = re.findall(r"^\s{2}(\w[\w-]*)\s", help_text.stdout.split("Commands:")[-1], re.M)
+    command = next((c for c in ("drain", "run", "deliver", "work") if c in commands), None)
+    if command is None:
+        return f"n/a (no drain/run command in: {', '.join(commands)})"
+    n = 500
+    subprocess.run([python_bin(), "-c", OUTBOX_SNIPPET, str(n)], cwd=ROOT, env=app_env(url, "development"),
+                   check=True, capture_output=True, text=True)
+    options = flask(["outbox", command, "--help"], url, check=False).stdout
+    extra = [flag for flag in ("--once", "--quiet") if flag in options]
+    started = time.perf_counter()
+    try:
+        done = flask(["outbox", command, *extra], url, check=False, timeout=300)
+    except subprocess.TimeoutExpired:
+        return f"over 300 s for {n} messages (stopped)"
+    seconds = time.perf_counter() - started
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        delivered, processed = conn.exec_driver_sql(
+            "SELECT SUM(CASE WHEN status = 'delivered' THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN status <> 'pending' THEN 1 ELSE 0 END) FROM outbox_message WHERE kind = 'bench.ping'"
+        ).one()
+        conn.exec_driver_sql("DELETE FROM outbox_message WHERE kind = 'bench.ping'")
+        conn.commit()
+    engine.dispose()
+    if done.returncode != 0:
+        return f"error (`flask outbox {command}` exited {done.returncode})"
+    return (f"{(processed or 0) / seconds:,.0f} msg/s ({processed or 0}/{n} handled, {delivered or 0} delivered, "
+            f"in {seconds:.1f} s incl. start-up, `outbox {command}` with the fake platform)")
+
+
+def machine() -> str:
+    mem_kb = next(int(ln.split()[1]) for ln in Path("/proc/meminfo").read_text().splitlines()
+                  if ln.startswith("MemTotal:"))
+    model = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                  if ln.startswith("model name")), platform.machine())
+    return f"{os.cpu_count()} cores ({model}), {mem_kb / 1024 / 1024:.1f} GB RAM, Python {platform.python_version()}"
+
+
+def database_version(url: str) -> str:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        if url.startswith("sqlite"):
+            version = "SQLite " + conn.exec_driver_sql("SELECT sqlite_version()").scalar()
+        else:
+            version = conn.exec_driver_sql("SHOW server_version").scalar()
+            version = "PostgreSQL " + version.split()[0]
+    engine.dispose()
+    return version
+
+
+# --- report --------------------------------------------------------------------------------------
+def table_lines(run: Run) -> list[str]:
+    lines = ["| page | path | as | state | req/s | p50 ms | p95 ms | p99 ms | vs baseline | targets |",
+             "|---|---|---|---|---:|---:|---:|---:|---:|---|"]
+    for p in run.pages:
+        if p.state != "ok":
+            lines.append(f"| {p.label} | `{p.path}` | {p.who or 'anonymous'} | {p.state} | | | | | | |")
+            continue
+        ratio = f"{p.ratio:.0%}" if p.ratio is not None else ""
+        met = ""
+        if p.label not in (BASELINE, BASELINE_END):
+            ok = p.p95 <= TARGET_P95_MS and (p.ratio is None or p.ratio >= TARGET_RATIO) and p.errors == 0
+            met = "met" if ok else "MISSED"
+        errors = f" ({p.errors} errors)" if p.errors else ""
+        lines.append(f"| {p.label} | `{p.path}` | {p.who or 'anonymous'} | ok{errors} | {p.rps:,.0f} | "
+                     f"{p.p50:.1f} | {p.p95:.1f} | {p.p99:.1f} | {ratio} | {met} |")
+    return lines
+
+
+def _load(values: tuple[float, ...]) -> str:
+    return "/".join(f"{v:.1f}" for v in values) if values else "?"
+
+
+def markdown(run: Run) -> str:
+    when = run.started.strftime("%Y-%m-%d %H:%M UTC")
+    sizes = ", ".join(f"{k} {v:,}" for k, v in run.sizes.items())
+    counts = ", ".join(f"{k} {v:,}" for k, v in run.counts.items())
+    seed = ("reused" if run.reused else "seeded") + (
+        f" (seeding took {run.seed_seconds:.0f} s)" if run.seed_seconds is not None else "")
+    out = [
+        f"# Benchmark {when} — {run.extras.get('database', run.db)}{' (quick)' if run.quick else ''}",
+        "",
+        f"- Machine: {machine()}; load average (1/5/15 min) {_load(run.load_before)} at start, "
+        f"{_load(run.load_after)} at end (above ~2 means other work shared the 2 cores)",
+        f"- Database: {run.extras.get('database', run.db)}, size {run.extras.get('db size', '?')}; data {seed}",
+        f"- Requested sizes: {sizes}",
+        f"- Rows: {counts}",
+        f"- Load: {run.tool}, {CONNECTIONS} connections, {run.duration:g} s per page; gunicorn sync workers "
+        f"× {os.cpu_count()} on 127.0.0.1",
+        f"- Targets: p95 ≤ {TARGET_P95_MS:.0f} ms, throughput ≥ {TARGET_RATIO:.0%} of the baseline (mean of its "
+        f"first and last run), worker RSS ≤ {TARGET_RSS_MB:.0f} MB",
+        "",
+        *table_lines(run),
+        "",
+        "| figure | value |",
+        "|---|---|",
+    ]
+    for name in ("peak worker RSS", "period scoring", "outbox throughput", "db size"):
+        out.append(f"| {name} | {run.extras.get(name, 'n/a')} |")
+    return "\n".join(out) + "\n"
+
+
+def write_results(run: Run) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    name = f"{run.started:%Y-%m-%d}-{run.db}{'-quick' if run.quick else ''}.md"
+    path = RESULTS / name
+    text = markdown(run)
+    path.write_text(text)
+    (RESULTS / "LATEST.md").write_text(f"<!-- copy of {name} -->\n" + text)
+    return path
+
+
+# --- main ----------------------------------------------------------------------------------------
+def fill(path: str, facts: dict[str, str]) -> str:
+    return path.format(**facts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--quick", action="store_true", help="small data, 3 s per page (trial runs)")
+    parser.add_argument("--duration", type=float, help="seconds per page (default 10, quick 3)")
+    parser.add_argument("--reseed", action="store_true", help="rebuild the bench database")
+    parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432"))
+    parser.add_argument("--python-load", action="store_true", help="use the Python load generator, not wrk")
+    parser.add_argument("--no-write", action="store_true", help="print only; do not write bench-results/")
+    parser.add_argument("--audit-rows", type=int, help="audit-chain rows in the bench data (default 0; "
+                        "10000000 for the province target, about 5 minutes more seeding on SQLite)")
+    parser.add_argument("--only", help="comma-separated page labels to run (the baseline always runs)")
+    args = parser.parse_args(argv)
+
+    sizes = dict(QUICK_SIZES if args.quick else FULL_SIZES)
+    if args.audit_rows is not None:
+        sizes["audit-rows"] = args.audit_rows
+    run = Run(db=args.db, quick=args.quick, sizes=sizes, duration=args.duration or (3 if args.quick else 10))
+    url = database_url(args.db, args.quick, args.pg_url)
+    if args.db == "postgres":
+        ensure_pg_database(url, recreate=False)
+    prepare_database(run, url, args.reseed)
+    facts, run.counts, run.extras["db size"] = data_facts(url)
+    run.extras["database"] = database_version(url)
+    wrk = None if args.python_load else ensure_wrk()
+    run.tool = "wrk" if wrk else "Python threads"
+    token = api_token(url, "regulator") if any((w or "").startswith("api:") for _, _, w in PAGES) else None
+
+    print("period scoring ...", flush=True)
+    run.extras["period scoring"] = scoring_time(url)
+    facts["score_id"] = first_score_id(url, facts["firm_id"])
+
+    server = Server(url, workers=os.cpu_count() or 1)
+    try:
+        server.wait_ready()
+        server.start_sampling()
+        cookies: dict[str, str | None] = {}
+        only = {s.strip() for s in args.only.split(",")} if args.only else None
+        # The baseline runs first and again last: the ratio uses both, so drift in the machine's load
+        # during the run shows up instead of silently skewing every ratio.
+        for label, raw_path, who in [*PAGES, (BASELINE_END, PAGES[0][1], PAGES[0][2])]:
+            if only and label not in only and label not in (BASELINE, BASELINE_END):
+                continue
+            path = fill(raw_path, facts)
+            result = PageResult(label, path, who)
+            headers: dict[str, str] = {}
+            if who and who.startswith("api:"):
+                if token is None:
+                    result.state = "no token"
+                else:
+                    headers["Authorization"] = f"Bearer {token}"
+            elif who:
+                if who not in cookies:
+                    cookies[who] = login(server.base, who)
+                if cookies[who] is None:
+                    result.state = "no login"
+                else:
+                    headers["Cookie"] = cookies[who]
+            if result.state == "ok":
+                result.state = probe(server.base, path, headers)
+            if result.state == "ok":
+                print(f"  {label:<22} {path} ...", flush=True)
+                if wrk:
+                    figures = run_wrk(wrk, server.base + path, headers, run.duration, CONNECTIONS)
+                else:
+                    figures = run_python_load(server.base, path, headers, run.duration, CONNECTIONS)
+                for name, value in figures.items():
+                    setattr(result, name, value)
+            else:
+                print(f"  {label:<22} {path}: {result.state}", flush=True)
+            run.pages.append(result)
+        server.sample_rss()
+        run.load_after = os.getloadavg()
+        run.extras["peak worker RSS"] = f"{server.peak_rss_mb:.0f} MB (target ≤ {TARGET_RSS_MB:.0f} MB)"
+    finally:
+        server.stop()
+
+    base_runs = [p.rps for p in run.pages if p.label in (BASELINE, BASELINE_END) and p.state == "ok"]
+    base_rps = statistics.mean(base_runs) if base_runs else None
+    for p in run.pages:
+        if base_rps and p.state == "ok":
+            p.ratio = p.rps / base_rps
+    run.extras["outbox throughput"] = outbox_throughput(url)
+
+    text = markdown(run)
+    print()
+    print(text)
+    if not args.no_write:
+        print(f"written to {write_results(run).relative_to(ROOT)} and bench-results/LATEST.md")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""Query-count guard: a page must send the same number of SQL statements however much data it shows.
+
+Use in any web test (needs the `app` fixture's application context)::
+
+    assert_constant_queries(client, "/filings/", grow=lambda: make_more_filings(30))
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from portal.extensions import db
+
+
+class StatementLog:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, _conn, _cursor, statement, _params, _context, _executemany) -> None:
+        self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@contextmanager
+def recording() -> Iterator[StatementLog]:
+    """Record every statement sent through the app's engine inside the block."""
+    log = StatementLog()
+    event.listen(db.engine, "before_cursor_execute", log)
+    try:
+        yield log
+    finally:
+        event.remove(db.engine, "before_cursor_execute", log)
+
+
+def count_request(client, url: str, status: int = 200) -> StatementLog:
+    """GET `url` and return the statements it sent; fails when the answer is not `status`."""
+    db.session.expire_all()  # rows the test holds must not spare the request its queries
+    with recording() as log:
+        response = client.get(url)
+    assert response.status_code == status, f"GET {url} answered {response.status_code}, expected {status}"
+    return log
+
+
+def assert_constant_queries(client, url: str, grow: Callable[[], object], status: int = 200) -> int:
+    """Request `url`, call `grow()` to add data the page shows, request again: the counts must match.
+
+    A first, unmeasured request warms caches that legitimately query once (session bookkeeping).
+    Returns the statement count so a test can also pin an upper bound.
+    """
+    client.get(url)
+    before = count_request(client, url, status)
+    grow()
+    db.session.commit()
+    after = count_request(client, url, status)
+    if before.count != after.count:
+        extra = "\n".join(f"  {s[:160]}" for s in after.statements)
+        raise AssertionError(
+            f"GET {url}: {before.count} statements before growing the data, {after.count} after "
+            f"(an N+1 query?). Statements after:\n{extra}"
+        )
+    return after.count
