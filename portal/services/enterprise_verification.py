@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from portal.domain.i18n import N_
 from portal.extensions import db
-from portal.gov.port import EnterpriseInfo, GovRejected, GovUnavailable
+from portal.gov.port import EnterpriseInfo, GovAuthError, GovRejected, GovUnavailable
 from portal.models import Firm, OutboxMessage, RegulatorOffice, User, UserRole
 from portal.services import audit, gov_client, inbox, outbox
 
@@ -78,7 +78,8 @@ def verify_firm(firm: Firm) -> tuple[str, str]:
         db.session.flush()
     try:
         info = gov_client.platform(interactive=True).verify_enterprise(firm.uscc)
-    except GovUnavailable:
+    except (GovUnavailable, GovAuthError):
+        # No usable answer now (our credentials may be rotating): decide later rather than wrongly.
         note = _text(NOTE_PENDING)
         _set(firm, PENDING, note)
         enqueue_verification(firm)

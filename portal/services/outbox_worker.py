@@ -201,6 +201,22 @@ class OutboxWorker:
             db.session.rollback()
         return blocked
 
+    def _current_uscc(self, claimed: list[Claimed]) -> list[Claimed]:
+        """A queued verification checks the firm's USCC as it is now, not as it was when queued."""
+        from portal.models import Firm
+
+        firm_ids = {int(m.payload.get("firm_id") or 0) for m in claimed if m.kind == "verify_enterprise"}
+        if not firm_ids:
+            return claimed
+        current = dict(db.session.execute(select(Firm.id, Firm.uscc).where(Firm.id.in_(firm_ids))).all())
+        db.session.rollback()
+        return [
+            Claimed(m.id, m.kind, {**m.payload, "uscc": current.get(int(m.payload.get("firm_id") or 0),
+                                                                     m.payload.get("uscc"))}, m.key, m.attempts)
+            if m.kind == "verify_enterprise" else m
+            for m in claimed
+        ]
+
     # -- delivering ------------------------------------------------------------------------------
 
     def _platform(self) -> GovPlatform:
@@ -266,6 +282,7 @@ class OutboxWorker:
             return stats
         stats.batches = 1
         stats.claimed = len(claimed)
+        claimed = self._current_uscc(claimed)
         blocked = self._blocked(claimed)
         sendable = [m for m in claimed if m.id not in blocked]
         outcomes = dict(zip([m.id for m in sendable], self._deliver_all(sendable, send_until), strict=True))

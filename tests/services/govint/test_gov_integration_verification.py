@@ -86,3 +86,20 @@ def test_fake_failure_queue_counts_as_unreachable(app, fake, build):
     firm = build.firm(status="submitted")
     fake.fail_next(GovUnavailable("timeout", code="timeout"))
     assert verify_firm(firm)[0] == "pending"
+
+
+def test_worker_checks_the_uscc_the_firm_has_now(app, fake, build):
+    firm = build.firm(status="submitted")
+    fake.set_unavailable(True)
+    verify_firm(firm)
+    db.session.commit()
+    fake.set_unavailable(False)
+    corrected = build.firm().uscc  # a well-formed USCC the firm corrects its application to
+    db.session.delete(db.session.scalar(select(Firm).where(Firm.uscc == corrected)))
+    db.session.commit()
+    firm.uscc = corrected
+    db.session.commit()
+    fake.add_enterprise(_registry(firm))
+    OutboxWorker(app, concurrency=1).run(once=True)
+    db.session.expire_all()
+    assert db.session.get(Firm, firm.id).verification_status == "verified"
