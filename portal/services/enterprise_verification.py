@@ -15,8 +15,9 @@ from sqlalchemy import select
 from portal.domain.i18n import N_
 from portal.extensions import db
 from portal.gov.port import EnterpriseInfo, GovAuthError, GovRejected, GovUnavailable
-from portal.models import Firm, OutboxMessage, RegulatorOffice, User, UserRole
+from portal.models import Firm, OutboxMessage
 from portal.services import audit, gov_client, inbox, outbox
+from portal.services.project_scope import regulators_for_district
 
 VERIFY_KIND = "verify_enterprise"
 VERIFIED, PENDING, FAILED = "verified", "pending", "failed"
@@ -102,17 +103,6 @@ def enqueue_verification(firm: Firm) -> None:
         outbox.enqueue(VERIFY_KIND, {"firm_id": firm.id, "uscc": firm.uscc}, prefix + uuid.uuid4().hex)
 
 
-def regulators_for(district_code: str) -> list[int]:
-    """Regulators of the city office and of the firm's district office."""
-    rows = db.session.scalars(
-        select(User.id).join(UserRole, UserRole.user_id == User.id)
-        .join(RegulatorOffice, RegulatorOffice.id == User.office_id)
-        .where(UserRole.role.in_(("regulator", "lead")), User.active.is_(True),
-               (RegulatorOffice.level == "city") | (RegulatorOffice.district_code == district_code))
-    )
-    return sorted(set(rows))
-
-
 def apply_deferred(firm_id: int, info: EnterpriseInfo | None, rejected_reason: str | None = None) -> tuple[str, str]:
     """The worker's half: record the platform's answer for a pending firm and tell the regulators."""
     firm = db.session.get(Firm, firm_id)
@@ -123,7 +113,7 @@ def apply_deferred(firm_id: int, info: EnterpriseInfo | None, rejected_reason: s
     else:
         status, note = FAILED, _text(NOTE_REJECTED, {"reason": rejected_reason or ""})
     _set(firm, status, note)
-    inbox.notify(regulators_for(firm.district_code), MSG_RESULT,
+    inbox.notify(regulators_for_district(firm.district_code), MSG_RESULT,
                  {"firm": firm.name, "result": f"msg:{'Verified' if status == VERIFIED else 'Failed'}"},
                  link=f"/firms/{firm.id}")
     return status, note
