@@ -1,6 +1,6 @@
 """Outbox delivery throughput against the sandbox: one worker, SQLite by default (target ≥ 300 msg/s).
 
-    python tests/perf/bench_outbox.py [--messages 3000] [--concurrency 8] [--batch 100] [--db URL]
+    python tests/perf/bench_outbox.py [--messages 3000] [--concurrency 8] [--batch 400] [--db URL]
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ SECRET = "bench-secret-0123456789"
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=3000)
-    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--batch", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--db", default=None)
     parser.add_argument("--server", choices=["gunicorn", "werkzeug"], default="gunicorn",
