@@ -99,6 +99,16 @@ def _num(value: Decimal | None) -> float | None:
     return float(value) if value is not None else None
 
 
+MAX_ID = 2**31 - 1
+
+
+def _check_id(value: int) -> int:
+    """Ids beyond the database's integer range cannot exist (and would overflow the driver)."""
+    if value > MAX_ID:
+        raise ApiError(404, "not_found", "No such record, or you may not see it.")
+    return value
+
+
 def _one(stmt: Select, scalars: bool):
     row = db.session.execute(stmt.limit(1)).first()
     if row is None:
@@ -172,7 +182,8 @@ def firms():
 @bp.route("/firms/<int:firm_id>")
 @roles("vendor", "regulator", "lead")
 def firm(firm_id: int):
-    return jsonify(firm_json(_one(scopes.firms(current_actor()).where(Firm.id == firm_id), scalars=True)))
+    stmt = scopes.firms(current_actor()).where(Firm.id == _check_id(firm_id))
+    return jsonify(firm_json(_one(stmt, scalars=True)))
 
 
 @bp.route("/filings")
@@ -185,9 +196,9 @@ def filings():
         stmt = stmt.where(ProjectFiling.status == status)
     if district := request.args.get("district", "").strip():
         stmt = stmt.where(ProjectFiling.district_code == district)
-    if (firm_id := _int_arg("firm_id", None, 1)) is not None:
+    if (firm_id := _int_arg("firm_id", None, 1, MAX_ID)) is not None:
         stmt = stmt.where(ProjectFiling.firm_id == firm_id)
-    if (agency_id := _int_arg("agency_id", None, 1)) is not None:
+    if (agency_id := _int_arg("agency_id", None, 1, MAX_ID)) is not None:
         stmt = stmt.where(ProjectFiling.agency_id == agency_id)
     return _page(stmt.order_by(ProjectFiling.id.desc()), filing_json, scalars=False)
 
@@ -195,7 +206,7 @@ def filings():
 @bp.route("/filings/<int:filing_id>")
 @roles("vendor", "agency", "regulator", "lead")
 def filing(filing_id: int):
-    stmt = scopes.filings(current_actor()).where(ProjectFiling.id == filing_id)
+    stmt = scopes.filings(current_actor()).where(ProjectFiling.id == _check_id(filing_id))
     return jsonify(filing_json(_one(stmt, scalars=False)))
 
 
@@ -205,7 +216,7 @@ def scores():
     stmt = scopes.scores(current_actor())
     if period := request.args.get("period", "").strip():
         stmt = stmt.where(ScoringPeriod.label == period)
-    if (firm_id := _int_arg("firm_id", None, 1)) is not None:
+    if (firm_id := _int_arg("firm_id", None, 1, MAX_ID)) is not None:
         stmt = stmt.where(FirmScore.firm_id == firm_id)
     if grade := request.args.get("grade", "").strip():
         stmt = stmt.where(or_(FirmScore.amended_grade == grade,
@@ -216,7 +227,7 @@ def scores():
 @bp.route("/scores/<int:score_id>")
 @roles("vendor", "regulator", "lead")
 def score(score_id: int):
-    stmt = scopes.scores(current_actor()).where(FirmScore.id == score_id)
+    stmt = scopes.scores(current_actor()).where(FirmScore.id == _check_id(score_id))
     return jsonify(score_json(_one(stmt, scalars=False)))
 
 
@@ -232,5 +243,5 @@ def notices():
 @bp.route("/notices/<int:notice_id>")
 @roles("vendor", "regulator", "lead")
 def notice(notice_id: int):
-    stmt = scopes.notices(current_actor()).where(Notice.id == notice_id)
+    stmt = scopes.notices(current_actor()).where(Notice.id == _check_id(notice_id))
     return jsonify(notice_json(_one(stmt, scalars=False)))

@@ -198,3 +198,11 @@ def test_list_endpoints_answer_valid_documents_for_a_city_regulator(client, buil
     assert response.status_code == 200
     name = {"firms": "Firm", "filings": "Filing", "scores": "Score", "notices": "Notice"}[path.rsplit("/", 1)[1]]
     _validate(client, response.json, f"{name}List")
+
+
+def test_ids_beyond_the_integer_range_answer_404_not_500(client, build):
+    headers = _token(build.user("regulator"))
+    for path in ("firms", "filings", "scores", "notices"):
+        response = client.get(f"/api/v1/{path}/4189740021419789815973742368522240", headers=headers)
+        assert response.status_code == 404, path
+    assert client.get("/api/v1/filings?firm_id=99999999999999", headers=headers).status_code == 400
