@@ -43,7 +43,22 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "GOV_MODE": ("GOV_MODE", str),
     "GOV_BASE_URL": ("GOV_BASE_URL", str),
     "GOV_APP_ID": ("GOV_APP_ID", str),
-    "GOV_APP_SECRET": ("GOV_APP_SECRET", str),
+    "GOV_SECRET": ("GOV_SECRET", str),
+    "GOV_CONNECT_TIMEOUT": ("GOV_CONNECT_TIMEOUT", float),
+    "GOV_READ_TIMEOUT": ("GOV_READ_TIMEOUT", float),
+    "GOV_RETRIES": ("GOV_RETRIES", int),
+    "GOV_INTERACTIVE_TIMEOUT": ("GOV_INTERACTIVE_TIMEOUT", float),
+    "GOV_BREAKER_THRESHOLD": ("GOV_BREAKER_THRESHOLD", int),
+    "GOV_BREAKER_RESET_SECONDS": ("GOV_BREAKER_RESET_SECONDS", float),
+    "GOV_CALLBACK_APP_ID": ("GOV_CALLBACK_APP_ID", str),
+    "GOV_CALLBACK_SECRET": ("GOV_CALLBACK_SECRET", str),
+    "GOV_CALLBACK_WINDOW_SECONDS": ("GOV_CALLBACK_WINDOW_SECONDS", int),
+    "GOV_SSO_STATE_MINUTES": ("GOV_SSO_STATE_MINUTES", int),
+    "OUTBOX_MAX_ATTEMPTS": ("OUTBOX_MAX_ATTEMPTS", int),
+    "OUTBOX_BACKOFF_SECONDS": ("OUTBOX_BACKOFF_SECONDS", float),
+    "OUTBOX_BACKOFF_MAX_SECONDS": ("OUTBOX_BACKOFF_MAX_SECONDS", float),
+    "OUTBOX_LEASE_SECONDS": ("OUTBOX_LEASE_SECONDS", float),
+    "OUTBOX_CONCURRENCY": ("OUTBOX_CONCURRENCY", int),
     "GOV_SIGN_METHOD": ("GOV_SIGN_METHOD", str),
     "PUBLIC_BASE_URL": ("PUBLIC_BASE_URL", str),
     "TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
@@ -100,12 +115,32 @@ class Config:
     FEEDBACK_WINDOW_DAYS = 14
     REDIS_URL = ""
 
-    # Government-services platform adapter.
+    # Government-services platform adapter. GOV_SECRET is the one name of the shared signing secret
+    # (portal.gov.http.HttpGovPlatform.from_settings and `flask gov sandbox` read it); the default is
+    # the sandbox's own development secret so GOV_MODE=http works against `flask gov sandbox`.
     GOV_MODE = "fake"  # fake | http
     GOV_BASE_URL = "http://127.0.0.1:5055"
     GOV_APP_ID = "portal-dev"
-    GOV_APP_SECRET = "sandbox-secret"
+    GOV_SECRET = "sandbox-secret-not-for-production"
     GOV_SIGN_METHOD = "HMAC-SHA256"
+    GOV_CONNECT_TIMEOUT = 2.0
+    GOV_READ_TIMEOUT = 5.0
+    GOV_RETRIES = 2
+    # Calls a person waits for (SSO, verification at registration) use a short timeout and no retry.
+    GOV_INTERACTIVE_TIMEOUT = 3.0
+    GOV_BREAKER_THRESHOLD = 5
+    GOV_BREAKER_RESET_SECONDS = 30.0
+    # Callbacks: the platform's own app id and secret (default: ours), and the timestamp window.
+    GOV_CALLBACK_APP_ID = ""
+    GOV_CALLBACK_SECRET = ""
+    GOV_CALLBACK_WINDOW_SECONDS = 300
+    GOV_SSO_STATE_MINUTES = 10
+    # Outbox worker: attempts before a message becomes a dead letter, backoff and claim lease.
+    OUTBOX_MAX_ATTEMPTS = 10
+    OUTBOX_BACKOFF_SECONDS = 5.0
+    OUTBOX_BACKOFF_MAX_SECONDS = 3600.0
+    OUTBOX_LEASE_SECONDS = 60.0
+    OUTBOX_CONCURRENCY = 4
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
 
     # Benchmarks only: adds GET /_bench/baseline (one primary-key query, tiny template).

@@ -78,6 +78,13 @@ def init_app(app: Flask) -> None:
 
     app.cli.add_command(alerts_cli)
 
+    from portal.api.cli import api_token_cli
+    from portal.gov.cli import gov
+    from portal.integrations.cli import outbox_cli
+
+    app.cli.add_command(gov)
+    app.cli.add_command(outbox_cli)
+    app.cli.add_command(api_token_cli)
     from portal.feedback.cli import feedback_cli
 
     app.cli.add_command(feedback_cli)

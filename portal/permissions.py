@@ -49,7 +49,7 @@ def access_of(view: Callable):
 
 
 def wants_json() -> bool:
-    if request.path.startswith("/api/") or request.path.startswith("/integrations/"):
+    if request.path.startswith("/api/") or request.path.startswith("/integrations/gov/"):
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]

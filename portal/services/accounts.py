@@ -379,3 +379,21 @@ def revoke_session(user_id: int, session_id: int) -> None:
         row.end_reason = "revoked_by_secadmin"
         audit.record("session.ended", "user", user_id, detail={"reason": "revoked_by_secadmin", "session": row.id})
         db.session.commit()
+def login_via_sso(user: User, ip: str | None = None, user_agent: str | None = None,
+                  detail: dict | None = None) -> LoginResult:
+    """Open a server-side session for a user the government platform has identified; audited like a
+    password login (the caller has already checked the platform's ticket)."""
+    if not user.active:
+        audit.record_and_commit("login.failure", "user", user.id, outcome="failure",
+                                detail={"username": user.username, "reason": "disabled", "method": "sso"})
+        raise LoginFailed(LOGIN_FAILED)
+    now = clock.utcnow()
+    user.last_login_at = now
+    token = secrets.token_urlsafe(32)
+    db.session.add(UserSession(token_hash=token_hash(token), user_id=user.id, created_at=now,
+                               last_seen_at=now, ip=ip, user_agent=(user_agent or "")[:255]))
+    audit.record("login.success", "user", user.id,
+                 detail={"username": user.username, "method": "sso", **(detail or {})},
+                 actor=_actor_for(user, ip))
+    db.session.commit()
+    return LoginResult(user, token)
