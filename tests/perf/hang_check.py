@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
                      ("integration page", admin, "/integrations/", True)]
             if any(rule.endpoint == "filings.index" for rule in app.url_map.iter_rules()):
                 pages.insert(1, ("filing list", vendor, "/filings/", True))
-            if pages[1][0] == "filing list (API)":
+            if any(label == "filing list (API)" for label, *_ in pages):
                 with app.app_context():
                     from portal.services import api_tokens
 
