@@ -40,10 +40,11 @@ def test_file_confirm_register_and_print_receipt(browser, live_server):
         vendor.check("input[name=non_classified_declared]")
         vendor.fill("input[name=start_date]", (today + timedelta(days=7)).isoformat())
         vendor.fill("input[name=end_date]", (today + timedelta(days=90)).isoformat())
-        staff_boxes = vendor.locator("input[name=staff_ids]")
-        assert staff_boxes.count() >= 2
-        staff_boxes.nth(0).check()
-        staff_boxes.nth(1).check()
+        # Assign two qualified people (the demo roster also has some not yet qualified).
+        qualified = vendor.locator("li:has(input[name=staff_ids])").filter(has_not_text="尚不符合上岗条件")
+        assert qualified.count() >= 2
+        qualified.nth(0).locator("input").check()
+        qualified.nth(1).locator("input").check()
         vendor.check("input[name=chk_network_isolation]")
         vendor.set_input_files("input[name=file_contract]",
                                files=[{"name": "contract.pdf", "mimeType": "application/pdf", "buffer": PDF}])
