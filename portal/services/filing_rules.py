@@ -11,12 +11,9 @@ from datetime import date
 
 from sqlalchemy import select
 
-from portal.domain.constants import CERTIFICATE_TYPES
 from portal.domain.i18n import N_
-from portal.domain.workflows import FIRM_REGISTRATION
 from portal.extensions import db
-from portal.models import Certificate, Firm, StaffMember
-from portal.services import rules
+from portal.models import Firm, StaffMember
 
 Problem = tuple[str, dict]
 FILING_FIRM_STATUSES = ("active", "expiring")
@@ -31,36 +28,10 @@ def _mandatory_certificates(firm: Firm) -> list[str]:
 
 
 def firm_problems(firm: Firm, today: date) -> list[Problem]:
-    """Why this firm may not file a project today (empty when it may)."""
-    problems: list[Problem] = []
-    negative_listed = firm.status == "negative_listed" or (
-        firm.negative_list_until is not None and firm.negative_list_until >= today
-    )
-    if negative_listed and rules.get("block_negative_listed_filings"):
-        problems.append((N_("The firm is on the negative list and cannot file new projects."), {}))
-    if firm.status not in FILING_FIRM_STATUSES and firm.status != "negative_listed":
-        label = FIRM_REGISTRATION.states.get(firm.status, firm.status)
-        problems.append((N_("The firm's registration is not active (it is %(status)s)."), {"status": f"msg:{label}"}))
-    if firm.valid_until is None or firm.valid_until < today:
-        problems.append((N_("The firm's registration is not valid on %(date)s; submit the re-check first."),
-                         {"date": today.isoformat()}))
-    certificates = list(db.session.scalars(
-        select(Certificate).where(Certificate.firm_id == firm.id,
-                                  Certificate.cert_type.in_(_mandatory_certificates(firm)))
-    ))
-    for cert_type in _mandatory_certificates(firm):
-        of_type = [c for c in certificates if c.cert_type == cert_type]
-        current = [c for c in of_type if c.expires_on is None or c.expires_on >= today]
-        type_label = f"msg:{CERTIFICATE_TYPES[cert_type]}"
-        if current:
-            continue
-        if not of_type:
-            problems.append((N_("No %(certificate)s is on file for the firm."), {"certificate": type_label}))
-        for cert in of_type:
-            problems.append((N_("The %(certificate)s %(number)s expired on %(date)s."),
-                             {"certificate": type_label, "number": cert.number,
-                              "date": cert.expires_on.isoformat() if cert.expires_on else ""}))
-    return problems
+    """Why this firm may not file a project today (empty when it may): the firms area owns the rule."""
+    from portal.services.firms import firm_can_file
+
+    return firm_can_file(firm, today)
 
 
 def staff_problems(firm_id: int, staff: Iterable[StaffMember]) -> list[Problem]:

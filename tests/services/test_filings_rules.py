@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from portal import clock
 from portal.extensions import db
-from portal.models import ProjectFiling
+from portal.models import Certificate, ProjectFiling
 from portal.services import filing_rules, filings, rules
 from portal.services.errors import ValidationFailed
 from tests.filings.builders import FilingWorld, acting_as, licence
@@ -117,7 +117,7 @@ def test_agency_must_be_chosen(world):
 def test_filing_submit_rejected_when_firm_not_active(world):
     world.firm.status = "suspended"
     db.session.commit()
-    assert "not active" in _all(_refusal(world, world.draft()))
+    assert "only active firms can file" in _all(_refusal(world, world.draft()))
 
 
 def test_expiring_firm_may_still_file(world):
@@ -130,20 +130,20 @@ def test_expiring_firm_may_still_file(world):
 def test_filing_submit_rejected_when_registration_expired(world):
     world.firm.valid_until = clock.today() - timedelta(days=1)
     db.session.commit()
-    assert "registration is not valid" in _all(_refusal(world, world.draft()))
+    assert "registration expired on" in _all(_refusal(world, world.draft()))
 
 
 def test_filing_submit_rejected_naming_each_expired_certificate(build):
     world = FilingWorld(build)
     world.firm.secrecy_level = "level-3"
     db.session.commit()
-    for cert in filing_rules.db.session.scalars(select(filing_rules.Certificate)):
+    for cert in db.session.scalars(select(Certificate)):
         cert.expires_on = clock.today() - timedelta(days=3)
         cert.number = "BL-OLD-77"
     db.session.commit()
     text = _all(_refusal(world, world.draft()))
-    assert "Business licence BL-OLD-77 expired" in text
-    assert "No Secrecy qualification is on file" in text
+    assert "Business licence (No. BL-OLD-77) expired" in text
+    assert "No Secrecy qualification is on record" in text
 
 
 def test_current_secrecy_qualification_satisfies_the_rule(build):
