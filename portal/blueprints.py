@@ -8,11 +8,11 @@ def BLUEPRINTS():  # noqa: N802 - reads like a constant at the call site
     from portal.auth import bp as auth_bp
     from portal.feedback import bp as feedback_bp
     from portal.files import bp as files_bp
-    from portal.firms import bp as firms_bp
     from portal.filings import bp as filings_bp
+    from portal.firms import bp as firms_bp
     from portal.home import bp as home_bp
-    from portal.integrations import bp as integrations_bp
     from portal.incidents import bp as incidents_bp
+    from portal.integrations import bp as integrations_bp
     from portal.public import bp as public_bp
     from portal.scoring import bp as scoring_bp
     from portal.supervision import bp as supervision_bp

@@ -1,7 +1,7 @@
 """The one source of "now" (UTC, naive) so tests can travel in time instead of sleeping."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 _offset = timedelta(0)
 _frozen: datetime | None = None
@@ -11,7 +11,7 @@ def utcnow() -> datetime:
     """Current UTC time as a naive datetime (the database stores naive UTC everywhere)."""
     if _frozen is not None:
         return _frozen
-    return datetime.now(timezone.utc).replace(tzinfo=None) + _offset
+    return datetime.now(UTC).replace(tzinfo=None) + _offset
 
 
 def today() -> date:

@@ -5,10 +5,10 @@ from io import BytesIO
 
 from flask import send_file
 
+from portal.extensions import db
 from portal.files import bp
 from portal.permissions import authenticated
 from portal.services import attachments, audit
-from portal.extensions import db
 
 
 @bp.route("/<int:attachment_id>")

@@ -24,7 +24,12 @@ from portal.pagination import paginate
 from portal.permissions import roles
 from portal.scoring import bp
 from portal.scoring.forms import (
-    DecideObjectionForm, ImportRuleSetForm, LiftForm, NegativeListDecisionForm, ObjectionForm, OpenPeriodForm,
+    DecideObjectionForm,
+    ImportRuleSetForm,
+    LiftForm,
+    NegativeListDecisionForm,
+    ObjectionForm,
+    OpenPeriodForm,
     rule_set_form,
 )
 from portal.services import scoring

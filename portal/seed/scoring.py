@@ -18,9 +18,22 @@ from portal import clock
 from portal.context import reset_actor, set_actor
 from portal.extensions import db
 from portal.models import (
-    Agency, ChecklistItem, ChecklistTemplate, Feedback, FilingNumberCounter, Firm, FirmScore, Incident,
-    Inspection, InspectionResult, LiaisonConfirmation, ProjectFiling, RectificationOrder, ScoringPeriod,
-    StaffMember, User,
+    Agency,
+    ChecklistItem,
+    ChecklistTemplate,
+    Feedback,
+    FilingNumberCounter,
+    Firm,
+    FirmScore,
+    Incident,
+    Inspection,
+    InspectionResult,
+    LiaisonConfirmation,
+    ProjectFiling,
+    RectificationOrder,
+    ScoringPeriod,
+    StaffMember,
+    User,
 )
 from portal.services import scoring
 from portal.web_context import actor_for_user

@@ -20,8 +20,17 @@ from portal.domain.constants import VETO_INCIDENT_TYPES
 from portal.domain.scoring import FirmEvidence
 from portal.extensions import db
 from portal.models import (
-    ChangeFiling, Feedback, Incident, Inspection, InspectionResult, LiaisonConfirmation, PenaltyCase,
-    ProjectFiling, RectificationOrder, StaffMember, filing_staff,
+    ChangeFiling,
+    Feedback,
+    Incident,
+    Inspection,
+    InspectionResult,
+    LiaisonConfirmation,
+    PenaltyCase,
+    ProjectFiling,
+    RectificationOrder,
+    StaffMember,
+    filing_staff,
 )
 from portal.models.feedback import RATING_FIELDS
 

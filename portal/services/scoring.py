@@ -23,15 +23,31 @@ from portal.domain.i18n import N_
 from portal.domain.messages import Message
 from portal.domain.result_rules import DEFAULT_POLICY, ResultPolicy, apply_results
 from portal.domain.scoring import (
-    DEDUCTION_INPUTS, INDICATOR_INPUTS, VETO_CODES, FirmEvidence, FirmScoreResult, RuleSet, RuleSetFormatError,
-    score_firm, validate_rule_set,
+    DEDUCTION_INPUTS,
+    INDICATOR_INPUTS,
+    VETO_CODES,
+    FirmEvidence,
+    FirmScoreResult,
+    RuleSet,
+    RuleSetFormatError,
+    score_firm,
+    validate_rule_set,
 )
 from portal.domain.workdays import add_workdays
 from portal.domain.workflows import FIRM_REGISTRATION, OBJECTION, SCORING_PERIOD
 from portal.extensions import db
 from portal.models import (
-    Attachment, Firm, FirmScore, NegativeListEntry, Objection, RectificationOrder, ResultApplication,
-    RuleSetVersion, ScoringPeriod, User, UserRole,
+    Attachment,
+    Firm,
+    FirmScore,
+    NegativeListEntry,
+    Objection,
+    RectificationOrder,
+    ResultApplication,
+    RuleSetVersion,
+    ScoringPeriod,
+    User,
+    UserRole,
 )
 from portal.services import attachments, audit, evidence, inbox
 from portal.services.errors import Conflict, InvalidState, NotAllowed, NotFound, ValidationFailed

@@ -127,8 +127,20 @@ def _at(day: date, rng: random.Random) -> datetime:
 def generate(app, seed: int = 2026) -> dict[str, int]:
     from portal.extensions import db
     from portal.models import (
-        Agency, ChangeFiling, ChecklistItem, ChecklistTemplate, Feedback, Firm, Incident, Inspection,
-        InspectionResult, LiaisonConfirmation, PenaltyCase, ProjectFiling, RectificationOrder, StaffMember,
+        Agency,
+        ChangeFiling,
+        ChecklistItem,
+        ChecklistTemplate,
+        Feedback,
+        Firm,
+        Incident,
+        Inspection,
+        InspectionResult,
+        LiaisonConfirmation,
+        PenaltyCase,
+        ProjectFiling,
+        RectificationOrder,
+        StaffMember,
         filing_staff,
     )
 

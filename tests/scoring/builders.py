@@ -8,8 +8,16 @@ from decimal import Decimal
 from portal.context import Actor, reset_actor, set_actor
 from portal.extensions import db
 from portal.models import (
-    ChangeFiling, ChecklistItem, ChecklistTemplate, Feedback, Incident, Inspection, InspectionResult,
-    LiaisonConfirmation, PenaltyCase, RectificationOrder,
+    ChangeFiling,
+    ChecklistItem,
+    ChecklistTemplate,
+    Feedback,
+    Incident,
+    Inspection,
+    InspectionResult,
+    LiaisonConfirmation,
+    PenaltyCase,
+    RectificationOrder,
 )
 
 _n = itertools.count(1)

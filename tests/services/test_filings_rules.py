@@ -7,7 +7,7 @@ from sqlalchemy import select
 from portal import clock
 from portal.extensions import db
 from portal.models import Certificate, ProjectFiling
-from portal.services import filing_rules, filings, rules
+from portal.services import filings, rules
 from portal.services.errors import ValidationFailed
 from tests.filings.builders import FilingWorld, acting_as, licence
 

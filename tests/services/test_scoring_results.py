@@ -8,10 +8,17 @@ import pytest
 from sqlalchemy import func, select
 
 from portal import clock
-from portal.extensions import db
-from portal.models import AuditEvent, Firm, NegativeListEntry, Notification, ResultApplication, StateTransition
-from portal.services import scoring
 from portal.domain.workflow import InvalidTransition
+from portal.extensions import db
+from portal.models import (
+    AuditEvent,
+    Firm,
+    NegativeListEntry,
+    Notification,
+    ResultApplication,
+    StateTransition,
+)
+from portal.services import scoring
 from portal.services.errors import InvalidState, NotAllowed, ValidationFailed
 from tests.scoring.builders import ScoringBuilder, as_user, system
 
