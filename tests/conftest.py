@@ -85,6 +85,10 @@ def app(_app_and_dir):
     app.config["WTF_CSRF_ENABLED"] = False
     with app.app_context():
         _truncate_all()
+        # The fake government platform lives on the session's app: every test starts it afresh.
+        fake = app.extensions.get("gov_fake_platform")
+        if fake is not None:
+            fake.reset()
         yield app
         db.session.remove()
     clock.reset()

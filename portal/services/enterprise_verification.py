@@ -20,6 +20,9 @@ from portal.services import audit, gov_client, inbox, outbox
 from portal.services.project_scope import regulators_for_district
 
 VERIFY_KIND = "verify_enterprise"
+# Registry states that end an application at once (the firm no longer exists as an enterprise);
+# other mismatches are recorded for the regulator to weigh.
+REFUSING_STATUSES = ("deregistered", "revoked")
 VERIFIED, PENDING, FAILED = "verified", "pending", "failed"
 
 NOTE_PENDING = N_("The government-services platform could not be reached; verification will be retried.")
@@ -75,6 +78,12 @@ def verify_firm(firm: Firm) -> tuple[str, str]:
 
     Sets firm.verification_status/verification_note and returns them. The firm needs an id (flush).
     """
+    status, note, _refused = verify_firm_for_application(firm)
+    return status, note
+
+
+def verify_firm_for_application(firm: Firm) -> tuple[str, str, bool]:
+    """Like verify_firm, and also says whether the registry state refuses the application outright."""
     if firm.id is None:
         db.session.flush()
     try:
@@ -84,14 +93,14 @@ def verify_firm(firm: Firm) -> tuple[str, str]:
         note = _text(NOTE_PENDING)
         _set(firm, PENDING, note)
         enqueue_verification(firm)
-        return PENDING, note
+        return PENDING, note, False
     except GovRejected as exc:
         note = _text(NOTE_REJECTED, {"reason": exc.message})
         _set(firm, FAILED, note)
-        return FAILED, note
+        return FAILED, note, False
     status, note = judge(firm, info)
     _set(firm, status, note)
-    return status, note
+    return status, note, info.status in REFUSING_STATUSES
 
 
 def enqueue_verification(firm: Firm) -> None:

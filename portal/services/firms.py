@@ -289,6 +289,7 @@ def apply(data: dict) -> Application:
     _set_liaison_phone(firm, phone)
     db.session.add(firm)
     db.session.flush()
+    _verify_or_refuse(firm)
     user = accounts.create_user(username=username, display_name=display_name, password=password,
                                 roles=["vendor"], firm_id=firm.id, active=False, must_change_password=False,
                                 commit=False)
@@ -298,6 +299,17 @@ def apply(data: dict) -> Application:
                  link=f"/firms/{firm.id}")
     db.session.commit()
     return Application(firm, reference)
+
+
+def _verify_or_refuse(firm: Firm) -> None:
+    """Check the USCC with the platform: a deregistered or revoked enterprise is refused with the
+    registry's reason; a mismatch is recorded for the regulator; no answer leaves it pending."""
+    from portal.services.enterprise_verification import verify_firm_for_application
+
+    _status, note, refused = verify_firm_for_application(firm)
+    if refused:
+        db.session.rollback()
+        raise ValidationFailed({"uscc": [note]})
 
 
 def application_by_reference(reference: str) -> Firm:
@@ -529,6 +541,12 @@ def approve_change_request(request_id: int, version: int | None = None) -> FirmC
     for name, value in request.new_values.items():
         if name in KEY_FIELDS:
             setattr(firm, name, value)
+    if {"name", "legal_representative"} & set(request.new_values):
+        # The registry must still agree with the new name or representative (recorded, or queued).
+        from portal.services.enterprise_verification import verify_firm
+
+        verify_firm(firm)
+        request.verification_status = firm.verification_status
     before, request.status = request.status, t.to_state
     request.decided_by_id, request.decided_at = actor.user_id, clock.utcnow()
     timeline.record_transition("change_request", request, t.action, before, request.status,

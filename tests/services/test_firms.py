@@ -20,7 +20,8 @@ def test_application_creates_submitted_firm_with_inactive_user_and_notifies_juri
     result = firms.apply(application())
     firm = db.session.get(Firm, result.firm.id)
     assert firm.status == "submitted"
-    assert firm.verification_status == "not_checked"
+    # The fake platform's registry does not know this USCC: recorded for the regulator, not refused.
+    assert firm.verification_status == "failed" and firm.verification_note
     user = db.session.scalar(select(User).where(User.username == "newfirm"))
     assert user.firm_id == firm.id and user.active is False and user.has_role("vendor")
     notified = set(db.session.scalars(select(Notification.user_id)))
@@ -258,3 +259,37 @@ def test_registration_validity_is_configurable(app, build):
     finally:
         app.config["FIRM_REGISTRATION_VALID_DAYS"] = 365
     assert db.session.get(Firm, result.firm.id).valid_until == clock.today() + timedelta(days=730)
+
+
+def test_application_verified_when_registry_agrees(app, build):
+    from portal.gov.port import EnterpriseInfo
+    from portal.services import gov_client
+
+    gov_client.fake_platform().add_enterprise(EnterpriseInfo(
+        VALID_USCC, "泸州测试档案服务有限公司", "王五", "active", "档案整理"))
+    firm = firms.apply(application()).firm
+    assert db.session.get(Firm, firm.id).verification_status == "verified"
+
+
+def test_application_refused_for_deregistered_enterprise_with_registry_reason(app, build):
+    from portal.gov.port import EnterpriseInfo
+    from portal.services import gov_client
+
+    gov_client.fake_platform().add_enterprise(EnterpriseInfo(
+        VALID_USCC, "泸州测试档案服务有限公司", "王五", "deregistered", "", reason="已注销（2025-06-30）"))
+    with pytest.raises(ValidationFailed) as refused:
+        firms.apply(application())
+    assert "已注销（2025-06-30）" in refused.value.field_errors["uscc"][0]
+    assert db.session.scalar(select(Firm.id).where(Firm.uscc == VALID_USCC)) is None
+    assert db.session.scalar(select(User.id).where(User.username == "newfirm")) is None
+
+
+def test_application_pending_when_platform_unreachable(app, build):
+    from portal.services import gov_client
+
+    gov_client.fake_platform().set_unavailable(True)
+    try:
+        firm = firms.apply(application()).firm
+    finally:
+        gov_client.fake_platform().set_unavailable(False)
+    assert db.session.get(Firm, firm.id).verification_status == "pending"
