@@ -28,11 +28,9 @@ from portal.models import (
     Attachment,
     Firm,
     ProjectFiling,
-    RegulatorOffice,
     StaffMember,
     StateTransition,
     User,
-    UserRole,
 )
 from portal.services import attachments, filing_numbers, filing_rules, inbox, outbox, timeline
 from portal.services.errors import Conflict, InvalidState, NotAllowed, NotFound, ValidationFailed
@@ -152,15 +150,8 @@ def filing_attachments(filing: ProjectFiling) -> list[Attachment]:
 # --- people concerned ----------------------------------------------------------------------------
 
 def regulators_for(district_code: str) -> list[int]:
-    """Active regulators of the city office and of the district office covering `district_code`."""
-    return list(db.session.scalars(
-        select(User.id)
-        .join(UserRole, UserRole.user_id == User.id)
-        .join(RegulatorOffice, RegulatorOffice.id == User.office_id)
-        .where(User.active.is_(True), UserRole.role.in_(("regulator", "lead")),
-               or_(RegulatorOffice.level == "city", RegulatorOffice.district_code == district_code))
-        .distinct()
-    ))
+    """Active regulators and leads of the city office and of the district office covering `district_code`."""
+    return inbox.regulators_for(district_code, include_leads=True)
 
 
 def people_concerned(filing: ProjectFiling) -> list[int]:

@@ -29,7 +29,7 @@ from portal.domain.identifiers import (
 from portal.domain.masking import mask_phone
 from portal.domain.workflows import CHANGE_REQUEST, FIRM_REGISTRATION
 from portal.extensions import db
-from portal.models import Attachment, Certificate, Firm, FirmChangeRequest, RegulatorOffice, User, UserRole
+from portal.models import Attachment, Certificate, Firm, FirmChangeRequest, User
 from portal.services import accounts, attachments, audit, crypto, inbox, rules, timeline
 from portal.services.errors import Conflict, NotFound, ValidationFailed
 
@@ -141,14 +141,7 @@ def _check_version(obj, version: int | None) -> None:
 
 def regulators_for(district_code: str) -> list[int]:
     """Active regulators whose jurisdiction covers the district (the city office and that district office)."""
-    rows = db.session.scalars(
-        select(User.id)
-        .join(UserRole, UserRole.user_id == User.id)
-        .join(RegulatorOffice, RegulatorOffice.id == User.office_id)
-        .where(User.active.is_(True), UserRole.role == "regulator",
-               or_(RegulatorOffice.level == "city", RegulatorOffice.district_code == district_code))
-    )
-    return sorted(set(rows))
+    return inbox.regulators_for(district_code)
 
 
 def validity_days() -> int:

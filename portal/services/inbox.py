@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from portal import clock
 from portal.extensions import db
-from portal.models import Notification, User
+from portal.models import Notification, RegulatorOffice, User, UserRole
 from portal.services import outbox
 
 
@@ -57,3 +57,18 @@ def mark_read(user_id: int, notification_id: int | None = None) -> None:
         stmt = stmt.where(Notification.id == notification_id)
     db.session.execute(stmt.values(read_at=clock.utcnow()))
     db.session.commit()
+
+
+def regulators_for(district_code: str | None, include_leads: bool = False) -> list[int]:
+    """Active regulators whose jurisdiction covers the district: the city office and that district's
+    office (city office only when no district is given). The one rule every area notifies by."""
+    roles = ("regulator", "lead") if include_leads else ("regulator",)
+    conditions = [RegulatorOffice.level == "city"]
+    if district_code:
+        conditions.append(RegulatorOffice.district_code == district_code)
+    return sorted(set(db.session.scalars(
+        select(User.id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .join(RegulatorOffice, RegulatorOffice.id == User.office_id)
+        .where(User.active.is_(True), UserRole.role.in_(roles), or_(*conditions))
+    )))

@@ -7,6 +7,7 @@ from portal.context import Actor
 from portal.domain.constants import SUPERVISOR_ROLES
 from portal.extensions import db
 from portal.models import RegulatorOffice, User, UserRole
+from portal.services import inbox
 from portal.services.errors import NotFound
 
 
@@ -48,7 +49,4 @@ def regulators_of(district_code: str | None) -> list[int]:
 
 def regulators_for_district(district_code: str | None) -> list[int]:
     """Who hears about something in a district: its district office and the city office."""
-    ids = set(regulators_of(None))
-    if district_code:
-        ids.update(regulators_of(district_code))
-    return sorted(ids)
+    return inbox.regulators_for(district_code)

@@ -11,7 +11,8 @@ from sqlalchemy import ColumnElement, false, or_, select, true
 from portal.context import Actor
 from portal.domain.constants import AGENCY, LEAD, REGULATOR, VENDOR
 from portal.extensions import db
-from portal.models import ProjectFiling, RegulatorOffice, User, UserRole
+from portal.models import ProjectFiling
+from portal.services import inbox
 from portal.services.errors import NotFound
 
 
@@ -49,14 +50,4 @@ def get_visible_filing(actor: Actor, filing_id: int) -> ProjectFiling:
 
 def regulators_for_district(district_code: str | None) -> list[int]:
     """Active regulator accounts whose jurisdiction covers the district (city offices cover all)."""
-    conditions = [RegulatorOffice.level == "city"]
-    if district_code:
-        conditions.append(RegulatorOffice.district_code == district_code)
-    stmt = (
-        select(User.id)
-        .join(UserRole, UserRole.user_id == User.id)
-        .join(RegulatorOffice, RegulatorOffice.id == User.office_id)
-        .where(User.active.is_(True), UserRole.role == REGULATOR, or_(*conditions))
-        .distinct()
-    )
-    return list(db.session.scalars(stmt))
+    return inbox.regulators_for(district_code)
