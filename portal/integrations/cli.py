@@ -12,7 +12,7 @@ outbox_cli = AppGroup("outbox", help="Deliver queued messages to the government 
 
 @outbox_cli.command("run")
 @click.option("--once", is_flag=True, help="Exit when no message is due instead of waiting for more.")
-@click.option("--batch", default=100, show_default=True, type=click.IntRange(1, 1000),
+@click.option("--batch", default=400, show_default=True, type=click.IntRange(1, 1000),
               help="Messages claimed per round.")
 @click.option("--sleep", default=1.0, show_default=True, type=click.FloatRange(0.0),
               help="Seconds to wait when nothing is due.")
