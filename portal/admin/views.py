@@ -24,6 +24,7 @@ from portal.admin.forms import (
     RolesForm,
 )
 from portal.domain import passwords
+from portal.downloads import xlsx_download
 from portal.extensions import db
 from portal.forms_util import apply_service_errors, choices
 from portal.home.panels import Panel, register
@@ -338,9 +339,7 @@ def audit_export():
         sheet.append(list(row))
     buffer = io.BytesIO()
     workbook.save(buffer)
-    buffer.seek(0)
-    return send_file(buffer, as_attachment=True, download_name=f"audit-log-{stamp}.xlsx", max_age=0,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return xlsx_download(buffer.getvalue(), f"audit-log-{stamp}.xlsx")
 
 
 @bp.route("/audit/verify", methods=["POST"])

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from io import BytesIO
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -14,6 +13,7 @@ from portal.context import current_actor
 from portal.domain import feedback_rules as rules
 from portal.domain.constants import AGENCY, INCIDENT_TYPES, VENDOR
 from portal.domain.workflows import PROJECT_FILING
+from portal.downloads import xlsx_download
 from portal.extensions import db
 from portal.feedback import bp
 from portal.feedback.forms import FeedbackForm, ReplyForm
@@ -131,8 +131,7 @@ def index():
 def export():
     query, _sort = _filtered_feedback()
     data = service.export_xlsx(query, translate=_, period_label=_period_label)
-    return send_file(BytesIO(data), as_attachment=True, download_name="feedback.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return xlsx_download(data, "feedback.xlsx")
 
 
 @bp.route("/feedback/<int:feedback_id>")

@@ -3,7 +3,7 @@ completion, acceptance, change filings, the printable receipt and the public ver
 from __future__ import annotations
 
 import segno
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from portal.domain.constants import ATTACHMENT_KINDS, SERVICE_TYPES
 from portal.domain.identifiers import DISTRICTS
 from portal.domain.workflow import ReasonRequired
 from portal.domain.workflows import CHANGE_FILING, PROJECT_FILING
+from portal.downloads import xlsx_download
 from portal.extensions import db
 from portal.filings import bp
 from portal.filings.forms import (
@@ -59,8 +60,7 @@ def export():
     criteria = filing_search.FilingFilter.from_args(request.args)
     data = filing_search.export_xlsx(criteria, translate=_)
     stamp = clock.today().strftime("%Y%m%d")
-    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename=filings-{stamp}.xlsx"})
+    return xlsx_download(data, f"filings-{stamp}.xlsx")
 
 
 # --- the filing form ------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import abort, flash, redirect, render_template, request, send_file, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from openpyxl import Workbook
@@ -13,6 +13,7 @@ from portal.context import current_actor
 from portal.domain.constants import CERTIFICATE_TYPES, SERVICE_TYPES
 from portal.domain.identifiers import district_name
 from portal.domain.workflows import FIRM_REGISTRATION
+from portal.downloads import xlsx_download
 from portal.extensions import db
 from portal.firms import bp
 from portal.firms.forms import (
@@ -39,7 +40,6 @@ from portal.services import firms as firm_service
 from portal.services.errors import NotFound, ValidationFailed
 
 APPLICATION_SESSION_KEY = "firm_application"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _upload(field) -> tuple[bytes, str] | None:
@@ -47,12 +47,6 @@ def _upload(field) -> tuple[bytes, str] | None:
     if storage is None or not getattr(storage, "filename", ""):
         return None
     return storage.read(), storage.filename
-
-
-def _xlsx(data: bytes, name: str):
-    response = send_file(BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=name, max_age=0)
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 # --- self-registration (public) --------------------------------------------------------------------
@@ -294,13 +288,13 @@ def staff(firm_id: int):
 @authenticated
 def staff_export(firm_id: int):
     data = roster.export_roster(current_actor(), firm_id, translate)
-    return _xlsx(data, f"roster-{firm_id}.xlsx")
+    return xlsx_download(data, f"roster-{firm_id}.xlsx")
 
 
 @bp.route("/staff/template.xlsx")
 @roles("vendor")
 def staff_template():
-    return _xlsx(roster.template_workbook(translate), "roster-template.xlsx")
+    return xlsx_download(roster.template_workbook(translate), "roster-template.xlsx")
 
 
 @bp.route("/<int:firm_id>/staff/import", methods=["GET", "POST"])
@@ -381,7 +375,7 @@ def export():
     db.session.commit()
     out = BytesIO()
     book.save(out)
-    return _xlsx(out.getvalue(), "firms.xlsx")
+    return xlsx_download(out.getvalue(), "firms.xlsx")
 
 
 @bp.route("/queue")

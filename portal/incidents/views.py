@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from io import BytesIO
 
-from flask import flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -13,6 +12,7 @@ from portal.context import current_actor
 from portal.domain.constants import INCIDENT_TYPES, SEVERITIES
 from portal.domain.workflow import ReasonRequired
 from portal.domain.workflows import INCIDENT, RECTIFICATION
+from portal.downloads import xlsx_download
 from portal.extensions import db
 from portal.forms_util import apply_service_errors
 from portal.i18n import translate
@@ -65,8 +65,7 @@ def index():
 def export():
     query, *_rest = _filtered_incidents()
     data = service.export_xlsx(query, translate=_)
-    return send_file(BytesIO(data), as_attachment=True, download_name="incidents.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return xlsx_download(data, "incidents.xlsx")
 
 
 def _filing_choices(filings: list[ProjectFiling]) -> list[SelectChoice]:

@@ -6,6 +6,8 @@ from io import BytesIO
 
 from flask import Response
 
+from portal.downloads import xlsx_download
+
 MAX_ROWS = 50000
 
 
@@ -25,8 +27,4 @@ def workbook_bytes(title: str, headers: Sequence[str], rows: Iterable[Sequence])
 
 
 def xlsx_response(filename: str, data: bytes) -> Response:
-    return Response(
-        data,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
-    )
+    return xlsx_download(data, filename)
