@@ -35,6 +35,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "LOGIN_MAX_FAILURES": ("LOGIN_MAX_FAILURES", int),
     "LOGIN_LOCK_MINUTES": ("LOGIN_LOCK_MINUTES", int),
     "PAGE_SIZE": ("PAGE_SIZE", int),
+    "AGGREGATE_CACHE_SECONDS": ("AGGREGATE_CACHE_SECONDS", int),
     "BLOCK_NEGATIVE_LISTED_FILINGS": ("BLOCK_NEGATIVE_LISTED_FILINGS", _bool),
     "FIRM_REGISTRATION_VALID_DAYS": ("FIRM_REGISTRATION_VALID_DAYS", int),
     "FEEDBACK_MILESTONE_MONTHS": ("FEEDBACK_MILESTONE_MONTHS", int),
@@ -103,6 +104,8 @@ class Config:
     LANGUAGES = ("zh_CN", "en")
 
     PAGE_SIZE = 20
+    # Longest a cached count or summary is served (it is dropped at once when its tables change).
+    AGGREGATE_CACHE_SECONDS = 300
     HSTS = False
     # Reverse proxies in front of the portal whose X-Forwarded-For/-Proto are trusted (0 = none).
     TRUSTED_PROXIES = 0

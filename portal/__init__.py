@@ -42,7 +42,7 @@ def create_app(test_config: dict | None = None, config_name: str | None = None) 
 def register_extensions(app: Flask) -> None:
     from portal import db_setup, i18n
     from portal.extensions import csrf, db, login_manager, migrate
-    from portal.services import audit, crypto
+    from portal.services import aggregates, audit, crypto
 
     db.init_app(app)
     db_setup.init_app(app)
@@ -52,6 +52,7 @@ def register_extensions(app: Flask) -> None:
     i18n.init_app(app)
     crypto.init_app(app)
     audit.init_app(app)
+    aggregates.init_app(app)
     from portal import models  # noqa: F401  (registers the tables)
     from portal.auth import sessions
 

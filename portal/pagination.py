@@ -4,11 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 
 from portal.extensions import db
+from portal.services import aggregates
 
 MAX_PAGE = 500
+DEFERRED_FROM = 100  # offsets from which a page is found by id first (see paginate)
 
 
 @dataclass
@@ -32,7 +34,8 @@ class Page:
 
 
 def count(query: Select) -> int:
-    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    """Rows of `query`, from the aggregate cache while none of its tables has changed."""
+    return aggregates.count(query)
 
 
 def paginate(query: Select, page: int | None, per_page: int | None = None, scalars: bool = True) -> Page:
@@ -40,6 +43,22 @@ def paginate(query: Select, page: int | None, per_page: int | None = None, scala
     total = count(query)
     last = max(1, -(-total // per_page))
     page = min(max(1, page or 1), last, MAX_PAGE)
-    stmt = query.limit(per_page).offset((page - 1) * per_page)
+    offset = (page - 1) * per_page
+    stmt = query.limit(per_page).offset(offset)
+    if offset >= DEFERRED_FROM and (key := _primary_key(query)) is not None:
+        # Deferred join: the database skips `offset` rows of a narrow id-only query (read off a covering
+        # index where one exists), then only the page's rows are loaded with their related rows.
+        ids = list(db.session.scalars(query.with_only_columns(key).limit(per_page).offset(offset)))
+        stmt = query.where(key.in_(ids)).limit(per_page) if ids else query.limit(0)
     items = list(db.session.scalars(stmt)) if scalars else list(db.session.execute(stmt))
     return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def _primary_key(query: Select):
+    """The single-column primary key of the query's first entity, or None (then plain OFFSET is used)."""
+    described = query.column_descriptions
+    entity = described[0].get("entity") if described else None
+    mapper = getattr(entity, "__mapper__", None)
+    if mapper is None or described[0].get("expr") is not entity or len(mapper.primary_key) != 1:
+        return None
+    return mapper.primary_key[0]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from flask import current_app
 from sqlalchemy import event
 
 from portal.extensions import db
@@ -30,11 +31,15 @@ class StatementLog:
 def recording() -> Iterator[StatementLog]:
     """Record every statement sent through the app's engine inside the block."""
     log = StatementLog()
+    # Counted live: aggregates served from the cache would make the count depend on what changed last.
+    cache_seconds = current_app.config["AGGREGATE_CACHE_SECONDS"]
+    current_app.config["AGGREGATE_CACHE_SECONDS"] = 0
     event.listen(db.engine, "before_cursor_execute", log)
     try:
         yield log
     finally:
         event.remove(db.engine, "before_cursor_execute", log)
+        current_app.config["AGGREGATE_CACHE_SECONDS"] = cache_seconds
 
 
 def count_request(client, url: str, status: int = 200) -> StatementLog:

@@ -13,6 +13,7 @@ from portal.models.platform import (  # noqa: F401
     Attachment,
     AuditChainHead,
     AuditEvent,
+    DataVersion,
     LocalRule,
     Notification,
     OutboxMessage,

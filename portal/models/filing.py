@@ -39,9 +39,12 @@ class ProjectFiling(TimestampMixin, db.Model):
         in_check("site_type", ("agency_premises", "off_site")),
         Index("ix_project_filing_firm_status", "firm_id", "status"),
         Index("ix_project_filing_agency_status", "agency_id", "status"),
-        Index("ix_project_filing_district_status", "district_code", "status"),
-        # The filings list sorts by last change by default; without it every page sorts the whole table.
-        Index("ix_project_filing_updated_at", "updated_at"),
+        # Filter by district and status, newest change first: the page is read straight off the index.
+        Index("ix_project_filing_district_status_updated", "district_code", "status", "updated_at", "id"),
+        # The filings list sorts by last change by default. With id and status in the index, a page's ids
+        # (deep pages included, see portal.pagination) come from the index alone, never the table.
+        Index("ix_project_filing_updated_id_status", "updated_at", "id", "status"),
+        Index("ix_project_filing_district_updated", "district_code", "updated_at", "id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

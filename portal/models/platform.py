@@ -138,3 +138,13 @@ class Attachment(db.Model):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
+
+
+class DataVersion(db.Model):
+    """A counter per table, raised after every commit that changed the table's rows: cached aggregates
+    (portal.services.aggregates) are valid exactly as long as the versions they were computed at."""
+
+    __tablename__ = "data_version"
+
+    table_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, nullable=False)

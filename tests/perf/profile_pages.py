@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     url = bench.database_url(args.db, args.quick, args.pg_url)
     os.environ.update(bench.app_env(url, "bench"))
     os.environ["BENCH_BASELINE"] = "1"
+    bench.flask(["db", "upgrade"], url)
     facts, _counts, _size = bench.data_facts(url)
     facts["score_id"] = bench.first_score_id(url, facts["firm_id"])
 
