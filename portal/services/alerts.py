@@ -33,7 +33,7 @@ from portal.models import (
     filing_staff,
 )
 from portal.pagination import Page, paginate
-from portal.services import audit, inbox, timeline
+from portal.services import aggregates, audit, inbox, timeline
 from portal.services.errors import NotFound, ValidationFailed
 from portal.services.jurisdiction import require_supervisor, scoped
 
@@ -433,7 +433,8 @@ def acknowledge(actor: Actor, alert_id: int, note: str) -> Alert:
 def open_counts_by_rule(actor: Actor) -> dict[str, int]:
     stmt = scoped(select(Alert.rule, func.count(Alert.id)).where(Alert.closed_at.is_(None)), actor,
                   Alert.district_code).group_by(Alert.rule)
-    return {rule: n for rule, n in db.session.execute(stmt)}
+    return dict(aggregates.value("alerts.open_by_rule", actor.district_code, [Alert],
+                                 lambda: {rule: n for rule, n in db.session.execute(stmt)}))
 
 
 __all__ = ["RULES", "AlertFilter", "ScanReport", "acknowledge", "filtered_alerts", "get_alert", "list_alerts",

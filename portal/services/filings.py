@@ -32,7 +32,7 @@ from portal.models import (
     StateTransition,
     User,
 )
-from portal.services import attachments, filing_numbers, filing_rules, inbox, outbox, timeline
+from portal.services import aggregates, attachments, filing_numbers, filing_rules, inbox, outbox, timeline
 from portal.services.errors import Conflict, InvalidState, NotAllowed, NotFound, ValidationFailed
 
 OBJECT_TYPE = "project_filing"
@@ -606,11 +606,16 @@ def status_counts(actor: Actor | None = None) -> dict[str, int]:
     from sqlalchemy import func
 
     actor = actor or current_actor()
-    rows = db.session.execute(
-        select(ProjectFiling.status, func.count(ProjectFiling.id)).where(scope_clause(actor))
-        .group_by(ProjectFiling.status)
-    ).all()
-    return {status: count for status, count in rows}
+
+    def compute() -> dict[str, int]:
+        rows = db.session.execute(
+            select(ProjectFiling.status, func.count(ProjectFiling.id)).where(scope_clause(actor))
+            .group_by(ProjectFiling.status)
+        ).all()
+        return {status: count for status, count in rows}
+
+    scope = (tuple(sorted(actor.roles)), actor.firm_id, actor.agency_id, actor.district_code)
+    return dict(aggregates.value("filings.status_counts", scope, [ProjectFiling], compute))
 
 
 def waiting_for_review(actor: Actor | None = None, limit: int = 10) -> list[tuple[ProjectFiling, int]]:
