@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask import current_app
 from sqlalchemy import String, cast, func, select
 
 from portal.extensions import db
 from portal.models import Firm, FirmScore, Inspection, ScoringPeriod
 from portal.pagination import Page, paginate
+from portal.services import aggregates
 
 LISTED_STATUSES = ("active", "expiring", "recheck_submitted", "suspended", "negative_listed")
 PUBLISHED_PERIOD_STATUSES = ("final", "applied")
@@ -43,6 +45,14 @@ class DirectoryEntry:
 
 
 def search(query: str = "", district: str = "", service_type: str = "", page: int | None = None) -> Page:
+    """A page of DirectoryEntry: public facts that change rarely and are read by everyone, so the page
+    comes from the aggregate cache until a firm, score, period or inspection changes."""
+    key = (query.strip(), district, service_type, page, current_app.config.get("PAGE_SIZE", 20))
+    return aggregates.value("directory.search", key, (Firm, FirmScore, ScoringPeriod, Inspection),
+                            lambda: _search(query, district, service_type, page))
+
+
+def _search(query: str, district: str, service_type: str, page: int | None) -> Page:
     """A page of DirectoryEntry, in three queries whatever the page holds."""
     stmt = select(Firm).where(Firm.status.in_(LISTED_STATUSES))
     if query:

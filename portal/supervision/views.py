@@ -19,7 +19,7 @@ from portal.i18n import translate
 from portal.models import ChecklistTemplate, Firm, Inspection, InspectionDraw, User
 from portal.pagination import paginate
 from portal.permissions import roles
-from portal.services import alerts, dashboard, inspections, notices, rectification
+from portal.services import aggregates, alerts, dashboard, inspections, notices, rectification
 from portal.services.errors import ValidationFailed
 from portal.services.jurisdiction import is_supervisor, scoped
 from portal.supervision import bp
@@ -51,9 +51,11 @@ def _wants_xlsx() -> bool:
 
 
 def _firm_choices(actor) -> list[tuple[int, str]]:
+    """Firms in the actor's jurisdiction for filter and form choices (cached until a firm changes)."""
     stmt = scoped(select(Firm.id, Firm.name).where(Firm.status.in_(notices.RECIPIENT_FIRM_STATUSES)), actor,
                   Firm.district_code).order_by(Firm.name)
-    return [(fid, name) for fid, name in db.session.execute(stmt)]
+    return list(aggregates.value("supervision.firm_choices", actor.district_code, [Firm],
+                                 lambda: tuple((fid, name) for fid, name in db.session.execute(stmt))))
 
 
 def _user_names(ids) -> dict[int, str]:
