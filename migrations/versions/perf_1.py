@@ -17,6 +17,7 @@ NEW_INDEXES = (
     ("ix_project_filing_district_status_updated", ["district_code", "status", "updated_at", "id"]),
     ("ix_project_filing_updated_id_status", ["updated_at", "id", "status"]),
     ("ix_project_filing_district_updated", ["district_code", "updated_at", "id", "status"]),
+    ("ix_project_filing_status_district", ["status", "district_code"]),
 )
 OLD_INDEXES = (
     ("ix_project_filing_district_status", ["district_code", "status"]),
