@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import json
 import os
 import pstats
 import sys
@@ -29,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="comma-separated page labels")
     parser.add_argument("--profile", help="page label to profile with cProfile")
     parser.add_argument("--sql", action="store_true", help="print each statement of the profiled page")
+    parser.add_argument("--json", action="store_true", help="print one JSON object {label: {ms, statements}}")
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432"))
     args = parser.parse_args(argv)
 
@@ -55,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         statements.append((statement, time.perf_counter() - conn.info.pop("t0", time.perf_counter())))
 
     only = {s.strip() for s in args.only.split(",")} if args.only else None
+    figures: dict[str, dict[str, float]] = {}
     clients: dict[str, object] = {}
     token = None
     with app.app_context():
@@ -79,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
                 client = clients[who]
             response = client.get(path, headers=headers)
             if response.status_code != 200:
-                print(f"{label:<22} {path}: HTTP {response.status_code}")
+                if not args.json:
+                    print(f"{label:<22} {path}: HTTP {response.status_code}")
                 continue
             statements.clear()
             profiler = cProfile.Profile() if args.profile == label else None
@@ -92,8 +96,10 @@ def main(argv: list[str] | None = None) -> int:
                 profiler.disable()
             elapsed = (time.perf_counter() - started) / args.repeat * 1000
             sql_ms = sum(t for _, t in statements) / args.repeat * 1000
-            print(f"{label:<22} {elapsed:7.1f} ms/request  {len(statements) / args.repeat:5.1f} statements "
-                  f"{sql_ms:7.1f} ms in SQL  {path}")
+            figures[label] = {"ms": round(elapsed, 2), "statements": len(statements) / args.repeat}
+            if not args.json:
+                print(f"{label:<22} {elapsed:7.1f} ms/request  {len(statements) / args.repeat:5.1f} statements "
+                      f"{sql_ms:7.1f} ms in SQL  {path}")
             if profiler:
                 out = io.StringIO()
                 pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(45)
@@ -106,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
                     per[key] = (count + 1, total + took)
                 for key, (count, total) in sorted(per.items(), key=lambda kv: -kv[1][1]):
                     print(f"  {total / args.repeat * 1000:7.2f} ms  x{count / args.repeat:g}  {key}")
+    if args.json:
+        print("PAGEJSON " + json.dumps(figures))
     return 0
 
 
