@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, current_app, request, session
-from flask_babel import gettext, lazy_gettext, refresh
+from babel import Locale
+from flask import Flask, current_app, g, request, session
+from flask_babel import get_translations, lazy_gettext, refresh
 
 from portal.extensions import babel
 
 PORTAL_DIR = Path(__file__).resolve().parent
+_LOCALES: dict[str, Locale] = {}
 
 
 def translation_directories() -> list[str]:
@@ -16,12 +18,15 @@ def translation_directories() -> list[str]:
     return sorted(str(p) for p in PORTAL_DIR.glob("**/translations") if p.is_dir())
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("lang")
-    if chosen in languages:
-        return chosen
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    code = chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    # A parsed Locale, kept: Flask-Babel would parse the code again on every request.
+    locale = _LOCALES.get(code)
+    if locale is None:
+        locale = _LOCALES[code] = Locale.parse(code)
+    return locale
 
 
 def remember_requested_language() -> None:
@@ -31,6 +36,28 @@ def remember_requested_language() -> None:
     # Flask-Babel caches the locale on the app context, which outlives one request when an app
     # context is already active (CLI, tests); choose the locale afresh for every request.
     refresh()
+
+
+def translations():
+    """The reader's catalogue, looked up once per request (or per `force_locale` block).
+
+    Flask-Babel resolves the locale and its cache key on every gettext call, and a page makes a
+    hundred. The result is kept in Flask-Babel's own per-context slot `babel_translations`, which its
+    `refresh()` clears and its `force_locale()` saves and restores, so a language switch is followed.
+    """
+    if not g:  # no application context: Flask-Babel answers with null translations
+        return get_translations()
+    cached = getattr(g.get("_flask_babel"), "babel_translations", None)
+    if cached is None:
+        cached = get_translations()
+        g._flask_babel.babel_translations = cached
+    return cached
+
+
+def gettext(string: str, **variables) -> str:
+    """Same as flask_babel.gettext, through the per-request catalogue."""
+    text = translations().ugettext(string)
+    return text % variables if variables else text
 
 
 def translate(message: str, params: dict | None = None) -> str:
@@ -51,12 +78,28 @@ def _translate_param(value):
     return value
 
 
+def _install_template_gettext(app: Flask) -> None:
+    """Templates' `_`, `gettext`, `ngettext`, `pgettext`: Flask-Babel's callables with the catalogue
+    looked up once per request; Jinja's newstyle wrappers keep `%(name)s` formatting and escaping."""
+    env = app.jinja_env
+    env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
+    # Jinja's `_` looks `gettext` up in the template context on each call; bind it directly.
+    env.globals["_"] = env.globals["gettext"]
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join(translation_directories()))
     babel.init_app(app, locale_selector=select_locale)
+    _install_template_gettext(app)
     app.before_request(remember_requested_language)
     app.jinja_env.globals["translate"] = translate
     app.jinja_env.policies["ext.i18n.trimmed"] = True
 
 
-__all__ = ["gettext", "lazy_gettext", "translate", "init_app", "translation_directories"]
+__all__ = ["gettext", "lazy_gettext", "translate", "translations", "init_app", "translation_directories"]

@@ -2,22 +2,28 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import cache
 
 from flask import Flask
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup, escape
 
 from portal.domain import constants
 from portal.domain.identifiers import district_name
 from portal.domain.masking import mask_id_number, mask_phone
+from portal.i18n import gettext
 
 CST = timedelta(hours=8)
 
 
 def current_locale() -> str:
     """The portal's language code ("zh_CN" or "en"); Babel itself reports zh_CN as zh_Hans_CN."""
-    locale = get_locale()
+    return _portal_code(get_locale())
+
+
+@cache
+def _portal_code(locale) -> str:
     if locale is None or locale.language == "zh":
         return "zh_CN"
     return str(locale)
