@@ -9,6 +9,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from portal import clock
 from portal.context import current_actor
@@ -115,8 +116,17 @@ def load_session(token: str | None) -> User | None:
     """The user of a live session, or None (ended, idle too long, past the absolute limit)."""
     if not token:
         return None
-    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == token_hash(token)))
-    if row is None or row.ended_at is not None:
+    # One statement for the session, its user and the user's roles: every page pays for it.
+    found = db.session.execute(
+        select(UserSession, User)
+        .outerjoin(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == token_hash(token))
+        .options(joinedload(User.roles))
+    ).unique().first()
+    if found is None:
+        return None
+    row, user = found
+    if row.ended_at is not None:
         return None
     now = clock.utcnow()
     cfg = current_app.config
@@ -126,7 +136,6 @@ def load_session(token: str | None) -> User | None:
     if now - row.created_at > timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"]):
         _end(row, "absolute_timeout", now)
         return None
-    user = db.session.get(User, row.user_id)
     if user is None or not user.active:
         _end(row, "disabled", now)
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.context import Actor, reset_actor, set_actor
@@ -257,3 +257,45 @@ def test_live_sessions_and_revocation(build, acting):
     assert len(accounts.live_sessions(user.id)) == 1
     assert accounts.revoke_sessions(user.id) == 1
     assert accounts.load_session(first) is None and accounts.load_session(second) is None
+
+
+def test_load_session_reads_session_user_and_roles_in_one_statement(app, build, count_queries):
+    user = build.user("regulator")
+    username = user.username
+    token = accounts.authenticate(username, PASSWORD).session_token
+    db.session.expunge_all()  # nothing cached in the identity map, as at the start of a request
+    with count_queries() as q:
+        loaded = accounts.load_session(token)
+        assert loaded.username == username
+        assert loaded.role_codes == ("regulator",)
+        assert loaded.district_code is None or loaded.office is not None
+    assert q.count == 1
+
+
+def test_load_session_writes_last_seen_at_most_once_a_minute(app, build, travel, count_queries):
+    user = build.user("vendor")
+    token = accounts.authenticate(user.username, PASSWORD).session_token
+    travel(seconds=30)
+    with count_queries() as q:
+        assert accounts.load_session(token) is not None
+    assert not any(s.lstrip().upper().startswith("UPDATE") for s in q.statements)
+    travel(seconds=40)
+    with count_queries() as q:
+        assert accounts.load_session(token) is not None
+    assert any(s.lstrip().upper().startswith("UPDATE") for s in q.statements)
+    row = db.session.scalar(select(UserSession).where(UserSession.user_id == user.id))
+    assert row.ended_at is None
+
+
+def test_load_session_of_a_disabled_user_ends_the_session(app, build):
+    user = build.user("agency")
+    user_id = user.id
+    token = accounts.authenticate(user.username, PASSWORD).session_token
+    db.session.execute(update(User).where(User.id == user_id).values(active=False))
+    db.session.commit()
+    db.session.expunge_all()
+    assert accounts.load_session(token) is None
+    row = db.session.scalar(select(UserSession).where(UserSession.user_id == user_id))
+    assert row.end_reason == "disabled"
+    assert accounts.load_session("no-such-token") is None
+    assert accounts.load_session(None) is None
