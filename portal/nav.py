@@ -3,6 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import current_app
+
+from portal.permissions import access_of, allowed
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -20,3 +24,19 @@ def register(endpoint: str, label: str, order: int = 50) -> None:
 
 def items() -> list[NavItem]:
     return sorted(_ITEMS.values(), key=lambda i: (i.order, i.endpoint))
+
+
+def menu(user) -> tuple[NavItem, ...]:
+    """The entries `user` may visit. Access depends only on the roles (views declare it once), so the
+    menu is worked out once per application and set of roles instead of on every page."""
+    # len(_ITEMS): an entry registered after a menu was worked out starts new menus.
+    key = (bool(user.is_authenticated), user.role_codes if user.is_authenticated else (), len(_ITEMS))
+    cache = current_app.extensions.setdefault("portal.nav_menus", {})
+    found = cache.get(key)
+    if found is None:
+        views = current_app.view_functions
+        found = cache[key] = tuple(
+            item for item in items()
+            if item.endpoint in views and allowed(user, access_of(views[item.endpoint]))
+        )
+    return found

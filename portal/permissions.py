@@ -108,4 +108,4 @@ def init_app(app: Flask) -> None:
     from portal import nav
 
     app.jinja_env.globals["can_visit"] = can_visit
-    app.jinja_env.globals["nav_items"] = nav.items
+    app.jinja_env.globals["nav_menu"] = nav.menu
