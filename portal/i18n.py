@@ -6,6 +6,9 @@ from pathlib import Path
 from babel import Locale
 from flask import Flask, current_app, g, request, session
 from flask_babel import get_translations, lazy_gettext, refresh
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
 
 from portal.extensions import babel
 
@@ -45,12 +48,14 @@ def translations():
     hundred. The result is kept in Flask-Babel's own per-context slot `babel_translations`, which its
     `refresh()` clears and its `force_locale()` saves and restores, so a language switch is followed.
     """
-    if not g:  # no application context: Flask-Babel answers with null translations
-        return get_translations()
-    cached = getattr(g.get("_flask_babel"), "babel_translations", None)
+    try:
+        cached = g._flask_babel.babel_translations
+    except (AttributeError, RuntimeError):  # nothing cached yet, or no application context
+        cached = None
     if cached is None:
         cached = get_translations()
-        g._flask_babel.babel_translations = cached
+        if g:  # outside an application context Flask-Babel answers with null translations
+            g._flask_babel.babel_translations = cached
     return cached
 
 
@@ -78,6 +83,19 @@ def _translate_param(value):
     return value
 
 
+@pass_eval_context
+def _template_gettext(eval_ctx: EvalContext, string: str, **variables) -> str:
+    """Jinja's newstyle gettext (jinja2.ext._make_new_gettext) minus a Context.call per message: the
+    message is trusted markup under autoescape, its variables are escaped, and it is always
+    %-formatted (`%%` gives `%`); a message without `%` and no variables formats to itself."""
+    text = translations().ugettext(string)
+    if eval_ctx.autoescape:
+        text = Markup(text)
+    if variables or "%" in text:
+        return text % variables
+    return text
+
+
 def _install_template_gettext(app: Flask) -> None:
     """Templates' `_`, `gettext`, `ngettext`, `pgettext`: Flask-Babel's callables with the catalogue
     looked up once per request; Jinja's newstyle wrappers keep `%(name)s` formatting and escaping."""
@@ -89,8 +107,9 @@ def _install_template_gettext(app: Flask) -> None:
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
-    # Jinja's `_` looks `gettext` up in the template context on each call; bind it directly.
-    env.globals["_"] = env.globals["gettext"]
+    # The common call, `_()` (and `{% trans %}` without a plural), goes straight to the catalogue;
+    # Jinja's own `_` would also look `gettext` up in the template context on every call.
+    env.globals["gettext"] = env.globals["_"] = _template_gettext
 
 
 def init_app(app: Flask) -> None:

@@ -47,6 +47,11 @@ TEMPLATES = [
     '{% trans %}Request ID{% endtrans %}',
     '{% trans n=2 %}<{{ n }}> item{% pluralize %}<{{ n }}> items{% endtrans %}',
     '{% autoescape false %}{{ _("x %(v)s", v="<i>") }}{% endautoescape %}',
+    '{% autoescape false %}{{ _("<b>100%%</b>") }}{{ _("Inbox") }}{% endautoescape %}',
+    '{{ _("100%%") }}|{{ _("Inbox")|length }}|{{ _("") }}',
+    '{% trans user="<b>" %}Hello {{ user }}{% endtrans %}',
+    '{% trans %}100% sure{% endtrans %}',
+    '{% set x = _("Inbox") %}{{ x ~ "<" }}',
 ]
 
 
