@@ -4,9 +4,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from functools import cache
 
-from flask import Flask
+from flask import Flask, current_app, g
 from flask_babel import get_locale
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from portal.domain import constants
@@ -70,13 +71,20 @@ def select_options(choices, selected=None) -> Markup:
         for value, text in choices))
 
 
+def csrf_token() -> str:
+    """Flask-WTF's generate_csrf reads its settings on every call, and a page with a list of post
+    buttons makes dozens; it keeps the request's token on `g`, so later calls just read it there."""
+    return g.get(current_app.config["WTF_CSRF_FIELD_NAME"]) or generate_csrf()
+
+
 def _context():
     unread = 0
     if current_user and current_user.is_authenticated:
         from portal.services.inbox import unread_count
 
         unread = unread_count(current_user.id)
-    return {"unread_count": unread}
+    # Registered after Flask-WTF's context processor, so this csrf_token replaces its generate_csrf.
+    return {"unread_count": unread, "csrf_token": csrf_token}
 
 
 def init_app(app: Flask) -> None:
@@ -84,4 +92,5 @@ def init_app(app: Flask) -> None:
                                  district_label=district_label, select_options=select_options)
     app.jinja_env.filters.update(localdt=localdt, localdate=localdate, mask_id=mask_id_number,
                                  mask_phone=mask_phone)
+    app.jinja_env.globals["csrf_token"] = csrf_token  # replaces generate_csrf (macros see only globals)
     app.context_processor(_context)
