@@ -5,9 +5,10 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -112,17 +113,23 @@ def _actor_for(user: User, ip: str | None):
                  request_id=base.request_id)
 
 
+@cache
+def _session_with_user() -> Select:
+    """One statement for the session, its user and the user's roles, which every page pays for. Built
+    once: making the statement and its cache key anew cost as much as running it."""
+    return (
+        select(UserSession, User)
+        .outerjoin(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == bindparam("token_hash"))
+        .options(joinedload(User.roles))
+    )
+
+
 def load_session(token: str | None) -> User | None:
     """The user of a live session, or None (ended, idle too long, past the absolute limit)."""
     if not token:
         return None
-    # One statement for the session, its user and the user's roles: every page pays for it.
-    found = db.session.execute(
-        select(UserSession, User)
-        .outerjoin(User, User.id == UserSession.user_id)
-        .where(UserSession.token_hash == token_hash(token))
-        .options(joinedload(User.roles))
-    ).unique().first()
+    found = db.session.execute(_session_with_user(), {"token_hash": token_hash(token)}).unique().first()
     if found is None:
         return None
     row, user = found

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 
 from portal import clock
 from portal.extensions import db
@@ -45,10 +46,15 @@ def users_of_agency(agency_id: int) -> list[int]:
     return list(db.session.scalars(select(User.id).where(User.agency_id == agency_id, User.active.is_(True))))
 
 
+@cache
+def _unread_count_query():
+    # Built once: the layout asks on every page, and making the statement cost as much as running it.
+    return select(func.count(Notification.id)).where(Notification.user_id == bindparam("user_id"),
+                                                     Notification.read_at.is_(None))
+
+
 def unread_count(user_id: int) -> int:
-    return db.session.scalar(
-        select(func.count(Notification.id)).where(Notification.user_id == user_id, Notification.read_at.is_(None))
-    ) or 0
+    return db.session.scalar(_unread_count_query(), {"user_id": user_id}) or 0
 
 
 def mark_read(user_id: int, notification_id: int | None = None) -> None:
