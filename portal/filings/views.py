@@ -204,8 +204,8 @@ def detail(filing_id: int):
         "filings/detail.html", filing=filing, actions=actions, workflow=PROJECT_FILING,
         steps=timeline.timeline(filings.OBJECT_TYPE, filing.id), documents=filings.filing_attachments(filing),
         changes=change_filings.changes_of(filing), change_types=change_filings.CHANGE_TYPES,
-        change_states=CHANGE_FILING.states, problems=problems, warnings=warnings, action_form=ActionForm(),
-        attachment_form=_attachment_form(), checklist=filings.SECURITY_CHECKLIST,
+        change_states=CHANGE_FILING.states, problems=problems, warnings=warnings,
+        make_attachment_form=_attachment_form, checklist=filings.SECURITY_CHECKLIST,
         labels={t.action: t.label for t in PROJECT_FILING.transitions},
         reason_required={t.action for t in PROJECT_FILING.transitions if t.reason_required},
     )
@@ -381,7 +381,7 @@ def change_detail(change_id: int):
     actions = [t.action for t in CHANGE_FILING.allowed_actions(change.status, actor.roles)]
     return render_template("filings/change_detail.html", change=change, filing=filing, actions=actions,
                            rows=change_filings.diff(change), change_types=change_filings.CHANGE_TYPES,
-                           states=CHANGE_FILING.states, action_form=ActionForm(),
+                           states=CHANGE_FILING.states,
                            steps=timeline.timeline(change_filings.OBJECT_TYPE, change.id),
                            labels={t.action: t.label for t in CHANGE_FILING.transitions})
 
