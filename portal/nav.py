@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, request, url_for
 
 from portal.permissions import access_of, allowed
 
@@ -26,17 +26,19 @@ def items() -> list[NavItem]:
     return sorted(_ITEMS.values(), key=lambda i: (i.order, i.endpoint))
 
 
-def menu(user) -> tuple[NavItem, ...]:
-    """The entries `user` may visit. Access depends only on the roles (views declare it once), so the
-    menu is worked out once per application and set of roles instead of on every page."""
+def menu(user) -> tuple[tuple[NavItem, str], ...]:
+    """The entries `user` may visit, each with its URL. Access depends only on the roles (views declare
+    it once) and a URL without arguments only on where the portal is mounted, so the menu is worked out
+    once per set of roles and mount point instead of on every page."""
+    roles = user.role_codes if user.is_authenticated else ()
     # len(_ITEMS): an entry registered after a menu was worked out starts new menus.
-    key = (bool(user.is_authenticated), user.role_codes if user.is_authenticated else (), len(_ITEMS))
+    key = (bool(user.is_authenticated), roles, request.host, request.script_root, len(_ITEMS))
     cache = current_app.extensions.setdefault("portal.nav_menus", {})
     found = cache.get(key)
     if found is None:
         views = current_app.view_functions
         found = cache[key] = tuple(
-            item for item in items()
+            (item, url_for(item.endpoint)) for item in items()
             if item.endpoint in views and allowed(user, access_of(views[item.endpoint]))
         )
     return found

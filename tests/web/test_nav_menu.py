@@ -22,8 +22,11 @@ def test_menu_is_the_entries_the_roles_may_visit(app, build, roles):
     user = build.user(*roles)
     with app.test_request_context("/"):
         first = nav.menu(user)
-        assert [i.endpoint for i in first] == _visible(app, user)
+        assert [i.endpoint for i, _href in first] == _visible(app, user)
+        assert [href for _i, href in first] == [url_for(e) for e in _visible(app, user)]
         assert nav.menu(user) is first  # worked out once
+    with app.test_request_context("/", base_url="http://localhost/portal"):
+        assert all(href.startswith("/portal/") for _i, href in nav.menu(user))
 
 
 def test_page_shows_each_user_their_own_menu(app, client, build, login):
