@@ -5,7 +5,7 @@ from pathlib import Path
 
 from babel import Locale
 from flask import Flask, current_app, g, request, session
-from flask_babel import get_translations, lazy_gettext, refresh
+from flask_babel import Domain, get_domain, lazy_gettext, refresh
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
 from markupsafe import Markup
@@ -53,10 +53,18 @@ def translations():
     except (AttributeError, RuntimeError):  # nothing cached yet, or no application context
         cached = None
     if cached is None:
-        cached = get_translations()
+        cached = Domain.get_translations(get_domain())  # Flask-Babel's own lookup
         if g:  # outside an application context Flask-Babel answers with null translations
             g._flask_babel.babel_translations = cached
     return cached
+
+
+class RequestCachedDomain(Domain):
+    """Flask-Babel's default domain with `translations()` as its lookup, so that Python-side gettext,
+    lazy_gettext (form labels) and templates all share the per-request catalogue."""
+
+    def get_translations(self):
+        return translations()
 
 
 def gettext(string: str, **variables) -> str:
@@ -115,6 +123,7 @@ def _install_template_gettext(app: Flask) -> None:
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join(translation_directories()))
     babel.init_app(app, locale_selector=select_locale)
+    babel.domain_instance = RequestCachedDomain(domain=app.extensions["babel"].default_domain)
     _install_template_gettext(app)
     app.before_request(remember_requested_language)
     app.jinja_env.globals["translate"] = translate

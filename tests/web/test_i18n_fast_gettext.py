@@ -24,17 +24,27 @@ def request_in(app, lang: str | None):
         yield
 
 
+def _uncached():
+    """Flask-Babel's own lookup (locale, cache key) on every call, as before the per-request cache."""
+    return flask_babel.Domain.get_translations(flask_babel.get_domain())
+
+
 def _babel_reference_env(app) -> Environment:
-    """Flask-Babel's original installation, to compare against."""
-    env = app.jinja_env.overlay()
+    """Flask-Babel's original installation, in an environment of its own to compare against."""
+    env = Environment(extensions=["jinja2.ext.i18n"], autoescape=True)
+    env.policies.update(app.jinja_env.policies)
     env.install_gettext_callables(
-        gettext=lambda s: flask_babel.get_translations().ugettext(s),
-        ngettext=lambda s, p, n: flask_babel.get_translations().ungettext(s, p, n),
-        pgettext=lambda c, s: flask_babel.get_translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: flask_babel.get_translations().unpgettext(c, s, p, n),
+        gettext=lambda s: _uncached().ugettext(s),
+        ngettext=lambda s, p, n: _uncached().ungettext(s, p, n),
+        pgettext=lambda c, s: _uncached().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _uncached().unpgettext(c, s, p, n),
         newstyle=True,
     )
     return env
+
+
+def test_the_app_environment_has_the_fast_gettext(app):
+    assert app.jinja_env.globals["_"] is app.jinja_env.globals["gettext"] is i18n._template_gettext
 
 
 TEMPLATES = [
@@ -82,7 +92,8 @@ def test_template_gettext_escapes_variables_but_not_the_message(app):
 def test_python_gettext_matches_flask_babel(app, lang):
     with request_in(app, lang):
         for msgid in ("Inbox", "Log out", "no such message"):
-            assert i18n.gettext(msgid) == flask_babel.gettext(msgid)
+            expected = _uncached().ugettext(msgid)
+            assert i18n.gettext(msgid) == flask_babel.gettext(msgid) == str(flask_babel.lazy_gettext(msgid)) == expected
         assert i18n.gettext("x %(v)s", v="<i>") == flask_babel.gettext("x %(v)s", v="<i>") == "x <i>"
         assert i18n.gettext("100%%") == flask_babel.gettext("100%%") == "100%%"  # no variables: not formatted
 
@@ -93,11 +104,11 @@ def test_refresh_and_force_locale_are_followed(app):
         assert render() == "消息"
         with flask_babel.force_locale("en"):
             assert render() == "Inbox"
-            assert i18n.translate("Inbox") == "Inbox"
-        assert render() == "消息"
+            assert i18n.translate("Inbox") == flask_babel.gettext("Inbox") == "Inbox"
+        assert render() == "消息" == flask_babel.gettext("Inbox")
         session["lang"] = "en"
         flask_babel.refresh()
-        assert render() == "Inbox"
+        assert render() == "Inbox" == str(flask_babel.lazy_gettext("Inbox"))
         assert current_locale() == "en"
 
 
