@@ -7,7 +7,6 @@ import re
 import sys
 
 from flask import Response, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from portal import clock
@@ -18,6 +17,7 @@ from portal.domain.workflows import OBJECTION, SCORING_PERIOD
 from portal.extensions import db
 from portal.forms_util import apply_service_errors
 from portal.home.panels import Panel, register
+from portal.i18n import gettext as _
 from portal.i18n import translate
 from portal.models import Firm, FirmScore, NegativeListEntry, Objection, RuleSetVersion, ScoringPeriod
 from portal.pagination import paginate
