@@ -16,6 +16,7 @@ class NavItem:
 
 
 _ITEMS: dict[str, NavItem] = {}
+MAX_MENUS = 256
 
 
 def register(endpoint: str, label: str, order: int = 50) -> None:
@@ -36,6 +37,8 @@ def menu(user) -> tuple[tuple[NavItem, str], ...]:
     cache = current_app.extensions.setdefault("portal.nav_menus", {})
     found = cache.get(key)
     if found is None:
+        if len(cache) >= MAX_MENUS:  # the Host header is the client's: never let it grow the cache
+            cache.clear()
         views = current_app.view_functions
         found = cache[key] = tuple(
             (item, url_for(item.endpoint)) for item in items()

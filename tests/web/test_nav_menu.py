@@ -49,3 +49,12 @@ def test_no_menu_while_a_password_change_is_due(client, build, login):
     response = client.get("/auth/password")
     assert response.status_code == 200
     assert "main-nav" not in response.get_data(as_text=True)
+
+
+def test_menus_for_many_hosts_do_not_grow_without_bound(app, build, monkeypatch):
+    monkeypatch.setattr(nav, "MAX_MENUS", 5)
+    user = build.user("regulator")
+    for i in range(12):
+        with app.test_request_context("/", base_url=f"http://host{i}.example/"):
+            assert nav.menu(user)
+    assert len(app.extensions["portal.nav_menus"]) <= 5
