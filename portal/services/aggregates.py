@@ -22,7 +22,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import current_app, g, has_app_context
+from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import Select, event, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -100,10 +100,12 @@ def _table_names(tables: Iterable) -> tuple[str, ...]:
 
 
 def _all_versions() -> dict[str, int]:
-    versions = g.get(_VERSIONS)
+    """All tables' versions, read once per request (a long-running command reads them each time)."""
+    versions = g.get(_VERSIONS) if has_request_context() else None
     if versions is None:
         versions = dict(db.session.execute(select(DataVersion.table_name, DataVersion.version)).all())
-        g._data_versions = versions
+        if has_request_context():
+            g._data_versions = versions
     return versions
 
 

@@ -183,3 +183,19 @@ def test_deferred_page_keeps_extra_columns(app, build, monkeypatch):
     result = paginate(query, 6, per_page=5, scalars=False)
     assert [row.label for row in result.items] == [f"Firm {i:03d}" for i in range(25, 30)]
     assert [row[0].name for row in result.items] == [row.label for row in result.items]
+
+
+def test_a_long_running_command_sees_another_process_change(app, build):
+    """Outside a request (outbox worker, scans) the versions are read on every call, not kept on `g`."""
+    build.firm()
+    assert aggregates.count(_firms()) == 1
+    other = create_app({**{k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY")},
+                        "TESTING": True, "PASSWORD_HASH_FAST": True})
+    with other.app_context():
+        db.session.add(Firm(uscc="91510502MA6XXXXX01", name="Written elsewhere", legal_representative="Li Si",
+                            district_code="510502", status="active", service_types=["digitisation"]))
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    db.session.rollback()  # end this connection's read snapshot, as a new unit of work would
+    assert aggregates.count(_firms()) == 2
