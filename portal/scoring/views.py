@@ -7,6 +7,7 @@ import re
 import sys
 
 from flask import Response, flash, redirect, render_template, request, url_for
+from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
 from portal import clock
@@ -63,6 +64,30 @@ def evidence_link(ref: str) -> tuple[str | None, str]:
 @bp.app_template_global("evidence_link")
 def _evidence_link(ref: str):
     return evidence_link(ref)
+
+
+@bp.app_template_global("evidence_links")
+def evidence_links(refs, listed: bool = False) -> Markup:
+    """Every reference of `refs` as `evidence_link` gives it, linked where it has a page, in one string: a
+    score page shows ~150 of them, which a template loop rendered at ~10 µs each. `listed`: joined by
+    ", " with unlinked ones in a <span> (indicator rows); otherwise each after a space (deductions, vetoes).
+    Each kind's label is translated once per call."""
+    labels: dict[str, str] = {}
+    parts = []
+    for ref in refs:
+        kind, _sep, ident = ref.partition(":")
+        label = labels.get(kind)
+        if label is None:
+            label = labels[kind] = _(REF_LABELS.get(kind, kind))
+        text = escape(f"{label} #{ident}")
+        path = REF_PATHS.get(kind)
+        if path and ident.isdigit():
+            parts.append(f'<a href="{escape(path.format(ident))}">{text}</a>')
+        else:
+            parts.append(f"<span>{text}</span>" if listed else str(text))
+    if listed:
+        return Markup(", ".join(parts))
+    return Markup("".join(" " + p for p in parts))
 
 
 APPLICATION_LABELS = {
