@@ -72,19 +72,25 @@ def evidence_links(refs, listed: bool = False) -> Markup:
     score page shows ~150 of them, which a template loop rendered at ~10 µs each. `listed`: joined by
     ", " with unlinked ones in a <span> (indicator rows); otherwise each after a space (deductions, vetoes).
     Each kind's label is translated once per call."""
-    labels: dict[str, str] = {}
+    labels: dict[str, str] = {}  # kind → escaped, translated label
     parts = []
     for ref in refs:
         kind, _sep, ident = ref.partition(":")
         label = labels.get(kind)
         if label is None:
-            label = labels[kind] = _(REF_LABELS.get(kind, kind))
-        text = escape(f"{label} #{ident}")
+            label = labels[kind] = str(escape(_(REF_LABELS.get(kind, kind))))
         path = REF_PATHS.get(kind)
-        if path and ident.isdigit():
-            parts.append(f'<a href="{escape(path.format(ident))}">{text}</a>')
+        if ident.isdecimal():  # digits only: nothing to escape, in the text or in the link
+            text = f"{label} #{ident}"
+            if path:
+                parts.append(f'<a href="{path.format(ident)}">{text}</a>')
+                continue
         else:
-            parts.append(f"<span>{text}</span>" if listed else str(text))
+            text = f"{label} #{escape(ident)}"
+            if path and ident.isdigit():  # other Unicode digits: a link, as evidence_link gives it
+                parts.append(f'<a href="{escape(path.format(ident))}">{text}</a>')
+                continue
+        parts.append(f"<span>{text}</span>" if listed else text)
     if listed:
         return Markup(", ".join(parts))
     return Markup("".join(" " + p for p in parts))

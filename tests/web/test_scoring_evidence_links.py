@@ -10,8 +10,8 @@ OLD_INLINE = ('{% for ref in refs %}{% set href, text = evidence_link(ref) %} {%
               '{{ text }}</a>{% else %}{{ text }}{% endif %}{% endfor %}')
 NEW_LISTED = "{{ evidence_links(refs, listed=True) }}"
 NEW_INLINE = "{{ evidence_links(refs) }}"
-REFS = ["filing:12", "inspection:3", "feedback:9", "rectification:4", "incident:77", "penalty:5", "filing:x<b>",
-        "unknown:1", "odd<i>&", "penalty:<script>", "filing:12"]
+REFS = ["filing:12", "filing:²", "penalty:٣", "inspection:1&2", "inspection:3", "feedback:9", "rectification:4",
+        "incident:77", "penalty:5", "filing:x<b>", "unknown:1", "odd<i>&", "penalty:<script>", "filing:12"]
 
 
 @pytest.mark.parametrize("lang", ["en", "zh_CN"])
