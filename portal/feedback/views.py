@@ -22,6 +22,7 @@ from portal.home.panels import Panel, register
 from portal.models import Feedback, FeedbackReply, Firm, Incident
 from portal.pagination import paginate
 from portal.permissions import roles
+from portal.services import aggregates
 from portal.services import feedback as service
 from portal.services.errors import ValidationFailed
 from portal.services.incidents import OPEN_STATUSES, visible_incidents
@@ -90,9 +91,7 @@ def _home_panels(user) -> list[Panel]:
             (_("Feedback summary"), "→", url_for("feedback.summary", firm_id=user.firm_id)),
         ]))
     if user.has_role("regulator", "lead"):
-        open_count = db.session.scalar(
-            select(func.count()).select_from(visible_incidents(actor).where(Incident.status.in_(OPEN_STATUSES)).subquery())
-        ) or 0
+        open_count = aggregates.count(visible_incidents(actor).where(Incident.status.in_(OPEN_STATUSES)))
         panels.append(Panel(title=_("Security incidents"), items=[
             (_("Open incidents"), open_count, url_for("incidents.index", status="open")),
         ]))

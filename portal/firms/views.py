@@ -35,7 +35,7 @@ from portal.i18n import translate
 from portal.models import FirmChangeRequest, User
 from portal.pagination import paginate
 from portal.permissions import authenticated, public, roles
-from portal.services import audit, roster, timeline
+from portal.services import aggregates, audit, roster, timeline
 from portal.services import firms as firm_service
 from portal.services.errors import NotFound, ValidationFailed
 
@@ -487,9 +487,9 @@ def _home_panels(user) -> list[panels.Panel]:
         link = url_for("firms.queue")
         result.append(panels.Panel(_("Firm registration"), [
             (_("Registrations waiting for review"),
-             firm_service.count_of(firm_service.pending_registrations(actor)), link),
+             aggregates.count(firm_service.pending_registrations(actor)), link),
             (_("Change requests waiting for review"),
-             firm_service.count_of(firm_service.pending_change_requests(actor)), link),
+             aggregates.count(firm_service.pending_change_requests(actor)), link),
         ]))
     return result
 

@@ -44,3 +44,35 @@ def test_district_regulator_sees_only_own_district(client, build, login):
     login(build.district_regulator("510502"))
     page = client.get("/home/?lang=en").get_data(as_text=True)
     assert f'href="/filings/{here.id}"' in page and f'href="/filings/{there.id}"' not in page
+
+
+def _stat(page: str, label: str) -> str:
+    import re
+
+    return re.search(re.escape(label) + r'</span> <strong class="stat-value">([^<]*)</strong>', page).group(1)
+
+
+def test_regulator_counts_of_registrations_changes_and_incidents_follow_writes(client, build, login):
+    from portal.models import Firm, FirmChangeRequest, Incident
+
+    here = build.firm(status="submitted")
+    build.firm(status="under_review", district_code="510503")
+    db.session.add(FirmChangeRequest(firm_id=here.id, status="submitted"))
+    db.session.add(Incident(firm_id=here.id, district_code="510502", incident_type="other", severity="high",
+                            occurred_at=clock.utcnow(), description="x", status="reported"))
+    db.session.commit()
+    login(build.district_regulator("510502"))
+    page = client.get("/home/?lang=en").get_data(as_text=True)
+    assert _stat(page, "Registrations waiting for review") == "1"
+    assert _stat(page, "Change requests waiting for review") == "1"
+    assert _stat(page, "Open incidents") == "1"
+
+    db.session.get(Firm, here.id).status = "active"
+    db.session.add(FirmChangeRequest(firm_id=here.id, status="submitted"))
+    db.session.add(Incident(firm_id=here.id, district_code="510502", incident_type="other", severity="high",
+                            occurred_at=clock.utcnow(), description="y", status="investigating"))
+    db.session.commit()
+    page = client.get("/home/?lang=en").get_data(as_text=True)
+    assert _stat(page, "Registrations waiting for review") == "0"
+    assert _stat(page, "Change requests waiting for review") == "2"
+    assert _stat(page, "Open incidents") == "2"
