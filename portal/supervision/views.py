@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
 
+from portal import clock
 from portal.context import current_actor
 from portal.domain.identifiers import DISTRICTS
 from portal.domain.penalties import LEGAL_BASES
@@ -17,7 +18,16 @@ from portal.forms_util import apply_service_errors
 from portal.home.panels import Panel
 from portal.home.panels import register as register_panel
 from portal.i18n import translate
-from portal.models import ChecklistTemplate, Firm, Inspection, InspectionDraw, User
+from portal.models import (
+    ChecklistTemplate,
+    Firm,
+    Inspection,
+    InspectionDraw,
+    LiaisonConfirmation,
+    NoticeRecipient,
+    RectificationOrder,
+    User,
+)
 from portal.pagination import paginate
 from portal.permissions import roles
 from portal.services import aggregates, alerts, dashboard, inspections, notices, rectification
@@ -713,13 +723,22 @@ def supervision_panels(user) -> list[Panel]:
             ]),
         ]
     if "vendor" in actor.roles and actor.firm_id:
-        firm = db.session.get(Firm, actor.firm_id)
+        firm_id = actor.firm_id
+        firm = db.session.get(Firm, firm_id)
+        quarter = notices.quarter_of(clock.today())
+        # Plain values, cached per firm (the liaison per quarter) until their table is written.
+        open_orders = aggregates.value("supervision.home_open_orders", firm_id, [RectificationOrder],
+                                       lambda: rectification.open_order_count_for_firm(firm_id))
+        unread = aggregates.value("supervision.home_unread_notices", firm_id, [NoticeRecipient],
+                                  lambda: notices.unread_notice_count(firm_id))
+        due = firm is not None and aggregates.value(
+            "supervision.home_liaison_due", (firm_id, quarter), [LiaisonConfirmation],
+            lambda: db.session.scalar(select(LiaisonConfirmation.id).where(
+                LiaisonConfirmation.firm_id == firm_id, LiaisonConfirmation.quarter == quarter)) is None)
         return [Panel(_("Supervision"), [
-            (_("Open rectification orders"), rectification.open_order_count_for_firm(actor.firm_id),
-             url_for("supervision.rectifications", status="open")),
-            (_("Unread notices"), notices.unread_notice_count(actor.firm_id), url_for("supervision.notices")),
-            (_("Liaison confirmation"), _("Due") if firm and notices.liaison_due(firm) else _("Done"),
-             url_for("supervision.liaison_confirm")),
+            (_("Open rectification orders"), open_orders, url_for("supervision.rectifications", status="open")),
+            (_("Unread notices"), unread, url_for("supervision.notices")),
+            (_("Liaison confirmation"), _("Due") if due else _("Done"), url_for("supervision.liaison_confirm")),
         ])]
     return []
 
