@@ -1,12 +1,13 @@
 """Thin views: the agency workspace, rating forms, feedback lists and details, replies and summaries."""
 from __future__ import annotations
 
+from bisect import bisect_left
 from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal import clock
 from portal.context import current_actor
@@ -81,11 +82,7 @@ def _home_panels(user) -> list[Panel]:
             ],
         ))
     if user.has_role(VENDOR) and user.firm_id:
-        window_start = clock.utcnow() - timedelta(days=service.window_days())
-        awaiting = db.session.scalar(
-            select(func.count(Feedback.id)).outerjoin(FeedbackReply, FeedbackReply.feedback_id == Feedback.id)
-            .where(Feedback.firm_id == user.firm_id, FeedbackReply.id.is_(None), Feedback.created_at >= window_start)
-        ) or 0
+        awaiting = _answerable_feedback_count(user.firm_id)
         panels.append(Panel(title=_("Agency feedback"), items=[
             (_("Feedback you can still answer"), awaiting, url_for("feedback.index", reply="open")),
             (_("Feedback summary"), "→", url_for("feedback.summary", firm_id=user.firm_id)),
@@ -96,6 +93,23 @@ def _home_panels(user) -> list[Panel]:
             (_("Open incidents"), open_count, url_for("incidents.index", status="open")),
         ]))
     return panels
+
+
+def _answerable_feedback_count(firm_id: int) -> int:
+    """Feedback on the firm without a reply and still inside the reply window. Cached per firm until
+    feedback or a reply is written: the creation times of the unanswered feedback inside the window
+    when computed (the window's start only moves forward, so every row still inside it now is among
+    them), counted against the window's start at each request."""
+    days = service.window_days()
+    window_start = clock.utcnow() - timedelta(days=days)
+
+    def compute() -> tuple:
+        return tuple(sorted(db.session.scalars(
+            select(Feedback.created_at).outerjoin(FeedbackReply, FeedbackReply.feedback_id == Feedback.id)
+            .where(Feedback.firm_id == firm_id, FeedbackReply.id.is_(None), Feedback.created_at >= window_start))))
+
+    times = aggregates.value("feedback.home_unanswered_since", (firm_id, days), [Feedback, FeedbackReply], compute)
+    return len(times) - bisect_left(times, window_start)
 
 
 # -- feedback lists and details --------------------------------------------------------------------

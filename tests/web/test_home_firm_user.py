@@ -46,3 +46,35 @@ def test_firm_user_home_counts_follow_writes(client, build, login):
     notices.confirm_liaison(actor, "Li Hua", "13800000000", "li@example.com")
     page = _home(client)
     assert _stat(page, "Unread notices") == "0" and _stat(page, "Liaison confirmation") == "Done"
+
+
+def test_answerable_feedback_count_follows_replies_new_feedback_and_the_window(client, build, login, travel, app):
+    from portal.extensions import db
+    from portal.models import Feedback, FeedbackReply
+    from tests.feedback.builders import accepted_project, feedback_rows
+
+    filing, _agency_user, firm_user = accepted_project(build)
+    other, _a, _f = accepted_project(build)
+    feedback_rows(filing, 2)
+    feedback_rows(other, 3)
+    login(firm_user)
+    assert _stat(_home(client), "Feedback you can still answer") == "2"
+
+    first = db.session.scalars(select_feedback(Feedback, filing.firm_id)).first()
+    db.session.add(FeedbackReply(feedback_id=first.id, body="Thanks"))
+    db.session.commit()
+    assert _stat(_home(client), "Feedback you can still answer") == "1"
+
+    travel(days=app.config.get("FEEDBACK_WINDOW_DAYS", 14) - 1)
+    feedback_rows(filing, 1, prefix="y")
+    login(firm_user)  # the session has expired meanwhile
+    assert _stat(_home(client), "Feedback you can still answer") == "2"
+    travel(days=2)  # the first rows leave the window without any write: the cached value is recounted
+    login(firm_user)
+    assert _stat(_home(client), "Feedback you can still answer") == "1"
+
+
+def select_feedback(Feedback, firm_id):
+    from sqlalchemy import select
+
+    return select(Feedback).where(Feedback.firm_id == firm_id).order_by(Feedback.id)
