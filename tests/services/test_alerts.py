@@ -245,3 +245,28 @@ def test_cli_scan_runs_and_reports(runner, build):
     assert "alerts raised: 1" in result.output
     result = runner.invoke(args=["alerts", "scan"])
     assert "alerts raised: 0, closed: 0" in result.output
+
+
+def test_open_filter_lists_only_unacknowledged_unclosed_alerts_newest_first(build):
+    regulator = sb.actor(build.user("regulator"))
+    now = clock.utcnow()
+    rows = {}
+    for name, raised_ago, closed, acked in [("open_old", 3, False, False), ("open_new", 1, False, False),
+                                            ("acked", 2, False, True), ("closed", 0, True, False),
+                                            ("closed_acked", 4, True, True)]:
+        alert = Alert(key=f"test:{name}", rule="liaison_overdue", object_type="firm", object_id=1,
+                      district_code="510502", severity="low", message=name, params={},
+                      raised_at=now - timedelta(days=raised_ago), closed_at=now if closed else None,
+                      acknowledged_at=now if acked else None)
+        db.session.add(alert)
+        rows[name] = alert
+    db.session.commit()
+
+    def listed(state):
+        return [a.message for a in alerts.list_alerts(regulator, alerts.AlertFilter(state=state), 1).items]
+
+    assert listed("open") == ["open_new", "open_old"]
+    assert listed("acknowledged") == ["acked"]
+    assert listed("closed") == ["closed", "closed_acked"]
+    assert listed("all") == ["closed", "open_new", "acked", "open_old", "closed_acked"]
+    assert alerts.list_alerts(regulator, alerts.AlertFilter(state="open"), 1).total == 2
