@@ -33,7 +33,7 @@ from portal.permissions import roles
 from portal.services import aggregates, alerts, dashboard, inspections, notices, rectification
 from portal.services.errors import ValidationFailed
 from portal.services.jurisdiction import is_supervisor, scoped
-from portal.supervision import bp
+from portal.supervision import _district_label, bp
 from portal.supervision.exports import workbook_bytes, xlsx_response
 from portal.supervision.forms import (
     AckForm,
@@ -159,8 +159,36 @@ def alerts_list():
     page = alerts.list_alerts(actor, f, request.args.get("page", 1, type=int))
     firms = dict(db.session.execute(select(Firm.id, Firm.name).where(
         Firm.id.in_({a.firm_id for a in page.items if a.firm_id}))).all()) if page.items else {}
-    return render_template("supervision/alerts.html", page=page, f=f, rules=alerts.RULES, firms=firms,
+    return render_template("supervision/alerts.html", page=page, f=f, rules=alerts.RULES, rows=_alert_rows(page.items, firms),
                            districts=DISTRICTS, firm_options=_firm_options(actor, f.firm_id))
+
+
+def _alert_rows(items, firms: dict[int, str]) -> list[tuple]:
+    """The alert table's cells as text (escaped by the template): (raised, rule, severity code, severity,
+    detail link, message, firm, district, state). Labels repeat across rows, so each distinct rule,
+    severity and district is translated once per page instead of through a template call per cell."""
+    from portal.templating import label, localdt
+
+    rule_labels: dict[str, str] = {}
+    severity_labels: dict[str, str] = {}
+    district_labels: dict[str | None, str] = {}
+    states = {"closed": _("Closed"), "acknowledged": _("Acknowledged"), "open": _("Open")}
+    detail = url_for("supervision.alert_detail", alert_id=0)[:-1]  # "/supervision/alerts/"; ids appended
+    rows = []
+    for a in items:
+        rule = rule_labels.get(a.rule)
+        if rule is None:
+            rule = rule_labels[a.rule] = _(alerts.RULES.get(a.rule, a.rule))
+        severity = severity_labels.get(a.severity)
+        if severity is None:
+            severity = severity_labels[a.severity] = label("SEVERITIES", a.severity)
+        district = district_labels.get(a.district_code)
+        if district is None:
+            district = district_labels[a.district_code] = _district_label(a.district_code)
+        state = states["closed" if a.closed_at else "acknowledged" if a.acknowledged_at else "open"]
+        rows.append((localdt(a.raised_at), rule, a.severity, severity, f"{detail}{a.id}", translate(a.message, a.params),
+                     firms.get(a.firm_id, ""), district, state))
+    return rows
 
 
 
