@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal import clock
 from portal.context import current_actor
@@ -20,7 +20,7 @@ from portal.feedback import bp
 from portal.feedback.forms import FeedbackForm, ReplyForm
 from portal.forms_util import apply_service_errors
 from portal.home.panels import Panel, register
-from portal.models import Feedback, FeedbackReply, Firm, Incident
+from portal.models import Feedback, FeedbackReply, Firm, Incident, ProjectFiling
 from portal.pagination import paginate
 from portal.permissions import roles
 from portal.services import aggregates
@@ -88,7 +88,12 @@ def _home_panels(user) -> list[Panel]:
             (_("Feedback summary"), "→", url_for("feedback.summary", firm_id=user.firm_id)),
         ]))
     if user.has_role("regulator", "lead"):
-        open_count = aggregates.count(visible_incidents(actor).where(Incident.status.in_(OPEN_STATUSES)))
+        # Keyed by everything the incident scope reads from the actor; no statement is built on a hit.
+        scope = (tuple(sorted(actor.roles)), actor.firm_id, actor.agency_id, actor.district_code)
+        open_count = aggregates.value(
+            "feedback.home_open_incidents", scope, [Incident, ProjectFiling, Firm],
+            lambda: db.session.scalar(select(func.count()).select_from(
+                visible_incidents(actor).where(Incident.status.in_(OPEN_STATUSES)).subquery())) or 0)
         panels.append(Panel(title=_("Security incidents"), items=[
             (_("Open incidents"), open_count, url_for("incidents.index", status="open")),
         ]))

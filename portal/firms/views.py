@@ -494,11 +494,17 @@ def _home_panels(user) -> list[panels.Panel]:
     if user.has_role("regulator", "lead"):
         actor = current_actor()
         link = url_for("firms.queue")
+        # Keyed by everything the firm scope reads from the actor; no statement is built on a hit.
+        scope = (tuple(sorted(actor.roles)), actor.firm_id, actor.district_code)
+        registrations = aggregates.value(
+            "firms.home_pending_registrations", scope, [firm_service.Firm],
+            lambda: firm_service.count_of(firm_service.pending_registrations(actor)))
+        changes = aggregates.value(
+            "firms.home_pending_change_requests", scope, [FirmChangeRequest, firm_service.Firm],
+            lambda: firm_service.count_of(firm_service.pending_change_requests(actor)))
         result.append(panels.Panel(_("Firm registration"), [
-            (_("Registrations waiting for review"),
-             aggregates.count(firm_service.pending_registrations(actor)), link),
-            (_("Change requests waiting for review"),
-             aggregates.count(firm_service.pending_change_requests(actor)), link),
+            (_("Registrations waiting for review"), registrations, link),
+            (_("Change requests waiting for review"), changes, link),
         ]))
     return result
 
