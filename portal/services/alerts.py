@@ -438,10 +438,12 @@ def acknowledge(actor: Actor, alert_id: int, note: str) -> Alert:
 
 
 def open_counts_by_rule(actor: Actor) -> dict[str, int]:
-    stmt = scoped(select(Alert.rule, func.count(Alert.id)).where(Alert.closed_at.is_(None)), actor,
-                  Alert.district_code).group_by(Alert.rule)
-    return dict(aggregates.value("alerts.open_by_rule", actor.district_code, [Alert],
-                                 lambda: {rule: n for rule, n in db.session.execute(stmt)}))
+    def compute() -> dict[str, int]:  # the statement is built only when the cache misses
+        stmt = scoped(select(Alert.rule, func.count(Alert.id)).where(Alert.closed_at.is_(None)), actor,
+                      Alert.district_code).group_by(Alert.rule)
+        return {rule: n for rule, n in db.session.execute(stmt)}
+
+    return dict(aggregates.value("alerts.open_by_rule", actor.district_code, [Alert], compute))
 
 
 __all__ = ["RULES", "AlertFilter", "ScanReport", "acknowledge", "filtered_alerts", "get_alert", "list_alerts",
