@@ -255,7 +255,8 @@ def _render_score(score: FirmScore, objection_form=None, decide_forms=None, stat
     period = db.session.get(ScoringPeriod, score.period_id)
     firm = db.session.get(Firm, score.firm_id)
     original = scoring.original_result(score)
-    current = scoring.result_of(score)
+    # Without an amendment the score in force is the original: parse its JSON once (read-only here).
+    current = original if score.amended_result is None else scoring.result_of(score)
     objections = list(db.session.scalars(scoring.visible_objections(actor)
                                          .where(Objection.firm_score_id == score.id)))
     can_object = ("vendor" in actor.roles and actor.firm_id == score.firm_id and period.status == "published"
