@@ -1,6 +1,7 @@
 """Thin views: the agency workspace, rating forms, feedback lists and details, replies and summaries."""
 from __future__ import annotations
 
+from bisect import bisect_left
 from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -19,9 +20,10 @@ from portal.feedback import bp
 from portal.feedback.forms import FeedbackForm, ReplyForm
 from portal.forms_util import apply_service_errors
 from portal.home.panels import Panel, register
-from portal.models import Feedback, FeedbackReply, Firm, Incident
+from portal.models import Feedback, FeedbackReply, Firm, Incident, ProjectFiling
 from portal.pagination import paginate
 from portal.permissions import roles
+from portal.services import aggregates
 from portal.services import feedback as service
 from portal.services.errors import ValidationFailed
 from portal.services.incidents import OPEN_STATUSES, visible_incidents
@@ -80,23 +82,39 @@ def _home_panels(user) -> list[Panel]:
             ],
         ))
     if user.has_role(VENDOR) and user.firm_id:
-        window_start = clock.utcnow() - timedelta(days=service.window_days())
-        awaiting = db.session.scalar(
-            select(func.count(Feedback.id)).outerjoin(FeedbackReply, FeedbackReply.feedback_id == Feedback.id)
-            .where(Feedback.firm_id == user.firm_id, FeedbackReply.id.is_(None), Feedback.created_at >= window_start)
-        ) or 0
+        awaiting = _answerable_feedback_count(user.firm_id)
         panels.append(Panel(title=_("Agency feedback"), items=[
             (_("Feedback you can still answer"), awaiting, url_for("feedback.index", reply="open")),
             (_("Feedback summary"), "→", url_for("feedback.summary", firm_id=user.firm_id)),
         ]))
     if user.has_role("regulator", "lead"):
-        open_count = db.session.scalar(
-            select(func.count()).select_from(visible_incidents(actor).where(Incident.status.in_(OPEN_STATUSES)).subquery())
-        ) or 0
+        # Keyed by everything the incident scope reads from the actor; no statement is built on a hit.
+        scope = (tuple(sorted(actor.roles)), actor.firm_id, actor.agency_id, actor.district_code)
+        open_count = aggregates.value(
+            "feedback.home_open_incidents", scope, [Incident, ProjectFiling, Firm],
+            lambda: db.session.scalar(select(func.count()).select_from(
+                visible_incidents(actor).where(Incident.status.in_(OPEN_STATUSES)).subquery())) or 0)
         panels.append(Panel(title=_("Security incidents"), items=[
             (_("Open incidents"), open_count, url_for("incidents.index", status="open")),
         ]))
     return panels
+
+
+def _answerable_feedback_count(firm_id: int) -> int:
+    """Feedback on the firm without a reply and still inside the reply window. Cached per firm until
+    feedback or a reply is written: the creation times of the unanswered feedback inside the window
+    when computed (the window's start only moves forward, so every row still inside it now is among
+    them), counted against the window's start at each request."""
+    days = service.window_days()
+    window_start = clock.utcnow() - timedelta(days=days)
+
+    def compute() -> tuple:
+        return tuple(sorted(db.session.scalars(
+            select(Feedback.created_at).outerjoin(FeedbackReply, FeedbackReply.feedback_id == Feedback.id)
+            .where(Feedback.firm_id == firm_id, FeedbackReply.id.is_(None), Feedback.created_at >= window_start))))
+
+    times = aggregates.value("feedback.home_unanswered_since", (firm_id, days), [Feedback, FeedbackReply], compute)
+    return len(times) - bisect_left(times, window_start)
 
 
 # -- feedback lists and details --------------------------------------------------------------------

@@ -478,15 +478,46 @@ def filing_panels(user) -> list[Panel]:
             (_("In progress"), counts.get("in_progress", 0), f"{link}?status=in_progress"),
         ]))
     if roles_held & {"regulator", "lead"}:
-        waiting = filings.waiting_for_review(actor)
+        waiting, pending = _review_queue(actor)
         counts = filings.status_counts(actor)
         total = sum(counts.get(code, 0) for code in filings.WAITING_FOR_REVIEW)
         items = [(_("Waiting in all"), total, f"{link}?status=confirmed")] if total else []
-        items += [(f"{f.number} · {f.firm.name}", _("%(days)s days", days=days), url_for("filings.detail", filing_id=f.id))
-                 for f, days in waiting]
-        pending = change_filings.pending_changes(actor)
+        if waiting:
+            now = clock.utcnow()
+            detail = url_for("filings.detail", filing_id=0)[:-1]  # one URL build; ids appended below
+            items += [(f"{number} · {firm_name}", _("%(days)s days", days=(now - (since or now)).days),
+                       f"{detail}{filing_id}") for filing_id, number, firm_name, since in waiting]
         if pending:
-            items.append((_("Change filings to review"), len(pending),
-                          url_for("filings.change_detail", change_id=pending[0].id)))
+            items.append((_("Change filings to review"), pending[0],
+                          url_for("filings.change_detail", change_id=pending[1])))
         panels.append(Panel(_("Filings waiting for review"), items, _("No filing is waiting for review.")))
     return panels
+
+
+def _review_queue(actor, limit: int = 10) -> tuple[tuple, tuple]:
+    """The regulator's review queue as plain data, cached per filing scope until a filing, firm, agency or
+    change filing is written: the `limit` filings waiting longest as (id, number, firm name, waiting since)
+    in the order of `filings.waiting_for_review`, and (how many change filings wait, up to `limit`; the
+    oldest one's id) or (). Days waiting are computed by the caller, so the clock never goes stale."""
+    from portal.models import ChangeFiling, Firm
+    from portal.services import aggregates
+
+    def compute() -> tuple[tuple, tuple]:
+        waiting = db.session.execute(
+            select(ProjectFiling.id, ProjectFiling.number, Firm.name, ProjectFiling.confirmed_at,
+                   ProjectFiling.submitted_at)
+            .join(Firm, Firm.id == ProjectFiling.firm_id).join(Agency, Agency.id == ProjectFiling.agency_id)
+            .where(filings.scope_clause(actor), ProjectFiling.status.in_(filings.WAITING_FOR_REVIEW))
+            .order_by(ProjectFiling.confirmed_at.asc().nulls_first(), ProjectFiling.id).limit(limit)
+        ).all()
+        changes = db.session.scalars(
+            change_filings.visible_changes(actor).with_only_columns(ChangeFiling.id)
+            .where(ChangeFiling.status.in_(("submitted", "under_review")))
+            .order_by(ChangeFiling.created_at).limit(limit)
+        ).all()
+        return (tuple((fid, number, firm_name, confirmed or submitted) for fid, number, firm_name, confirmed, submitted
+                      in waiting),
+                (len(changes), changes[0]) if changes else ())
+
+    scope = (tuple(sorted(actor.roles)), actor.firm_id, actor.agency_id, actor.district_code, limit)
+    return aggregates.value("filings.review_queue", scope, [ProjectFiling, Firm, Agency, ChangeFiling], compute)

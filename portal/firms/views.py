@@ -32,10 +32,10 @@ from portal.firms.forms import (
 from portal.forms_util import apply_service_errors
 from portal.home import panels
 from portal.i18n import translate
-from portal.models import FirmChangeRequest, User
+from portal.models import Certificate, FirmChangeRequest, StaffMember, User
 from portal.pagination import paginate
 from portal.permissions import authenticated, public, roles
-from portal.services import audit, roster, timeline
+from portal.services import aggregates, audit, roster, timeline
 from portal.services import firms as firm_service
 from portal.services.errors import NotFound, ValidationFailed
 
@@ -471,25 +471,40 @@ def _home_panels(user) -> list[panels.Panel]:
     if user.has_role("vendor") and user.firm_id:
         firm = db.session.get(firm_service.Firm, user.firm_id)
         today = clock.today()
-        counts = roster.counts(firm.id)
+        firm_id = firm.id
+
+        def staff_counts() -> tuple[int, int]:
+            counts = roster.counts(firm_id)
+            return counts.active, counts.qualified
+
+        # Plain counts, cached per firm (and day) until the staff or certificate table is written.
+        active, qualified = aggregates.value("firms.home_staff_counts", firm_id, [StaffMember], staff_counts)
+        expiring = aggregates.value("firms.home_expiring_certificates", (firm_id, today), [Certificate],
+                                    lambda: len(firm_service.expiring_certificates(firm_id, today)))
         link = url_for("firms.detail", firm_id=firm.id)
+        staff_link = url_for("firms.staff", firm_id=firm.id)
         items = [
             (_("Registration status"), translate(FIRM_REGISTRATION.state_label(firm.status)), link),
             (_("Valid until"), firm.valid_until.isoformat() if firm.valid_until else "—", link),
-            (_("Certificates expiring within 60 days"), len(firm_service.expiring_certificates(firm.id, today)),
-             link + "#certificates"),
-            (_("Active staff"), counts.active, url_for("firms.staff", firm_id=firm.id)),
-            (_("Qualified staff"), counts.qualified, url_for("firms.staff", firm_id=firm.id)),
+            (_("Certificates expiring within 60 days"), expiring, link + "#certificates"),
+            (_("Active staff"), active, staff_link),
+            (_("Qualified staff"), qualified, staff_link),
         ]
         result.append(panels.Panel(_("Our registration"), items))
     if user.has_role("regulator", "lead"):
         actor = current_actor()
         link = url_for("firms.queue")
+        # Keyed by everything the firm scope reads from the actor; no statement is built on a hit.
+        scope = (tuple(sorted(actor.roles)), actor.firm_id, actor.district_code)
+        registrations = aggregates.value(
+            "firms.home_pending_registrations", scope, [firm_service.Firm],
+            lambda: firm_service.count_of(firm_service.pending_registrations(actor)))
+        changes = aggregates.value(
+            "firms.home_pending_change_requests", scope, [FirmChangeRequest, firm_service.Firm],
+            lambda: firm_service.count_of(firm_service.pending_change_requests(actor)))
         result.append(panels.Panel(_("Firm registration"), [
-            (_("Registrations waiting for review"),
-             firm_service.count_of(firm_service.pending_registrations(actor)), link),
-            (_("Change requests waiting for review"),
-             firm_service.count_of(firm_service.pending_change_requests(actor)), link),
+            (_("Registrations waiting for review"), registrations, link),
+            (_("Change requests waiting for review"), changes, link),
         ]))
     return result
 

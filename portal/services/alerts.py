@@ -395,7 +395,14 @@ def filtered_alerts(actor: Actor, f: AlertFilter) -> Select:
     if f.severity in SEVERITIES:
         stmt = stmt.where(Alert.severity == f.severity)
     if f.state == "open":
-        stmt = stmt.where(Alert.closed_at.is_(None), Alert.acknowledged_at.is_(None))
+        if db.session.get_bind().dialect.name == "sqlite":
+            # The same condition, written so that SQLite does not pick ix_alert_open (closed_at) and then
+            # sort every open alert, but walks ix_alert_raised_at newest first and stops at the page's
+            # end (0.45 ms → 0.03 ms for the first page at province scale). PostgreSQL plans the plain
+            # form well and the COALESCE form badly, so it keeps the plain one.
+            stmt = stmt.where(func.coalesce(Alert.closed_at, Alert.acknowledged_at).is_(None))
+        else:
+            stmt = stmt.where(Alert.closed_at.is_(None), Alert.acknowledged_at.is_(None))
     elif f.state == "acknowledged":
         stmt = stmt.where(Alert.closed_at.is_(None), Alert.acknowledged_at.is_not(None))
     elif f.state == "closed":
@@ -431,10 +438,12 @@ def acknowledge(actor: Actor, alert_id: int, note: str) -> Alert:
 
 
 def open_counts_by_rule(actor: Actor) -> dict[str, int]:
-    stmt = scoped(select(Alert.rule, func.count(Alert.id)).where(Alert.closed_at.is_(None)), actor,
-                  Alert.district_code).group_by(Alert.rule)
-    return dict(aggregates.value("alerts.open_by_rule", actor.district_code, [Alert],
-                                 lambda: {rule: n for rule, n in db.session.execute(stmt)}))
+    def compute() -> dict[str, int]:  # the statement is built only when the cache misses
+        stmt = scoped(select(Alert.rule, func.count(Alert.id)).where(Alert.closed_at.is_(None)), actor,
+                      Alert.district_code).group_by(Alert.rule)
+        return {rule: n for rule, n in db.session.execute(stmt)}
+
+    return dict(aggregates.value("alerts.open_by_rule", actor.district_code, [Alert], compute))
 
 
 __all__ = ["RULES", "AlertFilter", "ScanReport", "acknowledge", "filtered_alerts", "get_alert", "list_alerts",

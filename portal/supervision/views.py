@@ -5,8 +5,10 @@ from datetime import date
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import select
 
+from portal import clock
 from portal.context import current_actor
 from portal.domain.identifiers import DISTRICTS
 from portal.domain.penalties import LEGAL_BASES
@@ -16,13 +18,22 @@ from portal.forms_util import apply_service_errors
 from portal.home.panels import Panel
 from portal.home.panels import register as register_panel
 from portal.i18n import translate
-from portal.models import ChecklistTemplate, Firm, Inspection, InspectionDraw, User
+from portal.models import (
+    ChecklistTemplate,
+    Firm,
+    Inspection,
+    InspectionDraw,
+    LiaisonConfirmation,
+    NoticeRecipient,
+    RectificationOrder,
+    User,
+)
 from portal.pagination import paginate
 from portal.permissions import roles
 from portal.services import aggregates, alerts, dashboard, inspections, notices, rectification
 from portal.services.errors import ValidationFailed
 from portal.services.jurisdiction import is_supervisor, scoped
-from portal.supervision import bp
+from portal.supervision import _district_label, bp
 from portal.supervision.exports import workbook_bytes, xlsx_response
 from portal.supervision.forms import (
     AckForm,
@@ -41,6 +52,7 @@ from portal.supervision.forms import (
     TemplateForm,
     choices,
 )
+from portal.templating import select_options
 from portal.web_context import actor_for_user
 
 SUPERVISORS = ("regulator", "lead")
@@ -56,6 +68,19 @@ def _firm_choices(actor) -> list[tuple[int, str]]:
                   Firm.district_code).order_by(Firm.name)
     return list(aggregates.value("supervision.firm_choices", actor.district_code, [Firm],
                                  lambda: tuple((fid, name) for fid, name in db.session.execute(stmt))))
+
+
+def _firm_options(actor, selected: int | None) -> Markup:
+    """`select_options(_firm_choices(actor), selected)` for filter forms, with the escaped `<option>` list of
+    several hundred firms built once per jurisdiction and firm-table version (cached as a plain string),
+    then the selected firm marked: the same HTML without escaping every firm name on every request."""
+    def compute() -> str:
+        return str(select_options(_firm_choices(actor)))
+
+    html = aggregates.value("supervision.firm_options_html", actor.district_code, [Firm], compute)
+    if selected is not None:
+        html = html.replace(f'<option value="{int(selected)}">', f'<option value="{int(selected)}" selected>', 1)
+    return Markup(html)
 
 
 def _user_names(ids) -> dict[int, str]:
@@ -134,8 +159,36 @@ def alerts_list():
     page = alerts.list_alerts(actor, f, request.args.get("page", 1, type=int))
     firms = dict(db.session.execute(select(Firm.id, Firm.name).where(
         Firm.id.in_({a.firm_id for a in page.items if a.firm_id}))).all()) if page.items else {}
-    return render_template("supervision/alerts.html", page=page, f=f, rules=alerts.RULES, firms=firms,
-                           districts=DISTRICTS, firm_choices=_firm_choices(actor))
+    return render_template("supervision/alerts.html", page=page, f=f, rules=alerts.RULES, rows=_alert_rows(page.items, firms),
+                           districts=DISTRICTS, firm_options=_firm_options(actor, f.firm_id))
+
+
+def _alert_rows(items, firms: dict[int, str]) -> list[tuple]:
+    """The alert table's cells as text (escaped by the template): (raised, rule, severity code, severity,
+    detail link, message, firm, district, state). Labels repeat across rows, so each distinct rule,
+    severity and district is translated once per page instead of through a template call per cell."""
+    from portal.templating import label, localdt
+
+    rule_labels: dict[str, str] = {}
+    severity_labels: dict[str, str] = {}
+    district_labels: dict[str | None, str] = {}
+    states = {"closed": _("Closed"), "acknowledged": _("Acknowledged"), "open": _("Open")}
+    detail = url_for("supervision.alert_detail", alert_id=0)[:-1]  # "/supervision/alerts/"; ids appended
+    rows = []
+    for a in items:
+        rule = rule_labels.get(a.rule)
+        if rule is None:
+            rule = rule_labels[a.rule] = _(alerts.RULES.get(a.rule, a.rule))
+        severity = severity_labels.get(a.severity)
+        if severity is None:
+            severity = severity_labels[a.severity] = label("SEVERITIES", a.severity)
+        district = district_labels.get(a.district_code)
+        if district is None:
+            district = district_labels[a.district_code] = _district_label(a.district_code)
+        state = states["closed" if a.closed_at else "acknowledged" if a.acknowledged_at else "open"]
+        rows.append((localdt(a.raised_at), rule, a.severity, severity, f"{detail}{a.id}", translate(a.message, a.params),
+                     firms.get(a.firm_id, ""), district, state))
+    return rows
 
 
 
@@ -698,13 +751,22 @@ def supervision_panels(user) -> list[Panel]:
             ]),
         ]
     if "vendor" in actor.roles and actor.firm_id:
-        firm = db.session.get(Firm, actor.firm_id)
+        firm_id = actor.firm_id
+        firm = db.session.get(Firm, firm_id)
+        quarter = notices.quarter_of(clock.today())
+        # Plain values, cached per firm (the liaison per quarter) until their table is written.
+        open_orders = aggregates.value("supervision.home_open_orders", firm_id, [RectificationOrder],
+                                       lambda: rectification.open_order_count_for_firm(firm_id))
+        unread = aggregates.value("supervision.home_unread_notices", firm_id, [NoticeRecipient],
+                                  lambda: notices.unread_notice_count(firm_id))
+        due = firm is not None and aggregates.value(
+            "supervision.home_liaison_due", (firm_id, quarter), [LiaisonConfirmation],
+            lambda: db.session.scalar(select(LiaisonConfirmation.id).where(
+                LiaisonConfirmation.firm_id == firm_id, LiaisonConfirmation.quarter == quarter)) is None)
         return [Panel(_("Supervision"), [
-            (_("Open rectification orders"), rectification.open_order_count_for_firm(actor.firm_id),
-             url_for("supervision.rectifications", status="open")),
-            (_("Unread notices"), notices.unread_notice_count(actor.firm_id), url_for("supervision.notices")),
-            (_("Liaison confirmation"), _("Due") if firm and notices.liaison_due(firm) else _("Done"),
-             url_for("supervision.liaison_confirm")),
+            (_("Open rectification orders"), open_orders, url_for("supervision.rectifications", status="open")),
+            (_("Unread notices"), unread, url_for("supervision.notices")),
+            (_("Liaison confirmation"), _("Due") if due else _("Done"), url_for("supervision.liaison_confirm")),
         ])]
     return []
 

@@ -245,3 +245,53 @@ def test_cli_scan_runs_and_reports(runner, build):
     assert "alerts raised: 1" in result.output
     result = runner.invoke(args=["alerts", "scan"])
     assert "alerts raised: 0, closed: 0" in result.output
+
+
+def test_open_filter_lists_only_unacknowledged_unclosed_alerts_newest_first(build):
+    regulator = sb.actor(build.user("regulator"))
+    now = clock.utcnow()
+    rows = {}
+    for name, raised_ago, closed, acked in [("open_old", 3, False, False), ("open_new", 1, False, False),
+                                            ("acked", 2, False, True), ("closed", 0, True, False),
+                                            ("closed_acked", 4, True, True)]:
+        alert = Alert(key=f"test:{name}", rule="liaison_overdue", object_type="firm", object_id=1,
+                      district_code="510502", severity="low", message=name, params={},
+                      raised_at=now - timedelta(days=raised_ago), closed_at=now if closed else None,
+                      acknowledged_at=now if acked else None)
+        db.session.add(alert)
+        rows[name] = alert
+    db.session.commit()
+
+    def listed(state):
+        return [a.message for a in alerts.list_alerts(regulator, alerts.AlertFilter(state=state), 1).items]
+
+    assert listed("open") == ["open_new", "open_old"]
+    assert listed("acknowledged") == ["acked"]
+    assert listed("closed") == ["closed", "closed_acked"]
+    assert listed("all") == ["closed", "open_new", "acked", "open_old", "closed_acked"]
+    assert alerts.list_alerts(regulator, alerts.AlertFilter(state="open"), 1).total == 2
+
+
+def test_open_counts_by_rule_are_scoped_and_follow_writes(build):
+    now = clock.utcnow()
+
+    def add(rule, district, closed=False):
+        alert = Alert(key=f"count:{rule}:{district}:{closed}:{now}", rule=rule, object_type="firm", object_id=1,
+                      district_code=district, severity="low", message="m", params={}, raised_at=now,
+                      closed_at=now if closed else None)
+        db.session.add(alert)
+        db.session.commit()
+        return alert
+
+    first = add("cert_expiry", "510502")
+    add("cert_expiry", "510503")
+    add("liaison_overdue", "510502")
+    add("liaison_overdue", "510502", closed=True)
+    city = sb.actor(build.user("regulator"))
+    district = sb.actor(build.district_regulator("510502"))
+    assert alerts.open_counts_by_rule(city) == {"cert_expiry": 2, "liaison_overdue": 1}
+    assert alerts.open_counts_by_rule(district) == {"cert_expiry": 1, "liaison_overdue": 1}
+    first.closed_at = now
+    db.session.commit()
+    assert alerts.open_counts_by_rule(district) == {"liaison_overdue": 1}
+    assert alerts.open_counts_by_rule(city) == {"cert_expiry": 1, "liaison_overdue": 1}
