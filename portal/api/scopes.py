@@ -7,12 +7,19 @@ regulator sees its district, a city regulator or the lead everything.
 from __future__ import annotations
 
 from sqlalchemy import Select, select, true
+from sqlalchemy.orm import lazyload, load_only
 
 from portal.context import Actor
 from portal.domain.constants import AGENCY, LEAD, REGULATOR, VENDOR
 from portal.models import Agency, Firm, FirmScore, Notice, NoticeRecipient, ProjectFiling, ScoringPeriod
 
 PUBLISHED_PERIODS = ("published", "final", "applied")
+# The filing columns the API serialises (portal.api.views.filing_json). The other ~45 columns, five of
+# them JSON decoded on load, and the staff list (selectin: a second query per page) are not loaded.
+FILING_COLUMNS = (ProjectFiling.id, ProjectFiling.number, ProjectFiling.title, ProjectFiling.status,
+                  ProjectFiling.firm_id, ProjectFiling.agency_id, ProjectFiling.district_code,
+                  ProjectFiling.service_types, ProjectFiling.start_date, ProjectFiling.end_date,
+                  ProjectFiling.submitted_at, ProjectFiling.registered_at, ProjectFiling.is_late)
 
 
 def _supervisor(actor: Actor) -> bool:
@@ -30,7 +37,8 @@ def firms(actor: Actor) -> Select:
 
 def filings(actor: Actor) -> Select:
     stmt = (select(ProjectFiling, Firm.name.label("firm_name"), Agency.name.label("agency_name"))
-            .join(Firm, Firm.id == ProjectFiling.firm_id).join(Agency, Agency.id == ProjectFiling.agency_id))
+            .join(Firm, Firm.id == ProjectFiling.firm_id).join(Agency, Agency.id == ProjectFiling.agency_id)
+            .options(load_only(*FILING_COLUMNS), lazyload(ProjectFiling.staff)))
     if _supervisor(actor):
         stmt = stmt.where(ProjectFiling.status != "draft")
         if actor.district_code:
