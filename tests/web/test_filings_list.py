@@ -103,3 +103,31 @@ def test_export_contains_exactly_the_filtered_rows(build, client, login, world):
     login(world.district_regulator)
     rows = _rows(client.get("/filings/export.xlsx?status=in_progress"))
     assert sorted(r[0] for r in rows) == sorted([f.number for f in keep] + [other_firm_same_district.number])
+
+
+@pytest.mark.parametrize("lang, status, late, draft, service", [
+    ("en", "in progress", "late", "(draft)", "Digitisation, Arrangement"),
+    ("zh_CN", "实施中", "逾期", "（草稿）", "档案数字化, 档案整理"),
+])
+def test_rows_show_names_translated_labels_links_and_escaped_titles(build, client, login, world, lang, status,
+                                                                      late, draft, service):
+    shown = build.filing(firm=world.firm, agency=world.agency, status="in_progress", is_late=True,
+                         title="Scan <b>A&B</b>", service_types=["digitisation", "arrangement"])
+    drafted = build.filing(firm=world.firm, agency=world.agency, status="draft", title="Unnumbered")
+    start = shown.start_date.isoformat()
+    shown_id, drafted_id = shown.id, drafted.id
+    firm_name, agency_name = world.firm.name, world.agency.name
+    login(world.vendor)
+    client.get(f"/filings/?lang={lang}")
+    page = client.get("/filings/").get_data(as_text=True)
+    assert "Scan &lt;b&gt;A&amp;B&lt;/b&gt;" in page and "<b>A&B</b>" not in page
+    assert f'<a href="/filings/{shown_id}">{shown.number}</a> <span class="status status-late">{late}</span>' in page
+    assert f'<a href="/filings/{drafted_id}">{draft}</a>' in page
+    assert f"<td>{firm_name}</td>" in page and f"<td>{agency_name}</td>" in page
+    assert f'<span class="status status-in_progress">{status}</span>' in page
+    assert f'<td class="hide-mobile">{service}</td>' in page
+    assert f"<td>{start}</td>" in page
+    assert f'<option value="in_progress">{status}</option>' in page
+    filtered = client.get("/filings/?status=in_progress&sort=firm").get_data(as_text=True)
+    assert f'<option value="in_progress" selected>{status}</option>' in filtered
+    assert '<option value="firm" selected>' in filtered and "Unnumbered" not in filtered
