@@ -228,3 +228,15 @@ def test_filing_items_carry_every_field_though_only_those_columns_are_loaded(cli
     for key, value in expected.items():
         assert listed[key] == value, key
     assert set(listed) == set(expected) | {"agency_name", "submitted_at", "registered_at"}
+
+
+def test_token_of_a_deactivated_user_is_refused_and_use_is_recorded(client, build):
+    user = build.user("regulator")
+    headers = _token(user)
+    assert client.get("/api/v1/filings", headers=headers).status_code == 200
+    used = db.session.scalar(select(ApiToken).where(ApiToken.user_id == user.id))
+    assert used.last_used_at is not None
+    user.active = False
+    db.session.commit()
+    refused = client.get("/api/v1/filings", headers=headers)
+    assert refused.status_code == 401 and refused.json["error"] == "unauthorized"
