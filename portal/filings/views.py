@@ -30,7 +30,6 @@ from portal.forms_util import apply_service_errors
 from portal.home.panels import Panel, register
 from portal.i18n import translate
 from portal.models import Agency, ProjectFiling
-from portal.pagination import paginate
 from portal.permissions import public, roles
 from portal.services import change_filings, filing_search, filings, timeline
 from portal.services.errors import NotFound, ValidationFailed
@@ -49,13 +48,14 @@ def index():
     criteria = filing_search.FilingFilter.from_args(request.args)
     per_page = request.args.get("per_page", type=int)
     per_page = per_page if per_page in PER_PAGE_CHOICES else None
-    page = paginate(filing_search.search(criteria, listing=True), request.args.get("page", 1, type=int), per_page)
+    page = filing_search.list_page(criteria, request.args.get("page", 1, type=int), per_page)
     # Labels translated once per page (the filter's selects and every row share them) and the detail
     # link's prefix built once: per row, url_for and gettext cost more than the rest of the row.
     return render_template("filings/list.html", page=page, criteria=criteria, districts=DISTRICTS,
                            status_labels={code: _(text) for code, text in PROJECT_FILING.states.items()},
                            service_type_labels={code: _(text) for code, text in SERVICE_TYPES.items()},
-                           detail_prefix=url_for("filings.detail", filing_id=0).removesuffix("0"), draft_label=_("(draft)"), late_label=_("late"))
+                           detail_prefix=url_for("filings.detail", filing_id=0).removesuffix("0"),
+                           draft_label=_("(draft)"), late_label=_("late"))
 
 
 @bp.route("/export.xlsx")

@@ -131,3 +131,27 @@ def test_rows_show_names_translated_labels_links_and_escaped_titles(build, clien
     filtered = client.get("/filings/?status=in_progress&sort=firm").get_data(as_text=True)
     assert f'<option value="in_progress" selected>{status}</option>' in filtered
     assert '<option value="firm" selected>' in filtered and "Unnumbered" not in filtered
+
+
+@pytest.mark.parametrize("query", ["", "&sort=firm&direction=asc", "&sort=number&direction=asc&status=registered"])
+def test_pages_list_the_search_results_in_order_without_gaps(app, build, client, login, world, query):
+    import re
+
+    from portal.extensions import db
+    from portal.services import filing_search
+    from tests.filings.builders import acting_as
+
+    other = build.firm(name="Aardvark archives", district_code="510502")
+    for i in range(33):
+        build.filing(firm=world.firm if i % 2 else other, agency=world.agency,
+                     status="registered" if i % 3 else "in_progress")
+    login(world.regulator)
+    shown = []
+    for page in (1, 2, 3):
+        html = client.get(f"/filings/?per_page=20&page={page}{query}").get_data(as_text=True)
+        shown.append([int(i) for i in re.findall(r'<a href="/filings/(\d+)">', html)])
+    criteria = filing_search.FilingFilter.from_args(dict(p.split("=") for p in query.split("&") if p))
+    with acting_as(world.regulator):
+        expected = [f.id for f in db.session.scalars(filing_search.search(criteria))]
+    assert len(expected) > 20
+    assert shown[0] == expected[:20] and shown[1] == expected[20:] and shown[2] == shown[1]  # past the end: last
