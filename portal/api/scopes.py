@@ -9,19 +9,19 @@ from __future__ import annotations
 from functools import cache
 
 from sqlalchemy import Select, select, true
-from sqlalchemy.orm import lazyload, load_only
 
 from portal.context import Actor
 from portal.domain.constants import AGENCY, LEAD, REGULATOR, VENDOR
 from portal.models import Agency, Firm, FirmScore, Notice, NoticeRecipient, ProjectFiling, ScoringPeriod
 
 PUBLISHED_PERIODS = ("published", "final", "applied")
-# The filing columns the API serialises (portal.api.views.filing_json). The other ~45 columns, five of
-# them JSON decoded on load, and the staff list (selectin: a second query per page) are not loaded.
+# The filing columns the API serialises (portal.api.views.filing_json), read as plain rows: no ORM
+# objects of ~55 columns (five JSON decoded on load) nor their selectin staff lists.
 FILING_COLUMNS = (ProjectFiling.id, ProjectFiling.number, ProjectFiling.title, ProjectFiling.status,
                   ProjectFiling.firm_id, ProjectFiling.agency_id, ProjectFiling.district_code,
                   ProjectFiling.service_types, ProjectFiling.start_date, ProjectFiling.end_date,
-                  ProjectFiling.submitted_at, ProjectFiling.registered_at, ProjectFiling.is_late)
+                  ProjectFiling.submitted_at, ProjectFiling.registered_at, ProjectFiling.is_late,
+                  Firm.name.label("firm_name"), Agency.name.label("agency_name"))
 
 
 def _supervisor(actor: Actor) -> bool:
@@ -38,16 +38,15 @@ def firms(actor: Actor) -> Select:
 
 
 @cache
-def _filings_base() -> Select:
-    """The unscoped statement, built once per process (statements are immutable; `filings` adds the
-    actor's conditions to a copy). Its loader options cost more to build than the rest."""
-    return (select(ProjectFiling, Firm.name.label("firm_name"), Agency.name.label("agency_name"))
-            .join(Firm, Firm.id == ProjectFiling.firm_id).join(Agency, Agency.id == ProjectFiling.agency_id)
-            .options(load_only(*FILING_COLUMNS), lazyload(ProjectFiling.staff)))
+def filing_rows() -> Select:
+    """FILING_COLUMNS of every filing, unscoped, built once per process (statements are immutable;
+    `filings` adds the actor's conditions to a copy). portal.api.views reads a page's rows from it."""
+    return (select(*FILING_COLUMNS).join(Firm, Firm.id == ProjectFiling.firm_id)
+            .join(Agency, Agency.id == ProjectFiling.agency_id))
 
 
 def filings(actor: Actor) -> Select:
-    stmt = _filings_base()
+    stmt = filing_rows()
     if _supervisor(actor):
         stmt = stmt.where(ProjectFiling.status != "draft")
         if actor.district_code:

@@ -134,20 +134,24 @@ def _list_rows() -> Select:
 
 
 def list_page(f: FilingFilter, page: int | None, per_page: int | None = None, actor: Actor | None = None) -> Page:
-    """One page of `search` as rows of LIST_COLUMNS, in one statement besides the (cached) count.
+    """One page of `search` as rows of LIST_COLUMNS (see rows_page)."""
+    return rows_page(search(f, actor), _list_rows(), _order(f), page, per_page)
 
-    The page's ids are picked by a subquery of the scoped, filtered, sorted `search` (id only, so the
-    database skips the offset on a narrow scan, as portal.pagination's deferred join does in two
-    statements); the outer query joins firm and agency for those ids only and sorts them the same way.
-    Page bounds as in portal.pagination.paginate, whose count this shares.
+
+def rows_page(query: Select, rows: Select, order, page: int | None, per_page: int | None = None) -> Page:
+    """One page of `query` (a scoped, filtered, sorted select of ProjectFiling) read as plain `rows`
+    (a select of columns from project_filing), in one statement besides the cached count.
+
+    The page's ids are picked by a subquery of `query` (id only, so the database skips the offset on a
+    narrow scan, as portal.pagination's deferred join does in two statements); `rows` reads those ids
+    only, sorted by `order` (the same as the query's). Count and page bounds as portal.pagination.paginate.
     """
-    query = search(f, actor)
     per_page = per_page or current_app.config.get("PAGE_SIZE", 20)
     total = pagination.count(query)
     page = min(max(1, page or 1), max(1, -(-total // per_page)), pagination.MAX_PAGE)
     ids = query.with_only_columns(ProjectFiling.id).limit(per_page).offset((page - 1) * per_page)
-    rows = _list_rows().where(ProjectFiling.id.in_(ids)).order_by(*_order(f))
-    return Page(items=list(db.session.execute(rows)), page=page, per_page=per_page, total=total)
+    stmt = rows.where(ProjectFiling.id.in_(ids)).order_by(*order)
+    return Page(items=list(db.session.execute(stmt)), page=page, per_page=per_page, total=total)
 
 
 def export_xlsx(f: FilingFilter, actor: Actor | None = None, translate=lambda s: s) -> bytes:
