@@ -6,6 +6,8 @@ regulator sees its district, a city regulator or the lead everything.
 """
 from __future__ import annotations
 
+from functools import cache
+
 from sqlalchemy import Select, select, true
 
 from portal.context import Actor
@@ -13,6 +15,13 @@ from portal.domain.constants import AGENCY, LEAD, REGULATOR, VENDOR
 from portal.models import Agency, Firm, FirmScore, Notice, NoticeRecipient, ProjectFiling, ScoringPeriod
 
 PUBLISHED_PERIODS = ("published", "final", "applied")
+# The filing columns the API serialises (portal.api.views.filing_json), read as plain rows: no ORM
+# objects of ~55 columns (five JSON decoded on load) nor their selectin staff lists.
+FILING_COLUMNS = (ProjectFiling.id, ProjectFiling.number, ProjectFiling.title, ProjectFiling.status,
+                  ProjectFiling.firm_id, ProjectFiling.agency_id, ProjectFiling.district_code,
+                  ProjectFiling.service_types, ProjectFiling.start_date, ProjectFiling.end_date,
+                  ProjectFiling.submitted_at, ProjectFiling.registered_at, ProjectFiling.is_late,
+                  Firm.name.label("firm_name"), Agency.name.label("agency_name"))
 
 
 def _supervisor(actor: Actor) -> bool:
@@ -28,9 +37,16 @@ def firms(actor: Actor) -> Select:
     return stmt.where(Firm.id.is_(None))
 
 
+@cache
+def filing_rows() -> Select:
+    """FILING_COLUMNS of every filing, unscoped, built once per process (statements are immutable;
+    `filings` adds the actor's conditions to a copy). portal.api.views reads a page's rows from it."""
+    return (select(*FILING_COLUMNS).join(Firm, Firm.id == ProjectFiling.firm_id)
+            .join(Agency, Agency.id == ProjectFiling.agency_id))
+
+
 def filings(actor: Actor) -> Select:
-    stmt = (select(ProjectFiling, Firm.name.label("firm_name"), Agency.name.label("agency_name"))
-            .join(Firm, Firm.id == ProjectFiling.firm_id).join(Agency, Agency.id == ProjectFiling.agency_id))
+    stmt = filing_rows()
     if _supervisor(actor):
         stmt = stmt.where(ProjectFiling.status != "draft")
         if actor.district_code:

@@ -18,9 +18,9 @@ from portal.api.openapi import document
 from portal.context import current_actor, set_actor
 from portal.extensions import csrf, db
 from portal.models import Firm, FirmScore, Notice, ProjectFiling, ScoringPeriod
-from portal.pagination import paginate
+from portal.pagination import Page, paginate
 from portal.permissions import PUBLIC, access_of, allowed, public, roles
-from portal.services import api_tokens
+from portal.services import api_tokens, filing_search
 from portal.web_context import actor_for_user
 
 csrf.exempt(bp)
@@ -81,7 +81,10 @@ def _int_arg(name: str, default: int | None, low: int, high: int | None = None) 
 def _page(stmt: Select, serialise, scalars: bool) -> Any:
     page = _int_arg("page", 1, 1, 100000)
     per_page = _int_arg("per_page", 20, 1, MAX_PER_PAGE)
-    result = paginate(stmt, page, per_page, scalars=scalars)
+    return _page_json(paginate(stmt, page, per_page, scalars=scalars), serialise)
+
+
+def _page_json(result: Page, serialise) -> Any:
     return jsonify(items=[serialise(item) for item in result.items], page=result.page,
                    per_page=result.per_page, total=result.total, pages=result.pages)
 
@@ -126,13 +129,13 @@ def firm_json(firm: Firm) -> dict:
 
 
 def filing_json(row) -> dict:
-    filing: ProjectFiling = row[0]
-    return {"id": filing.id, "number": filing.number, "title": filing.title, "status": filing.status,
-            "firm_id": filing.firm_id, "firm_name": row.firm_name, "agency_id": filing.agency_id,
-            "agency_name": row.agency_name, "district_code": filing.district_code,
-            "service_types": list(filing.service_types or []), "start_date": _iso(filing.start_date),
-            "end_date": _iso(filing.end_date), "submitted_at": _iso(filing.submitted_at),
-            "registered_at": _iso(filing.registered_at), "is_late": bool(filing.is_late)}
+    """A row of scopes.FILING_COLUMNS."""
+    return {"id": row.id, "number": row.number, "title": row.title, "status": row.status,
+            "firm_id": row.firm_id, "firm_name": row.firm_name, "agency_id": row.agency_id,
+            "agency_name": row.agency_name, "district_code": row.district_code,
+            "service_types": list(row.service_types or []), "start_date": _iso(row.start_date),
+            "end_date": _iso(row.end_date), "submitted_at": _iso(row.submitted_at),
+            "registered_at": _iso(row.registered_at), "is_late": bool(row.is_late)}
 
 
 def score_json(row) -> dict:
@@ -200,7 +203,10 @@ def filings():
         stmt = stmt.where(ProjectFiling.firm_id == firm_id)
     if (agency_id := _int_arg("agency_id", None, 1, MAX_ID)) is not None:
         stmt = stmt.where(ProjectFiling.agency_id == agency_id)
-    return _page(stmt.order_by(ProjectFiling.id.desc()), filing_json, scalars=False)
+    order = (ProjectFiling.id.desc(),)
+    result = filing_search.rows_page(stmt.order_by(*order), scopes.filing_rows(), order,
+                                     _int_arg("page", 1, 1, 100000), _int_arg("per_page", 20, 1, MAX_PER_PAGE))
+    return _page_json(result, filing_json)
 
 
 @bp.route("/filings/<int:filing_id>")

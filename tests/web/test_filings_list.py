@@ -103,3 +103,81 @@ def test_export_contains_exactly_the_filtered_rows(build, client, login, world):
     login(world.district_regulator)
     rows = _rows(client.get("/filings/export.xlsx?status=in_progress"))
     assert sorted(r[0] for r in rows) == sorted([f.number for f in keep] + [other_firm_same_district.number])
+
+
+@pytest.mark.parametrize("lang, status, late, draft, service", [
+    ("en", "in progress", "late", "(draft)", "Digitisation, Arrangement"),
+    ("zh_CN", "实施中", "逾期", "（草稿）", "档案数字化, 档案整理"),
+])
+def test_rows_show_names_translated_labels_links_and_escaped_titles(build, client, login, world, lang, status,
+                                                                      late, draft, service):
+    shown = build.filing(firm=world.firm, agency=world.agency, status="in_progress", is_late=True,
+                         title="Scan <b>A&B</b>", service_types=["digitisation", "arrangement"])
+    drafted = build.filing(firm=world.firm, agency=world.agency, status="draft", title="Unnumbered")
+    start = shown.start_date.isoformat()
+    shown_id, drafted_id = shown.id, drafted.id
+    firm_name, agency_name = world.firm.name, world.agency.name
+    login(world.vendor)
+    client.get(f"/filings/?lang={lang}")
+    page = client.get("/filings/").get_data(as_text=True)
+    assert "Scan &lt;b&gt;A&amp;B&lt;/b&gt;" in page and "<b>A&B</b>" not in page
+    assert f'<a href="/filings/{shown_id}">{shown.number}</a> <span class="status status-late">{late}</span>' in page
+    assert f'<a href="/filings/{drafted_id}">{draft}</a>' in page
+    assert f"<td>{firm_name}</td>" in page and f"<td>{agency_name}</td>" in page
+    assert f'<span class="status status-in_progress">{status}</span>' in page
+    assert f'<td class="hide-mobile">{service}</td>' in page
+    assert f"<td>{start}</td>" in page
+    assert f'<option value="in_progress">{status}</option>' in page
+    filtered = client.get("/filings/?status=in_progress&sort=firm").get_data(as_text=True)
+    assert f'<option value="in_progress" selected>{status}</option>' in filtered
+    assert '<option value="firm" selected>' in filtered and "Unnumbered" not in filtered
+
+
+@pytest.mark.parametrize("query", ["", "&sort=firm&direction=asc", "&sort=number&direction=asc&status=registered"])
+def test_pages_list_the_search_results_in_order_without_gaps(app, build, client, login, world, query):
+    import re
+
+    from portal.extensions import db
+    from portal.services import filing_search
+    from tests.filings.builders import acting_as
+
+    other = build.firm(name="Aardvark archives", district_code="510502")
+    for i in range(33):
+        build.filing(firm=world.firm if i % 2 else other, agency=world.agency,
+                     status="registered" if i % 3 else "in_progress")
+    login(world.regulator)
+    shown = []
+    for page in (1, 2, 3):
+        html = client.get(f"/filings/?per_page=20&page={page}{query}").get_data(as_text=True)
+        shown.append([int(i) for i in re.findall(r'<a href="/filings/(\d+)">', html)])
+    criteria = filing_search.FilingFilter.from_args(dict(p.split("=") for p in query.split("&") if p))
+    with acting_as(world.regulator):
+        expected = [f.id for f in db.session.scalars(filing_search.search(criteria))]
+    assert len(expected) > 20
+    assert shown[0] == expected[:20] and shown[1] == expected[20:] and shown[2] == shown[1]  # past the end: last
+
+
+def test_list_rows_escape_every_value(app):
+    from datetime import date, datetime
+    from types import SimpleNamespace
+
+    from portal.filings.views import list_rows
+
+    row = SimpleNamespace(id=7, number='N<1>&"', title="<script>alert('x')</script>", status="registered",
+                          is_late=False, service_types=["digitisation", "<odd>"], start_date=date(2026, 3, 1),
+                          submitted_at=datetime(2026, 2, 28, 20, 0), firm_name="Firm & <Co>", agency_name='A "B"')
+    draft = SimpleNamespace(**{**vars(row), "id": 8, "number": None, "is_late": True, "service_types": None,
+                               "start_date": None, "submitted_at": None})
+    with app.test_request_context("/filings/"):
+        from flask_babel import gettext
+
+        html = str(list_rows([row, draft], {"registered": "Reg<istered>"}, {"digitisation": "Digi & tal"}))
+        marks = gettext("(draft)"), gettext("late")
+    assert "<script>" not in html and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+    assert '<a href="/filings/7">N&lt;1&gt;&amp;&#34;</a></td>' in html
+    assert "<td>Firm &amp; &lt;Co&gt;</td>" in html and "<td>A &#34;B&#34;</td>" in html
+    assert '<span class="status status-registered">Reg&lt;istered&gt;</span>' in html
+    assert '<td class="hide-mobile">Digi &amp; tal, &lt;odd&gt;</td>' in html
+    assert "<td>2026-03-01</td>" in html and '<td class="hide-mobile">2026-03-01</td>' in html  # +8 h: next day
+    assert f'<a href="/filings/8">{marks[0]}</a> <span class="status status-late">{marks[1]}</span>' in html
+    assert html.count("<tr>") == 2 and '<td class="hide-mobile"></td>' in html

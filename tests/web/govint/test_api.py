@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from portal import clock
 from portal.extensions import db
-from portal.models import ApiToken, FirmScore, Notice, NoticeRecipient, RuleSetVersion, ScoringPeriod
+from portal.models import Agency, ApiToken, FirmScore, Notice, NoticeRecipient, RuleSetVersion, ScoringPeriod
 from portal.services import api_tokens
 
 
@@ -206,3 +206,37 @@ def test_ids_beyond_the_integer_range_answer_404_not_500(client, build):
         response = client.get(f"/api/v1/{path}/4189740021419789815973742368522240", headers=headers)
         assert response.status_code == 404, path
     assert client.get("/api/v1/filings?firm_id=99999999999999", headers=headers).status_code == 400
+
+
+def test_filing_items_carry_every_field_though_only_those_columns_are_loaded(client, build):
+    firm = build.firm()
+    filing = build.filing(firm=firm, title="Scan <A&B>", service_types=["digitisation", "cataloguing"])
+    expected = {"id": filing.id, "number": filing.number, "title": "Scan <A&B>", "status": filing.status,
+                "firm_id": firm.id, "firm_name": firm.name, "agency_id": filing.agency_id,
+                "district_code": filing.district_code,
+                "service_types": ["digitisation", "cataloguing"],
+                "start_date": filing.start_date.isoformat() if filing.start_date else None,
+                "end_date": filing.end_date.isoformat() if filing.end_date else None,
+                "is_late": bool(filing.is_late)}
+    agency_name = db.session.get(Agency, filing.agency_id).name
+    headers = _token(build.user("regulator"))
+    db.session.expunge_all()  # the API loads the filing afresh, with its column list
+    listed = client.get("/api/v1/filings", headers=headers).json["items"][0]
+    single = client.get(f"/api/v1/filings/{expected['id']}", headers=headers).json
+    assert listed == single
+    assert listed["agency_name"] == agency_name
+    for key, value in expected.items():
+        assert listed[key] == value, key
+    assert set(listed) == set(expected) | {"agency_name", "submitted_at", "registered_at"}
+
+
+def test_token_of_a_deactivated_user_is_refused_and_use_is_recorded(client, build):
+    user = build.user("regulator")
+    headers = _token(user)
+    assert client.get("/api/v1/filings", headers=headers).status_code == 200
+    used = db.session.scalar(select(ApiToken).where(ApiToken.user_id == user.id))
+    assert used.last_used_at is not None
+    user.active = False
+    db.session.commit()
+    refused = client.get("/api/v1/filings", headers=headers)
+    assert refused.status_code == 401 and refused.json["error"] == "unauthorized"
