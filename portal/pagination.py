@@ -38,11 +38,15 @@ def count(query: Select) -> int:
     return aggregates.count(query)
 
 
+def clamp(page: int | None, total: int, per_page: int) -> int:
+    """The page to show: at least 1, at most the last page and MAX_PAGE (offsets stay bounded)."""
+    return min(max(1, page or 1), max(1, -(-total // per_page)), MAX_PAGE)
+
+
 def paginate(query: Select, page: int | None, per_page: int | None = None, scalars: bool = True) -> Page:
     per_page = per_page or current_app.config.get("PAGE_SIZE", 20)
     total = count(query)
-    last = max(1, -(-total // per_page))
-    page = min(max(1, page or 1), last, MAX_PAGE)
+    page = clamp(page, total, per_page)
     offset = (page - 1) * per_page
     stmt = query.limit(per_page).offset(offset)
     if offset >= DEFERRED_FROM and (key := _primary_key(query)) is not None:

@@ -148,7 +148,7 @@ def rows_page(query: Select, rows: Select, order, page: int | None, per_page: in
     """
     per_page = per_page or current_app.config.get("PAGE_SIZE", 20)
     total = pagination.count(query)
-    page = min(max(1, page or 1), max(1, -(-total // per_page)), pagination.MAX_PAGE)
+    page = pagination.clamp(page, total, per_page)
     # correlate(None): the subquery keeps its own FROM (project_filing and any joins) even where the
     # outer query names the same tables; SQLAlchemy would otherwise be free to correlate them away.
     ids = query.with_only_columns(ProjectFiling.id).correlate(None).limit(per_page).offset((page - 1) * per_page)
