@@ -680,7 +680,7 @@ def markdown(run: Run) -> str:
 
 def write_results(run: Run) -> Path:
     RESULTS.mkdir(exist_ok=True)
-    name = f"{run.started:%Y-%m-%d}-{run.db}{'-quick' if run.quick else ''}.md"
+    name = f"{run.started:%Y-%m-%d-%H%M}-{run.db}{'-quick' if run.quick else ''}.md"
     path = RESULTS / name
     text = markdown(run)
     path.write_text(text)
