@@ -33,8 +33,8 @@ from portal.models import DataVersion
 # Tables written on nearly every request or event, and never aggregated through this cache: a count
 # over them is computed live (their writes would only churn versions).
 UNVERSIONED = frozenset({"audit_event", "audit_chain_head", "user_session", "outbox_message", "data_version",
-                         "gov_nonce", "sso_state", "breaker_state", "notification"})
-MAX_ENTRIES = 4096
+                         "gov_nonce", "sso_state", "breaker_state"})
+MAX_ENTRIES = 16384  # a few per signed-in user (unread badge) besides the shared counts
 log = logging.getLogger(__name__)
 _TOUCHED = "aggregates.touched"
 _VERSIONS = "_data_versions"

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, func, or_, select, update
 from portal import clock
 from portal.extensions import db
 from portal.models import Notification, RegulatorOffice, User, UserRole
-from portal.services import outbox
+from portal.services import aggregates, outbox
 
 
 def notify(user_ids: Iterable[int], message: str, params: dict | None = None, link: str = "",
@@ -54,7 +54,9 @@ def _unread_count_query():
 
 
 def unread_count(user_id: int) -> int:
-    return db.session.scalar(_unread_count_query(), {"user_id": user_id}) or 0
+    """The layout's badge: cached per user while no notification has changed (portal.services.aggregates)."""
+    return aggregates.value("inbox.unread", user_id, [Notification],
+                            lambda: db.session.scalar(_unread_count_query(), {"user_id": user_id}) or 0)
 
 
 def mark_read(user_id: int, notification_id: int | None = None) -> None:
