@@ -198,6 +198,8 @@ def _tables_read(stmt: Select, shape) -> tuple[str, ...]:
         sql = str(stmt.compile(dialect=db.session.get_bind().dialect)).lower()
         known = db.metadata.tables.keys()
         tables = tuple(sorted({w for w in _WORD.findall(sql) if w in known}))
+        if len(store.tables_of) >= MAX_ENTRIES:  # shapes come from code, but stay bounded regardless
+            store.tables_of.clear()
         store.tables_of[shape] = tables
     return tables
 
