@@ -50,12 +50,20 @@ def paginate(query: Select, page: int | None, per_page: int | None = None, scala
     offset = (page - 1) * per_page
     stmt = query.limit(per_page).offset(offset)
     if offset >= DEFERRED_FROM and (key := _primary_key(query)) is not None:
-        # Deferred join: the database skips `offset` rows of a narrow id-only query (read off a covering
-        # index where one exists), then only the page's rows are loaded with their related rows.
-        ids = list(db.session.scalars(query.with_only_columns(key).limit(per_page).offset(offset)))
+        ids = list(db.session.scalars(page_ids(query, key, page, per_page)))
         stmt = query.where(key.in_(ids)).limit(per_page) if ids else query.limit(0)
     items = list(db.session.scalars(stmt)) if scalars else list(db.session.execute(stmt))
     return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def page_ids(query: Select, key, page: int, per_page: int) -> Select:
+    """Deferred join: the ids of one page of `query`, id only, so the database skips the offset on a
+    narrow scan (off a covering index where one exists); then only those rows are loaded with their
+    related rows. `paginate` runs it first; `filing_search.rows_page` nests it as a subquery.
+
+    correlate(None): nested, it keeps its own FROM even where the outer statement names the same
+    tables (SQLAlchemy would otherwise be free to correlate them away)."""
+    return query.with_only_columns(key).correlate(None).limit(per_page).offset((page - 1) * per_page)
 
 
 def _primary_key(query: Select):

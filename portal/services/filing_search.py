@@ -142,16 +142,13 @@ def rows_page(query: Select, rows: Select, order, page: int | None, per_page: in
     """One page of `query` (a scoped, filtered, sorted select of ProjectFiling) read as plain `rows`
     (a select of columns from project_filing), in one statement besides the cached count.
 
-    The page's ids are picked by a subquery of `query` (id only, so the database skips the offset on a
-    narrow scan, as portal.pagination's deferred join does in two statements); `rows` reads those ids
-    only, sorted by `order` (the same as the query's). Count and page bounds as portal.pagination.paginate.
+    The page's ids are picked by `pagination.page_ids` (the deferred join `paginate` uses); `rows` reads
+    those ids only, sorted by `order` (the same as the query's). Count and page bounds as portal.pagination.paginate.
     """
     per_page = per_page or current_app.config.get("PAGE_SIZE", 20)
     total = pagination.count(query)
     page = pagination.clamp(page, total, per_page)
-    # correlate(None): the subquery keeps its own FROM (project_filing and any joins) even where the
-    # outer query names the same tables; SQLAlchemy would otherwise be free to correlate them away.
-    ids = query.with_only_columns(ProjectFiling.id).correlate(None).limit(per_page).offset((page - 1) * per_page)
+    ids = pagination.page_ids(query, ProjectFiling.id, page, per_page)
     stmt = rows.where(ProjectFiling.id.in_(ids)).order_by(*order)
     return Page(items=list(db.session.execute(stmt)), page=page, per_page=per_page, total=total)
 
