@@ -236,7 +236,7 @@ def inspections_list():
     page = inspections.list_inspections(actor, f, request.args.get("page", 1, type=int))
     firms, users = inspections.names_for(page.items)
     return render_template("supervision/inspections.html", page=page, f=f, firms=firms, users=users,
-                           states=INSPECTION.states, districts=DISTRICTS, firm_choices=_firm_choices(actor))
+                           states=INSPECTION.states, districts=DISTRICTS, firm_options=_firm_options(actor, f.firm_id))
 
 
 
@@ -464,7 +464,7 @@ def rectifications_list():
     return render_template("supervision/rectifications.html", page=page, f=f,
                            firms=rectification.firm_names(o.firm_id for o in page.items),
                            states=RECTIFICATION.states, districts=DISTRICTS, supervisor=is_supervisor(actor),
-                           firm_choices=_firm_choices(actor) if is_supervisor(actor) else [])
+                           firm_options=_firm_options(actor, f.firm_id) if is_supervisor(actor) else "")
 
 
 
