@@ -45,7 +45,6 @@ def main(argv: list[str] | None = None) -> int:
 
     from portal import create_app
     from portal.extensions import db
-    from portal.services import api_tokens
 
     app = create_app(config_name="bench")
     statements: list[tuple[str, float]] = []
@@ -65,53 +64,52 @@ def main(argv: list[str] | None = None) -> int:
     # No application context stays pushed: each request must get its own `g`, as under gunicorn.
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
-    if True:
-        for label, raw_path, who in bench.PAGES:
-            if only and label not in only:
-                continue
-            path = bench.fill(raw_path, facts)
-            headers = {}
-            client = app.test_client()
-            if who and who.startswith("api:"):
-                if token is None:
-                    token = api_tokens_issue(app, api_tokens, who[4:])
-                headers["Authorization"] = f"Bearer {token}"
-            elif who:
-                if who not in clients:
-                    clients[who] = login(app, who)
-                client = clients[who]
-            response = client.get(path, headers=headers)
-            if response.status_code != 200:
-                if not args.json:
-                    print(f"{label:<22} {path}: HTTP {response.status_code}")
-                continue
-            statements.clear()
-            profiler = cProfile.Profile() if args.profile == label else None
-            started = time.perf_counter()
-            if profiler:
-                profiler.enable()
-            for _ in range(args.repeat):
-                client.get(path, headers=headers)
-            if profiler:
-                profiler.disable()
-            elapsed = (time.perf_counter() - started) / args.repeat * 1000
-            sql_ms = sum(t for _, t in statements) / args.repeat * 1000
-            figures[label] = {"ms": round(elapsed, 2), "statements": len(statements) / args.repeat}
+    for label, raw_path, who in bench.PAGES:
+        if only and label not in only:
+            continue
+        path = bench.fill(raw_path, facts)
+        headers = {}
+        client = app.test_client()
+        if who and who.startswith("api:"):
+            if token is None:
+                token = bench.api_token(url, who[4:])
+            headers["Authorization"] = f"Bearer {token}"
+        elif who:
+            if who not in clients:
+                clients[who] = login(app, who)
+            client = clients[who]
+        response = client.get(path, headers=headers)
+        if response.status_code != 200:
             if not args.json:
-                print(f"{label:<22} {elapsed:7.1f} ms/request  {len(statements) / args.repeat:5.1f} statements "
-                      f"{sql_ms:7.1f} ms in SQL  {path}")
-            if profiler:
-                out = io.StringIO()
-                pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(45)
-                print(out.getvalue())
-            if profiler and args.sql:
-                per = {}
-                for statement, took in statements:
-                    key = " ".join(statement.split())[:300]
-                    count, total = per.get(key, (0, 0.0))
-                    per[key] = (count + 1, total + took)
-                for key, (count, total) in sorted(per.items(), key=lambda kv: -kv[1][1]):
-                    print(f"  {total / args.repeat * 1000:7.2f} ms  x{count / args.repeat:g}  {key}")
+                print(f"{label:<22} {path}: HTTP {response.status_code}")
+            continue
+        statements.clear()
+        profiler = cProfile.Profile() if args.profile == label else None
+        started = time.perf_counter()
+        if profiler:
+            profiler.enable()
+        for _ in range(args.repeat):
+            client.get(path, headers=headers)
+        if profiler:
+            profiler.disable()
+        elapsed = (time.perf_counter() - started) / args.repeat * 1000
+        sql_ms = sum(t for _, t in statements) / args.repeat * 1000
+        figures[label] = {"ms": round(elapsed, 2), "statements": len(statements) / args.repeat}
+        if not args.json:
+            print(f"{label:<22} {elapsed:7.1f} ms/request  {len(statements) / args.repeat:5.1f} statements "
+                  f"{sql_ms:7.1f} ms in SQL  {path}")
+        if profiler:
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(45)
+            print(out.getvalue())
+        if profiler and args.sql:
+            per = {}
+            for statement, took in statements:
+                key = " ".join(statement.split())[:300]
+                count, total = per.get(key, (0, 0.0))
+                per[key] = (count + 1, total + took)
+            for key, (count, total) in sorted(per.items(), key=lambda kv: -kv[1][1]):
+                print(f"  {total / args.repeat * 1000:7.2f} ms  x{count / args.repeat:g}  {key}")
     if args.json:
         print("PAGEJSON " + json.dumps(figures))
     return 0
@@ -130,10 +128,6 @@ def login(app, username: str):
     assert response.status_code in (200, 302), response.status_code
     return client
 
-
-def api_tokens_issue(app, api_tokens, username: str) -> str:
-    url = app.config["SQLALCHEMY_DATABASE_URI"]
-    return bench.api_token(url, username)
 
 
 if __name__ == "__main__":
