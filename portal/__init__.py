@@ -40,9 +40,10 @@ def create_app(test_config: dict | None = None, config_name: str | None = None) 
 
 
 def register_extensions(app: Flask) -> None:
-    from portal import db_setup, i18n
+    from portal.core import audit, crypto, db_setup
+    from portal.core import cache as aggregates
     from portal.extensions import csrf, db, login_manager, migrate
-    from portal.services import aggregates, audit, crypto
+    from portal.web import i18n
 
     db.init_app(app)
     db_setup.init_app(app)
@@ -60,7 +61,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from portal.blueprints import BLUEPRINTS
+    from portal.web.blueprints import BLUEPRINTS
 
     for bp in BLUEPRINTS():
         app.register_blueprint(bp)
@@ -71,7 +72,8 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from portal import permissions, security_headers, templating, web_context
+    from portal.web import context as web_context
+    from portal.web import permissions, security_headers, templating
 
     templating.init_app(app)
     web_context.init_app(app)
@@ -80,7 +82,7 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from portal import errors
+    from portal.web import errors
 
     errors.init_app(app)
 

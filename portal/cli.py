@@ -60,7 +60,7 @@ def seed_scale_command(firms: int, agencies: int, projects: int, feedback: int, 
 @with_appcontext
 def audit_verify() -> None:
     """Check the whole audit chain; exit 1 at the first edited, deleted or inserted row."""
-    from portal.services import audit
+    from portal.core import audit
 
     report = audit.verify()
     if report.ok:

@@ -5,12 +5,13 @@ import itertools
 import random
 from datetime import date, timedelta
 
-from portal import clock
-from portal.context import Actor, reset_actor, set_actor
-from portal.domain.identifiers import make_id_number, make_uscc
+from portal.auth import accounts
+from portal.core import clock
+from portal.core.context import Actor, reset_actor, set_actor
+from portal.core.identifiers import make_id_number, make_uscc
 from portal.extensions import db
-from portal.models import Agency, Firm, RegulatorOffice
-from portal.services import accounts
+from portal.firms.models import Firm
+from portal.orgs.models import Agency, RegulatorOffice
 
 PASSWORD = "Test#2026pass!"
 _counter = itertools.count(1)
@@ -82,8 +83,8 @@ class Builder:
 
     def staff(self, firm, qualified: bool = True, **kw):
         """A roster entry; qualified = contract, commitment, 5 training days, passed assessment."""
-        from portal.models import StaffMember
-        from portal.services import crypto
+        from portal.core import crypto
+        from portal.firms.models import StaffMember
 
         id_number = kw.pop("id_number", None) or self.id_number()
         member = StaffMember(
@@ -105,7 +106,7 @@ class Builder:
 
     def filing(self, firm=None, agency=None, status: str = "registered", **kw):
         """A project filing written straight to the database in any state (no workflow run)."""
-        from portal.models import ProjectFiling
+        from portal.filings.models import ProjectFiling
 
         firm = firm or self.firm()
         agency = agency or self.agency(district_code=firm.district_code)

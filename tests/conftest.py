@@ -13,9 +13,10 @@ from flask import g, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import event, text
 
-from portal import clock, create_app
+from portal import create_app
+from portal.core import cache as aggregates
+from portal.core import clock
 from portal.extensions import db
-from portal.services import aggregates
 
 PASSWORD = "Test#2026pass!"
 
@@ -56,7 +57,7 @@ class PortalTestClient(FlaskClient):
         if has_app_context():
             g.pop("_login_user", None)
             g.pop("_flask_babel", None)
-            g.pop("_data_versions", None)  # portal.services.aggregates: versions read once per request
+            g.pop("_data_versions", None)  # portal.core.cache: versions read once per request
         return super().open(*args, **kwargs)
 
 
@@ -174,7 +175,7 @@ def count_queries(app):
     def _count():
         counter = QueryCounter()
         # Counted live: a cache hit in one measurement and a miss in the other would hide what the page
-        # costs when its data has just changed (portal.services.aggregates).
+        # costs when its data has just changed (portal.core.cache).
         cache_seconds = app.config["AGGREGATE_CACHE_SECONDS"]
         app.config["AGGREGATE_CACHE_SECONDS"] = 0
         event.listen(db.engine, "before_cursor_execute", counter)

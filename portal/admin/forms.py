@@ -7,9 +7,9 @@ from wtforms import DateField, PasswordField, SelectField, SelectMultipleField, 
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.domain.constants import OFFICE_LEVELS, ROLE_LABELS
-from portal.domain.identifiers import DISTRICTS
-from portal.forms_util import choices
+from portal.core.constants import OFFICE_LEVELS, ROLE_LABELS
+from portal.core.identifiers import DISTRICTS
+from portal.web.forms import choices
 
 # What a system admin may create; admin roles are given afterwards by the security admin (三员分立).
 ACCOUNT_KINDS = {

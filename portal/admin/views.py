@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from portal import clock
-from portal.admin import bp
+from portal.admin import audit_log
+from portal.admin.blueprint import bp
 from portal.admin.forms import (
     ACCOUNT_KINDS,
     AccountFilterForm,
@@ -23,16 +23,21 @@ from portal.admin.forms import (
     ResetPasswordForm,
     RolesForm,
 )
-from portal.domain import passwords
-from portal.downloads import xlsx_download
+from portal.auth import accounts
+from portal.auth import password_policy as passwords
+from portal.auth.models import User, UserSession
+from portal.core import clock
+from portal.core.errors import ValidationFailed
+from portal.core.exports import xlsx_download
+from portal.core.models import AuditEvent
+from portal.core.pagination import paginate
 from portal.extensions import db
-from portal.forms_util import apply_service_errors, choices
+from portal.firms.models import Firm
 from portal.home.panels import Panel, register
-from portal.models import Agency, AuditEvent, Firm, RegulatorOffice, User, UserSession
-from portal.pagination import paginate
-from portal.permissions import roles
-from portal.services import accounts, audit_log, organisations
-from portal.services.errors import ValidationFailed
+from portal.orgs import service as organisations
+from portal.orgs.models import Agency, RegulatorOffice
+from portal.web.forms import apply_service_errors, choices
+from portal.web.permissions import roles
 
 SYSADMIN, SECADMIN, AUDITOR = "sysadmin", "secadmin", "auditor"
 CST = timedelta(hours=8)

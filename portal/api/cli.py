@@ -15,8 +15,8 @@ api_token_cli = AppGroup("api-token", help="Bearer tokens for the JSON API.")
 @with_appcontext
 def create_command(username: str, name: str) -> None:
     """Print a new token for USERNAME (shown once; only its hash is stored)."""
-    from portal.services import api_tokens
-    from portal.services.errors import NotFound
+    from portal.api import tokens as api_tokens
+    from portal.core.errors import NotFound
 
     try:
         token, row = api_tokens.create(username, name=name)
@@ -32,8 +32,8 @@ def create_command(username: str, name: str) -> None:
 @with_appcontext
 def revoke_command(token_or_id: str) -> None:
     """Revoke a token, given the token itself or its id."""
-    from portal.services import api_tokens
-    from portal.services.errors import NotFound
+    from portal.api import tokens as api_tokens
+    from portal.core.errors import NotFound
 
     try:
         row = api_tokens.revoke(token_or_id)
@@ -48,7 +48,7 @@ def revoke_command(token_or_id: str) -> None:
 @with_appcontext
 def list_command(username: str | None) -> None:
     """List tokens (id, user, name, created, last used, revoked)."""
-    from portal.services import api_tokens
+    from portal.api import tokens as api_tokens
 
     for row, user in api_tokens.listing(username):
         click.echo(f"{row.id}\t{user}\t{row.name}\t{row.created_at:%Y-%m-%d %H:%M}\t"

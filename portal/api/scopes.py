@@ -10,9 +10,13 @@ from functools import cache
 
 from sqlalchemy import Select, select, true
 
-from portal.context import Actor
-from portal.domain.constants import AGENCY, LEAD, REGULATOR, VENDOR
-from portal.models import Agency, Firm, FirmScore, Notice, NoticeRecipient, ProjectFiling, ScoringPeriod
+from portal.core.constants import AGENCY, LEAD, REGULATOR, VENDOR
+from portal.core.context import Actor
+from portal.filings.models import ProjectFiling
+from portal.firms.models import Firm
+from portal.orgs.models import Agency
+from portal.scoring.models import FirmScore, ScoringPeriod
+from portal.supervision.models import Notice, NoticeRecipient
 
 PUBLISHED_PERIODS = ("published", "final", "applied")
 # The filing columns the API serialises (portal.api.views.filing_json), read as plain rows: no ORM

@@ -1,4 +1,4 @@
-"""Read-only JSON endpoints; every one is declared with portal.permissions and scoped like the pages.
+"""Read-only JSON endpoints; every one is declared with portal.web.permissions and scoped like the pages.
 
 The app-wide guard skips /api/ paths for session login: this blueprint authenticates the bearer
 token, applies the endpoint's declared role rule to the token's user and sets the Actor, so services
@@ -13,15 +13,20 @@ from typing import Any
 from flask import current_app, g, jsonify, request
 from sqlalchemy import Select, or_
 
-from portal.api import bp, scopes
+from portal.api import scopes
+from portal.api import tokens as api_tokens
+from portal.api.blueprint import bp
 from portal.api.openapi import document
-from portal.context import current_actor, set_actor
+from portal.core.context import current_actor, set_actor
+from portal.core.pagination import Page, paginate
 from portal.extensions import csrf, db
-from portal.models import Firm, FirmScore, Notice, ProjectFiling, ScoringPeriod
-from portal.pagination import Page, paginate
-from portal.permissions import PUBLIC, access_of, allowed, public, roles
-from portal.services import api_tokens, filing_search
-from portal.web_context import actor_for_user
+from portal.filings import queries as filing_search
+from portal.filings.models import ProjectFiling
+from portal.firms.models import Firm
+from portal.scoring.models import FirmScore, ScoringPeriod
+from portal.supervision.models import Notice
+from portal.web.context import actor_for_user
+from portal.web.permissions import PUBLIC, access_of, allowed, public, roles
 
 csrf.exempt(bp)
 MAX_PER_PAGE = 100

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Flask, session
 
+from portal.auth import accounts
 from portal.extensions import login_manager
-from portal.services import accounts
 
 SESSION_KEY = "sid"
 

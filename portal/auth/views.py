@@ -7,14 +7,14 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal.auth import bp
+from portal.auth import accounts
+from portal.auth.blueprint import bp
 from portal.auth.forms import ChangePasswordForm, LoginForm
 from portal.auth.sessions import SESSION_KEY
-from portal.forms_util import apply_service_errors
-from portal.i18n import translate
-from portal.permissions import authenticated, public
-from portal.services import accounts
-from portal.services.errors import ValidationFailed
+from portal.core.errors import ValidationFailed
+from portal.web.forms import apply_service_errors
+from portal.web.i18n import translate
+from portal.web.permissions import authenticated, public
 
 
 def _safe_next(target: str | None) -> str | None:

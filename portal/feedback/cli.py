@@ -15,8 +15,8 @@ feedback_cli = AppGroup("feedback", help="Agency feedback tools.")
 @with_appcontext
 def remind(today) -> None:
     """Send one reminder per accepted project without completion feedback after the window."""
-    from portal.context import Actor, reset_actor, set_actor
-    from portal.services.feedback import send_missing_feedback_reminders
+    from portal.core.context import Actor, reset_actor, set_actor
+    from portal.feedback.service import send_missing_feedback_reminders
 
     token = set_actor(Actor(username="feedback-remind"))
     try:

@@ -6,7 +6,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
-from portal.domain.feedback_rules import LEVELS
+from portal.feedback.rules import LEVELS
 
 RATING_CHOICES = [SelectChoice(level, str(level)) for level in LEVELS]
 

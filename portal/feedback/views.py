@@ -9,24 +9,26 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from portal import clock
-from portal.context import current_actor
-from portal.domain import feedback_rules as rules
-from portal.domain.constants import AGENCY, INCIDENT_TYPES, VENDOR
-from portal.domain.workflows import PROJECT_FILING
-from portal.downloads import xlsx_download
+from portal.core import cache as aggregates
+from portal.core import clock
+from portal.core.constants import AGENCY, INCIDENT_TYPES, VENDOR
+from portal.core.context import current_actor
+from portal.core.errors import ValidationFailed
+from portal.core.exports import xlsx_download
+from portal.core.pagination import paginate
+from portal.core.workflows import PROJECT_FILING
 from portal.extensions import db
-from portal.feedback import bp
+from portal.feedback import rules, service
+from portal.feedback.blueprint import bp
 from portal.feedback.forms import FeedbackForm, ReplyForm
-from portal.forms_util import apply_service_errors
+from portal.feedback.models import Feedback, FeedbackReply
+from portal.filings.models import ProjectFiling
+from portal.firms.models import Firm
 from portal.home.panels import Panel, register
-from portal.models import Feedback, FeedbackReply, Firm, Incident, ProjectFiling
-from portal.pagination import paginate
-from portal.permissions import roles
-from portal.services import aggregates
-from portal.services import feedback as service
-from portal.services.errors import ValidationFailed
-from portal.services.incidents import OPEN_STATUSES, visible_incidents
+from portal.incidents.models import Incident
+from portal.incidents.service import OPEN_STATUSES, visible_incidents
+from portal.web.forms import apply_service_errors
+from portal.web.permissions import roles
 
 READERS = ("agency", "vendor", "regulator", "lead")
 SORTS = {

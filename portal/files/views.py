@@ -5,10 +5,11 @@ from io import BytesIO
 
 from flask import send_file
 
+from portal.core import audit
+from portal.core import uploads as attachments
 from portal.extensions import db
-from portal.files import bp
-from portal.permissions import authenticated
-from portal.services import attachments, audit
+from portal.files.blueprint import bp
+from portal.web.permissions import authenticated
 
 
 @bp.route("/<int:attachment_id>")

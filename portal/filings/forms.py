@@ -1,4 +1,4 @@
-"""Project filing forms (shape only; the submission rules live in portal.services.filing_rules)."""
+"""Project filing forms (shape only; the submission rules live in portal.filings.submission)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l

@@ -9,15 +9,19 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
-from portal import clock
-from portal.context import current_actor
-from portal.domain.constants import ATTACHMENT_KINDS, SERVICE_TYPES
-from portal.domain.identifiers import DISTRICTS
-from portal.domain.workflow import ReasonRequired
-from portal.domain.workflows import CHANGE_FILING, PROJECT_FILING
-from portal.downloads import xlsx_download
+from portal.core import clock, timeline
+from portal.core.constants import ATTACHMENT_KINDS, SERVICE_TYPES
+from portal.core.context import current_actor
+from portal.core.errors import NotFound, ValidationFailed
+from portal.core.exports import xlsx_download
+from portal.core.identifiers import DISTRICTS
+from portal.core.workflow import ReasonRequired
+from portal.core.workflows import CHANGE_FILING, PROJECT_FILING
 from portal.extensions import db
-from portal.filings import bp
+from portal.filings import changes as change_filings
+from portal.filings import queries as filing_search
+from portal.filings import service as filings
+from portal.filings.blueprint import bp
 from portal.filings.forms import (
     AcceptanceForm,
     ActionForm,
@@ -27,14 +31,13 @@ from portal.filings.forms import (
     FilingForm,
     choices,
 )
-from portal.forms_util import apply_service_errors
+from portal.filings.models import ProjectFiling
 from portal.home.panels import Panel, register
-from portal.i18n import gettext, translate
-from portal.models import Agency, ProjectFiling
-from portal.permissions import public, roles
-from portal.services import change_filings, filing_search, filings, timeline
-from portal.services.errors import NotFound, ValidationFailed
-from portal.templating import localdate
+from portal.orgs.models import Agency
+from portal.web.forms import apply_service_errors
+from portal.web.i18n import gettext, translate
+from portal.web.permissions import public, roles
+from portal.web.templating import localdate
 
 READERS = ("vendor", "agency", "regulator", "lead")
 SIMPLE_ACTIONS = ("confirm", "decline", "start_review", "return", "reject", "register", "start_work", "close",
@@ -52,7 +55,7 @@ def index():
     per_page = per_page if per_page in PER_PAGE_CHOICES else None
     page = filing_search.list_page(criteria, request.args.get("page", 1, type=int), per_page)
     # Labels translated once per page (the filter's selects and every row share them), through the
-    # request's catalogue (portal.i18n.gettext: a third of flask_babel.gettext's cost).
+    # request's catalogue (portal.web.i18n.gettext: a third of flask_babel.gettext's cost).
     status_labels = {code: gettext(text) for code, text in PROJECT_FILING.states.items()}
     service_type_labels = {code: gettext(text) for code, text in SERVICE_TYPES.items()}
     rows = list_rows(page.items, status_labels, service_type_labels)
@@ -110,7 +113,7 @@ def _staff_choices(firm_id: int) -> list[tuple[int, str]]:
 
 
 def label_staff_role(code: str) -> str:
-    from portal.domain.constants import STAFF_ROLES
+    from portal.core.constants import STAFF_ROLES
 
     return STAFF_ROLES.get(code, code)
 
@@ -488,7 +491,7 @@ def verify(number: str):
 
 @register
 def filing_panels(user) -> list[Panel]:
-    from portal.web_context import actor_for_user
+    from portal.web.context import actor_for_user
 
     actor = actor_for_user(user)
     roles_held = set(actor.roles)
@@ -530,8 +533,9 @@ def _review_queue(actor, limit: int = 10) -> tuple[tuple, tuple]:
     change filing is written: the `limit` filings waiting longest as (id, number, firm name, waiting since)
     in the order of `filings.waiting_for_review`, and (how many change filings wait, up to `limit`; the
     oldest one's id) or (). Days waiting are computed by the caller, so the clock never goes stale."""
-    from portal.models import ChangeFiling, Firm
-    from portal.services import aggregates
+    from portal.core import cache as aggregates
+    from portal.filings.models import ChangeFiling
+    from portal.firms.models import Firm
 
     def compute() -> tuple[tuple, tuple]:
         waiting = db.session.execute(

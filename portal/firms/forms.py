@@ -20,9 +20,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.domain.constants import CERTIFICATE_TYPES, SERVICE_TYPES, STAFF_ROLES
-from portal.domain.identifiers import DISTRICTS
-from portal.domain.workflows import FIRM_REGISTRATION
+from portal.core.constants import CERTIFICATE_TYPES, SERVICE_TYPES, STAFF_ROLES
+from portal.core.identifiers import DISTRICTS
+from portal.core.workflows import FIRM_REGISTRATION
 
 
 class MultiCheckboxField(SelectMultipleField):

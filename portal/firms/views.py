@@ -1,4 +1,4 @@
-"""Firm pages: thin views over portal.services.firms and portal.services.roster."""
+"""Firm pages: thin views over portal.firms.service and portal.firms.roster."""
 from __future__ import annotations
 
 from io import BytesIO
@@ -8,14 +8,20 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from openpyxl import Workbook
 
-from portal import clock
-from portal.context import current_actor
-from portal.domain.constants import CERTIFICATE_TYPES, SERVICE_TYPES
-from portal.domain.identifiers import district_name
-from portal.domain.workflows import FIRM_REGISTRATION
-from portal.downloads import xlsx_download
+from portal.auth.models import User
+from portal.core import audit, clock, timeline
+from portal.core import cache as aggregates
+from portal.core.constants import CERTIFICATE_TYPES, SERVICE_TYPES
+from portal.core.context import current_actor
+from portal.core.errors import NotFound, ValidationFailed
+from portal.core.exports import xlsx_download
+from portal.core.identifiers import district_name
+from portal.core.pagination import paginate
+from portal.core.workflows import FIRM_REGISTRATION
 from portal.extensions import db
-from portal.firms import bp
+from portal.firms import roster
+from portal.firms import service as firm_service
+from portal.firms.blueprint import bp
 from portal.firms.forms import (
     ApplicationForm,
     CertificateForm,
@@ -29,15 +35,11 @@ from portal.firms.forms import (
     RevealForm,
     StaffForm,
 )
-from portal.forms_util import apply_service_errors
+from portal.firms.models import Certificate, FirmChangeRequest, StaffMember
 from portal.home import panels
-from portal.i18n import translate
-from portal.models import Certificate, FirmChangeRequest, StaffMember, User
-from portal.pagination import paginate
-from portal.permissions import authenticated, public, roles
-from portal.services import aggregates, audit, roster, timeline
-from portal.services import firms as firm_service
-from portal.services.errors import NotFound, ValidationFailed
+from portal.web.forms import apply_service_errors
+from portal.web.i18n import translate
+from portal.web.permissions import authenticated, public, roles
 
 APPLICATION_SESSION_KEY = "firm_application"
 
@@ -517,6 +519,6 @@ def firm_state_label(state: str) -> str:
 
 @bp.app_template_global()
 def change_state_label(state: str) -> str:
-    from portal.domain.workflows import CHANGE_REQUEST
+    from portal.core.workflows import CHANGE_REQUEST
 
     return translate(CHANGE_REQUEST.state_label(state)) if state in CHANGE_REQUEST.states else state

@@ -6,13 +6,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from portal.core import inbox
+from portal.core.models import Notification
+from portal.core.pagination import paginate
 from portal.extensions import db
-from portal.home import bp
+from portal.home.blueprint import bp
 from portal.home.panels import panels_for
-from portal.models import Notification
-from portal.pagination import paginate
-from portal.permissions import authenticated
-from portal.services import inbox
+from portal.web.permissions import authenticated
 
 
 @bp.route("/")

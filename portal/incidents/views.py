@@ -8,23 +8,25 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from portal.context import current_actor
-from portal.domain.constants import INCIDENT_TYPES, SEVERITIES
-from portal.domain.workflow import ReasonRequired
-from portal.domain.workflows import INCIDENT, RECTIFICATION
-from portal.downloads import xlsx_download
+from portal.core.access import is_supervisor
+from portal.core.constants import INCIDENT_TYPES, SEVERITIES
+from portal.core.context import current_actor
+from portal.core.errors import ValidationFailed
+from portal.core.exports import xlsx_download
+from portal.core.pagination import paginate
+from portal.core.timeline import timeline
+from portal.core.workflow import ReasonRequired
+from portal.core.workflows import INCIDENT, RECTIFICATION
 from portal.extensions import db
-from portal.forms_util import apply_service_errors
-from portal.i18n import translate
-from portal.incidents import bp
+from portal.filings.models import ProjectFiling
+from portal.firms.models import Firm
+from portal.incidents import service
+from portal.incidents.blueprint import bp
 from portal.incidents.forms import DecisionForm, IncidentForm, RectificationForm
-from portal.models import Firm, Incident, ProjectFiling
-from portal.pagination import paginate
-from portal.permissions import roles
-from portal.services import incidents as service
-from portal.services.errors import ValidationFailed
-from portal.services.project_scope import is_supervisor
-from portal.services.timeline import timeline
+from portal.incidents.models import Incident
+from portal.web.forms import apply_service_errors
+from portal.web.i18n import translate
+from portal.web.permissions import roles
 
 REPORTERS = ("agency", "vendor", "regulator", "lead")
 CST = timedelta(hours=8)

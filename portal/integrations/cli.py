@@ -22,7 +22,7 @@ outbox_cli = AppGroup("outbox", help="Deliver queued messages to the government 
 @with_appcontext
 def run_command(once: bool, batch: int, sleep: float, concurrency: int | None, quiet: bool) -> None:
     """Deliver pending outbox messages with retries and backoff; SIGTERM stops after the current batch."""
-    from portal.services.outbox_worker import OutboxWorker
+    from portal.integrations.outbox_worker import OutboxWorker
 
     stopping = {"flag": False}
 

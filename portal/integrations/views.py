@@ -8,17 +8,18 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_babel import gettext as _
 from flask_login import login_user
 
+from portal.auth import accounts
 from portal.auth.sessions import SESSION_KEY
-from portal.domain.i18n import N_
+from portal.core.msgids import N_
+from portal.core.pagination import paginate
 from portal.extensions import csrf
 from portal.home import panels
 from portal.home.panels import Panel
-from portal.i18n import translate
-from portal.integrations import bp
+from portal.integrations import callbacks, gov_client, outbox_worker, sso
+from portal.integrations.blueprint import bp
 from portal.integrations.forms import LinkAccountForm
-from portal.pagination import paginate
-from portal.permissions import public, roles
-from portal.services import accounts, callbacks, gov_client, outbox_worker, sso
+from portal.web.i18n import translate
+from portal.web.permissions import public, roles
 
 BINDING_KEY = "sso_binding"
 PENDING_KEY = "sso_pending"

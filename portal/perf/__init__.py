@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template
 
 from portal.extensions import db
-from portal.models import RegulatorOffice
-from portal.permissions import public
+from portal.orgs.models import RegulatorOffice
+from portal.web.permissions import public
 
 bp = Blueprint("perf", __name__, url_prefix="/_bench")
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from portal.domain.constants import SERVICE_TYPES
-from portal.domain.identifiers import DISTRICTS
-from portal.permissions import public
-from portal.public import bp
-from portal.services import directory as directory_service
+from portal.core.constants import SERVICE_TYPES
+from portal.core.identifiers import DISTRICTS
+from portal.public import queries as directory_service
+from portal.public.blueprint import bp
+from portal.web.permissions import public
 
 
 @bp.route("/directory")

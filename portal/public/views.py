@@ -6,8 +6,8 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from portal.extensions import db
-from portal.permissions import public
-from portal.public import bp
+from portal.public.blueprint import bp
+from portal.web.permissions import public
 
 
 @bp.route("/")

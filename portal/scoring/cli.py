@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup, with_appcontext
 
-from portal.context import Actor, reset_actor, set_actor
+from portal.core.context import Actor, reset_actor, set_actor
 
 scoring_cli = AppGroup("scoring", help="Scoring periods and result application.")
 
@@ -17,7 +17,7 @@ def _as_system():
 @with_appcontext
 def finalise_due_command() -> None:
     """Finalise and apply every published period whose objection window has passed."""
-    from portal.services import scoring
+    from portal.scoring import service as scoring
 
     token = _as_system()
     try:
@@ -31,7 +31,7 @@ def finalise_due_command() -> None:
 @with_appcontext
 def lift_expired_command() -> None:
     """Reinstate negative-listed firms whose end date has passed."""
-    from portal.services import scoring
+    from portal.scoring import service as scoring
 
     token = _as_system()
     try:
@@ -46,7 +46,7 @@ def lift_expired_command() -> None:
 @with_appcontext
 def run_command(period_id: int) -> None:
     """Recompute a draft period's scores (as the system)."""
-    from portal.services import scoring
+    from portal.scoring import service as scoring
 
     token = _as_system()
     try:

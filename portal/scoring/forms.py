@@ -1,4 +1,4 @@
-"""Scoring forms (shape only; the rules live in portal.services.scoring)."""
+"""Scoring forms (shape only; the rules live in portal.scoring.service)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -17,7 +17,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from portal.domain.scoring import RuleSet
+from portal.scoring.rules import RuleSet
 
 
 class OpenPeriodForm(FlaskForm):

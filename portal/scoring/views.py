@@ -10,20 +10,17 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
-from portal import clock
-from portal.context import current_actor
-from portal.domain.i18n import N_
-from portal.domain.scoring import KIND_LABELS, RuleSet
-from portal.domain.workflows import OBJECTION, SCORING_PERIOD
+from portal.core import clock
+from portal.core.context import current_actor
+from portal.core.errors import NotFound, ValidationFailed
+from portal.core.msgids import N_
+from portal.core.pagination import paginate
+from portal.core.workflows import OBJECTION, SCORING_PERIOD
 from portal.extensions import db
-from portal.forms_util import apply_service_errors
+from portal.firms.models import Firm
 from portal.home.panels import Panel, register
-from portal.i18n import gettext as _
-from portal.i18n import translate
-from portal.models import Firm, FirmScore, NegativeListEntry, Objection, RuleSetVersion, ScoringPeriod
-from portal.pagination import paginate
-from portal.permissions import roles
-from portal.scoring import bp
+from portal.scoring import service as scoring
+from portal.scoring.blueprint import bp
 from portal.scoring.forms import (
     DecideObjectionForm,
     ImportRuleSetForm,
@@ -33,8 +30,12 @@ from portal.scoring.forms import (
     OpenPeriodForm,
     rule_set_form,
 )
-from portal.services import scoring
-from portal.services.errors import NotFound, ValidationFailed
+from portal.scoring.models import FirmScore, NegativeListEntry, Objection, RuleSetVersion, ScoringPeriod
+from portal.scoring.rules import KIND_LABELS, RuleSet
+from portal.web.forms import apply_service_errors
+from portal.web.i18n import gettext as _
+from portal.web.i18n import translate
+from portal.web.permissions import roles
 
 # Evidence references → the pages other areas own (plain paths, so this area does not import theirs).
 REF_PATHS = {

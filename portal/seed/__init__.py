@@ -6,8 +6,8 @@ import random
 
 from sqlalchemy import func, select
 
+from portal.auth.models import User
 from portal.extensions import db
-from portal.models import User
 
 DEMO_PASSWORD = "Demo#2026pass"
 SEED = 20261125

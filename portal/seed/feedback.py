@@ -11,22 +11,16 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from portal import clock
-from portal.context import Actor, reset_actor, set_actor
-from portal.domain import feedback_rules as rules
+from portal.auth.models import User
+from portal.core import clock
+from portal.core.context import Actor, reset_actor, set_actor
 from portal.extensions import db
-from portal.models import (
-    Agency,
-    Feedback,
-    FeedbackReply,
-    FeedbackVersion,
-    FilingNumberCounter,
-    Firm,
-    Incident,
-    ProjectFiling,
-    User,
-)
-from portal.models.feedback import RATING_FIELDS
+from portal.feedback import rules
+from portal.feedback.models import RATING_FIELDS, Feedback, FeedbackReply, FeedbackVersion
+from portal.filings.models import FilingNumberCounter, ProjectFiling
+from portal.firms.models import Firm
+from portal.incidents.models import Incident
+from portal.orgs.models import Agency
 
 LOW_NARRATIVES = [
     "扫描图像约有百分之三歪斜、缺页，返工两次才达到合同质量标准。",
@@ -218,8 +212,8 @@ def _seed_feedback(rng: random.Random, reserved: int | None) -> None:
 # -- incidents -------------------------------------------------------------------------------------
 
 def _seed_incidents(rng: random.Random, reserved: int | None) -> None:
-    from portal.services.incidents import issue_rectification_from_incident
-    from portal.services.timeline import record_transition
+    from portal.core.timeline import record_transition
+    from portal.incidents.service import issue_rectification_from_incident
 
     filings = list(db.session.scalars(
         select(ProjectFiling).where(ProjectFiling.status.in_(("in_progress", "completed", "accepted", "closed")),

@@ -8,21 +8,17 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from portal import clock
-from portal.domain.identifiers import make_id_number
+from portal.auth.models import User
+from portal.core import clock, crypto
+from portal.core.identifiers import make_id_number
+from portal.core.models import StateTransition
 from portal.extensions import db
-from portal.models import (
-    Agency,
-    Certificate,
-    ChangeFiling,
-    FilingNumberCounter,
-    Firm,
-    ProjectFiling,
-    StaffMember,
-    StateTransition,
-    User,
-)
-from portal.services import crypto, filing_numbers, filing_rules, filings
+from portal.filings import numbers as filing_numbers
+from portal.filings import service as filings
+from portal.filings import submission as filing_rules
+from portal.filings.models import ChangeFiling, FilingNumberCounter, ProjectFiling
+from portal.firms.models import Certificate, Firm, StaffMember
+from portal.orgs.models import Agency
 
 PROJECTS = 200
 SURNAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜"

@@ -11,12 +11,13 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from portal import clock
-from portal.context import Actor, reset_actor, set_actor
-from portal.domain.identifiers import make_id_number, make_uscc
+from portal.auth import accounts
+from portal.auth.models import User
+from portal.core import clock, crypto
+from portal.core.context import Actor, reset_actor, set_actor
+from portal.core.identifiers import make_id_number, make_uscc
 from portal.extensions import db
-from portal.models import Certificate, Firm, FirmChangeRequest, StaffMember, User
-from portal.services import accounts, crypto
+from portal.firms.models import Certificate, Firm, FirmChangeRequest, StaffMember
 
 DEMO_APPLICATION_REFERENCE = "DEMO-0000-0000-0001"
 SURNAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜"
@@ -126,7 +127,7 @@ def _pending_application(rng: random.Random) -> None:
 
         accounts.create_user(username="applicant01", display_name="周新", password=DEMO_PASSWORD, roles=["vendor"],
                              firm_id=firm.id, active=False, must_change_password=False, commit=False)
-    from portal.services import timeline
+    from portal.core import timeline
 
     timeline.record_transition("firm", firm, "submit", "draft", "submitted",
                                audit_detail={"self_registration": True, "seed": True})

@@ -6,12 +6,14 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from portal import clock
-from portal.context import Actor, reset_actor, set_actor
-from portal.domain.identifiers import DISTRICTS, make_uscc
+from portal.auth import accounts
+from portal.auth.models import User
+from portal.core import clock, crypto
+from portal.core.context import Actor, reset_actor, set_actor
+from portal.core.identifiers import DISTRICTS, make_uscc
 from portal.extensions import db
-from portal.models import Agency, Firm, RegulatorOffice, User
-from portal.services import accounts, crypto
+from portal.firms.models import Firm
+from portal.orgs.models import Agency, RegulatorOffice
 
 FIRM_WORDS = [
     "恒信", "瑞达", "博文", "鑫档", "汇智", "华典", "金泸", "天府", "川南", "酒城", "长江", "沱江",

@@ -13,35 +13,25 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Connection, Table, func, insert, select, text, update
 from sqlalchemy.types import JSON
 
-from portal import clock
-from portal.domain.identifiers import DISTRICTS, make_id_number, make_uscc
+from portal.auth.models import User, UserRole
+from portal.core import cache as aggregates
+from portal.core import clock
+from portal.core.identifiers import DISTRICTS, make_id_number, make_uscc
+from portal.core.models import AuditChainHead, AuditEvent, Notification, OutboxMessage, StateTransition
 from portal.extensions import db
-from portal.models import (
-    Agency,
+from portal.feedback.models import Feedback
+from portal.filings.models import FilingNumberCounter, ProjectFiling, filing_staff
+from portal.firms.models import Certificate, Firm, StaffMember
+from portal.orgs.models import Agency, RegulatorOffice
+from portal.supervision.models import (
     Alert,
-    AuditChainHead,
-    AuditEvent,
-    Certificate,
     ChecklistItem,
     ChecklistTemplate,
-    Feedback,
-    FilingNumberCounter,
-    Firm,
     Inspection,
     InspectionResult,
-    Notification,
-    OutboxMessage,
-    ProjectFiling,
     RectificationOrder,
     RectificationResponse,
-    RegulatorOffice,
-    StaffMember,
-    StateTransition,
-    User,
-    UserRole,
-    filing_staff,
 )
-from portal.services import aggregates
 
 SCALE_SEED = 20261126
 SCALE_TAG = "规模"  # in every generated firm and agency name, so generated rows are easy to tell apart
@@ -59,7 +49,7 @@ AGENCY_UNITS = ["教育局", "卫生健康局", "自然资源局", "人社局", 
 AUDIT_ACTIONS = ("filing.submit", "filing.confirm", "filing.register", "filing.start_work",
                  "filing.complete", "filing.accept", "feedback.created", "login.success",
                  "inspection.record_results", "rectification.issued", "personal_data.viewed")
-# Rule codes of the alert centre (portal.services.alerts.RULES) that point at a project filing.
+# Rule codes of the alert centre (portal.supervision.alerts.RULES) that point at a project filing.
 ALERT_RULES = ("project_overdue", "completion_late", "rectification_overdue", "feedback_missing",
                "review_waiting", "staff_unqualified")
 
@@ -207,7 +197,7 @@ class _Generator:
     # -- helpers ---------------------------------------------------------------------------------
     def phone(self) -> str:
         """A pre-encrypted phone: encryption is the slow part, so a pool is shared by many rows."""
-        from portal.services import crypto
+        from portal.core import crypto
 
         if not self._phone_pool:
             self._phone_pool = [crypto.encrypt(f"1{self.rng.choice('3578')}{self.rng.randint(100000000, 999999999)}")
@@ -338,7 +328,7 @@ class _Generator:
             select(User.firm_id, func.min(User.id)).where(User.firm_id.is_not(None)).group_by(User.firm_id)).all())
 
     def roster(self) -> None:
-        from portal.services import crypto
+        from portal.core import crypto
 
         with_staff = set(db.session.scalars(select(StaffMember.firm_id).distinct()))
         with_certs = set(db.session.scalars(select(Certificate.firm_id).distinct()))
@@ -744,7 +734,7 @@ class _Generator:
             return
         from flask import current_app
 
-        from portal.services.audit import GENESIS, compute_hash
+        from portal.core.audit import GENESIS, compute_hash
 
         key = current_app.extensions["audit_key"]
         head = db.session.get(AuditChainHead, 1)

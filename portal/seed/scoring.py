@@ -14,29 +14,26 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from portal import clock
-from portal.context import reset_actor, set_actor
+from portal.auth.models import User
+from portal.core import clock
+from portal.core.context import reset_actor, set_actor
 from portal.extensions import db
-from portal.models import (
-    Agency,
+from portal.feedback.models import Feedback
+from portal.filings.models import FilingNumberCounter, ProjectFiling
+from portal.firms.models import Firm, StaffMember
+from portal.incidents.models import Incident
+from portal.orgs.models import Agency
+from portal.scoring import service as scoring
+from portal.scoring.models import FirmScore, ScoringPeriod
+from portal.supervision.models import (
     ChecklistItem,
     ChecklistTemplate,
-    Feedback,
-    FilingNumberCounter,
-    Firm,
-    FirmScore,
-    Incident,
     Inspection,
     InspectionResult,
     LiaisonConfirmation,
-    ProjectFiling,
     RectificationOrder,
-    ScoringPeriod,
-    StaffMember,
-    User,
 )
-from portal.services import scoring
-from portal.web_context import actor_for_user
+from portal.web.context import actor_for_user
 
 MIN_PROJECTS = 20  # fewer projects than this in the two quarters: add the demo evidence
 

@@ -7,12 +7,14 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from portal import clock
-from portal.context import reset_actor, set_actor
+from portal.auth.models import User
+from portal.core import clock
+from portal.core.context import reset_actor, set_actor
 from portal.extensions import db
-from portal.models import Firm, Inspection, LiaisonConfirmation, Notice, RectificationOrder, User
-from portal.services import alerts, inspections, notices, rectification
-from portal.web_context import actor_for_user
+from portal.firms.models import Firm
+from portal.supervision import alerts, inspections, notices, rectification
+from portal.supervision.models import Inspection, LiaisonConfirmation, Notice, RectificationOrder
+from portal.web.context import actor_for_user
 
 
 def _user(username: str) -> User | None:
@@ -152,7 +154,7 @@ def _liaison(firms, vendors) -> None:
             continue
         t = set_actor(_as(vendor))
         try:
-            from portal.services import crypto
+            from portal.core import crypto
 
             notices.confirm_liaison(_as(vendor), firm.liaison_name or "联络人",
                                     crypto.decrypt(firm.liaison_phone_enc) or "13800000000", firm.liaison_email)

@@ -11,7 +11,7 @@ alerts_cli = AppGroup("alerts", help="Supervision alerts.")
 @with_appcontext
 def scan_command() -> None:
     """Run every alert rule once."""
-    from portal.services import alerts
+    from portal.supervision import alerts
 
     report = alerts.scan()
     click.echo(f"alerts raised: {report.total_raised}, closed: {report.total_closed}, "

@@ -6,7 +6,7 @@ from io import BytesIO
 
 from flask import Response
 
-from portal.downloads import xlsx_download
+from portal.core.exports import xlsx_download
 
 MAX_ROWS = 50000
 

@@ -16,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from portal.i18n import lazy_gettext as _l
+from portal.web.i18n import lazy_gettext as _l
 
 try:  # WTForms ≥ 3.3 deprecates (value, label) tuples in favour of SelectChoice
     from wtforms.fields.choices import SelectChoice
@@ -88,7 +88,7 @@ class DecisionForm(FlaskForm):
 
 
 def _legal_basis_choices():
-    from portal.domain.penalties import LEGAL_BASES
+    from portal.supervision.penalties import LEGAL_BASES
 
     return choices([("", "—")] + [(code, _l(label)) for code, (label, _b) in LEGAL_BASES.items()])
 

@@ -1,4 +1,4 @@
-"""Supervision pages: thin views over portal.services.{dashboard,alerts,inspections,rectification,notices}."""
+"""Supervision pages: thin views over the supervision services (dashboard, alerts, inspections, rectification, notices)."""
 from __future__ import annotations
 
 from datetime import date
@@ -8,32 +8,21 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
 
-from portal import clock
-from portal.context import current_actor
-from portal.domain.identifiers import DISTRICTS
-from portal.domain.penalties import LEGAL_BASES
-from portal.domain.workflows import INSPECTION, RECTIFICATION
+from portal.auth.models import User
+from portal.core import cache as aggregates
+from portal.core import clock
+from portal.core.context import current_actor
+from portal.core.errors import ValidationFailed
+from portal.core.identifiers import DISTRICTS
+from portal.core.jurisdiction import is_supervisor, scoped
+from portal.core.pagination import paginate
+from portal.core.workflows import INSPECTION, RECTIFICATION
 from portal.extensions import db
-from portal.forms_util import apply_service_errors
+from portal.firms.models import Firm
 from portal.home.panels import Panel
 from portal.home.panels import register as register_panel
-from portal.i18n import translate
-from portal.models import (
-    ChecklistTemplate,
-    Firm,
-    Inspection,
-    InspectionDraw,
-    LiaisonConfirmation,
-    NoticeRecipient,
-    RectificationOrder,
-    User,
-)
-from portal.pagination import paginate
-from portal.permissions import roles
-from portal.services import aggregates, alerts, dashboard, inspections, notices, rectification
-from portal.services.errors import ValidationFailed
-from portal.services.jurisdiction import is_supervisor, scoped
-from portal.supervision import _district_label, bp
+from portal.supervision import alerts, dashboard, inspections, notices, rectification
+from portal.supervision.blueprint import _district_label, bp
 from portal.supervision.exports import workbook_bytes, xlsx_response
 from portal.supervision.forms import (
     AckForm,
@@ -52,8 +41,20 @@ from portal.supervision.forms import (
     TemplateForm,
     choices,
 )
-from portal.templating import select_options
-from portal.web_context import actor_for_user
+from portal.supervision.models import (
+    ChecklistTemplate,
+    Inspection,
+    InspectionDraw,
+    LiaisonConfirmation,
+    NoticeRecipient,
+    RectificationOrder,
+)
+from portal.supervision.penalties import LEGAL_BASES
+from portal.web.context import actor_for_user
+from portal.web.forms import apply_service_errors
+from portal.web.i18n import translate
+from portal.web.permissions import roles
+from portal.web.templating import select_options
 
 SUPERVISORS = ("regulator", "lead")
 
@@ -167,7 +168,7 @@ def _alert_rows(items, firms: dict[int, str]) -> list[tuple]:
     """The alert table's cells as text (escaped by the template): (raised, rule, severity code, severity,
     detail link, message, firm, district, state). Labels repeat across rows, so each distinct rule,
     severity and district is translated once per page instead of through a template call per cell."""
-    from portal.templating import label, localdt
+    from portal.web.templating import label, localdt
 
     rule_labels: dict[str, str] = {}
     severity_labels: dict[str, str] = {}
@@ -300,7 +301,7 @@ def _inspection_context(inspection):
     items = inspections.template_items(inspection.template_id) if inspection.template_id else []
     firms, users = inspections.names_for([inspection])
     template = db.session.get(ChecklistTemplate, inspection.template_id) if inspection.template_id else None
-    from portal.services import timeline
+    from portal.core import timeline
 
     orders = list(db.session.scalars(rectification.visible_orders(current_actor()).where(
         rectification.RectificationOrder.inspection_id == inspection.id)))
@@ -696,7 +697,7 @@ def notice_remind(notice_id: int):
 @bp.route("/liaison/confirm", methods=["GET", "POST"])
 @roles("vendor")
 def liaison_confirm():
-    from portal.services import crypto
+    from portal.core import crypto
 
     actor = current_actor()
     firm = notices.my_firm(actor)

@@ -2,7 +2,7 @@
 regulator registers it, and the receipt prints (screenshot in print media, and a PDF)."""
 from datetime import timedelta
 
-from portal import clock
+from portal.core import clock
 from tests.e2e.conftest import ARTIFACTS, login, screenshot
 from tests.filings.builders import PDF
 

@@ -1,7 +1,7 @@
 """Browser: a firm applies on a phone (CSRF on), the city regulator approves, the first user logs in."""
 import random
 
-from portal.domain.identifiers import make_uscc
+from portal.core.identifiers import make_uscc
 from tests.e2e.conftest import login, screenshot
 
 

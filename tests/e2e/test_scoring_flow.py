@@ -7,9 +7,13 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from portal import clock
+from portal.auth.models import User
+from portal.core import clock
 from portal.extensions import db
-from portal.models import Firm, LiaisonConfirmation, ProjectFiling, ScoringPeriod, User
+from portal.filings.models import ProjectFiling
+from portal.firms.models import Firm
+from portal.scoring.models import ScoringPeriod
+from portal.supervision.models import LiaisonConfirmation
 from tests.e2e.conftest import login, screenshot
 
 LABEL = "2026Q4"

@@ -11,7 +11,7 @@ from tests.e2e.conftest import login, screenshot
 
 def _vendor_for_firm(live_app, firm_id: int) -> str:
     from portal.extensions import db
-    from portal.models import Firm
+    from portal.firms.models import Firm
 
     with live_app.app_context():
         ids = list(db.session.scalars(select(Firm.id).order_by(Firm.id)))
@@ -21,7 +21,7 @@ def _vendor_for_firm(live_app, firm_id: int) -> str:
 
 def _firm_of_inspection(live_app, inspection_id: int) -> int:
     from portal.extensions import db
-    from portal.models import Inspection
+    from portal.supervision.models import Inspection
 
     with live_app.app_context():
         firm_id = db.session.get(Inspection, inspection_id).firm_id

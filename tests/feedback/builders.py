@@ -4,11 +4,11 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import timedelta
 
-from portal import clock
-from portal.context import reset_actor, set_actor
+from portal.core import clock
+from portal.core.context import reset_actor, set_actor
 from portal.extensions import db
-from portal.models import Feedback
-from portal.web_context import actor_for_user
+from portal.feedback.models import Feedback
+from portal.web.context import actor_for_user
 
 GOOD = {"quality": 4, "timeliness": 4, "security": 4, "conduct": 4, "communication": 4}
 

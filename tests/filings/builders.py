@@ -4,12 +4,13 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import timedelta
 
-from portal import clock
-from portal.context import reset_actor, set_actor
+from portal.core import clock
+from portal.core.context import reset_actor, set_actor
 from portal.extensions import db
-from portal.models import Certificate, ProjectFiling
-from portal.services import filings
-from portal.web_context import actor_for_user
+from portal.filings import service as filings
+from portal.filings.models import ProjectFiling
+from portal.firms.models import Certificate
+from portal.web.context import actor_for_user
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

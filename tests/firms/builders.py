@@ -6,8 +6,8 @@ from io import BytesIO
 
 from openpyxl import Workbook
 
-from portal.context import reset_actor, set_actor
-from portal.web_context import actor_for_user
+from portal.core.context import reset_actor, set_actor
+from portal.web.context import actor_for_user
 
 VALID_USCC = "91350100M000100Y43"
 PASSWORD = "Apply#2026pass!"

@@ -10,7 +10,7 @@ import pytest
 from portal.gov.fake import FakeGovPlatform
 from portal.gov.sandbox import SandboxServer
 from portal.gov.signing import sign_request
-from portal.services import gov_client
+from portal.integrations import gov_client
 
 APP_ID = "portal-test"
 SECRET = "test-secret-0123456789"

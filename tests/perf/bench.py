@@ -489,16 +489,17 @@ def done(text):
     print(json.dumps({"result": text})); sys.exit(0)
 with app.app_context():
     try:
-        scoring = importlib.import_module("portal.services.scoring")
+        scoring = importlib.import_module("portal.scoring.service")
     except ImportError:
-        done("n/a (no portal.services.scoring)")
+        done("n/a (no portal.scoring.service)")
     if not (hasattr(scoring, "open_period") and hasattr(scoring, "run_period")):
-        done("n/a (portal.services.scoring has no open_period/run_period)")
+        done("n/a (portal.scoring.service has no open_period/run_period)")
     from sqlalchemy import select
-    from portal import clock
-    from portal.context import Actor, set_actor
+    from portal.core import clock
+    from portal.core.context import Actor, set_actor
     from portal.extensions import db
-    from portal.models import ScoringPeriod, User
+    from portal.scoring.models import ScoringPeriod
+    from portal.auth.models import User
     lead = db.session.scalar(select(User).where(User.username == "lead"))
     set_actor(Actor(user_id=lead.id, username=lead.username, roles=tuple(lead.role_codes),
                     office_id=lead.office_id))
@@ -521,7 +522,7 @@ OUTBOX_SNIPPET = r"""
 import json
 from portal import create_app
 from portal.extensions import db
-from portal.models import OutboxMessage
+from portal.core.models import OutboxMessage
 app = create_app()
 with app.app_context():
     n = int(__import__("sys").argv[1])

@@ -15,7 +15,8 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from portal import clock, create_app  # noqa: E402
+from portal import create_app  # noqa: E402
+from portal.core import clock  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from tests.perf.sandbox_process import sandbox_process  # noqa: E402
 
@@ -36,9 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     from flask_migrate import upgrade
     from sqlalchemy import func, select, text
 
-    from portal.models import OutboxMessage
-    from portal.services import gov_client
-    from portal.services.outbox_worker import OutboxWorker
+    from portal.core.models import OutboxMessage
+    from portal.integrations import gov_client
+    from portal.integrations.outbox_worker import OutboxWorker
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-outbox-"))
     url = args.db or f"sqlite:///{tmp / 'bench.db'}"

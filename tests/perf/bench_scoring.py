@@ -126,22 +126,19 @@ def _at(day: date, rng: random.Random) -> datetime:
 
 def generate(app, seed: int = 2026) -> dict[str, int]:
     from portal.extensions import db
-    from portal.models import (
-        Agency,
-        ChangeFiling,
+    from portal.feedback.models import Feedback
+    from portal.filings.models import ChangeFiling, ProjectFiling, filing_staff
+    from portal.firms.models import Firm, StaffMember
+    from portal.incidents.models import Incident
+    from portal.orgs.models import Agency
+    from portal.supervision.models import (
         ChecklistItem,
         ChecklistTemplate,
-        Feedback,
-        Firm,
-        Incident,
         Inspection,
         InspectionResult,
         LiaisonConfirmation,
         PenaltyCase,
-        ProjectFiling,
         RectificationOrder,
-        StaffMember,
-        filing_staff,
     )
 
     rng = random.Random(seed)
@@ -308,10 +305,10 @@ def generate(app, seed: int = 2026) -> dict[str, int]:
 def run(app) -> None:
     from sqlalchemy import func, select
 
-    from portal.context import Actor, set_actor
+    from portal.core.context import Actor, set_actor
     from portal.extensions import db
-    from portal.models import FirmScore
-    from portal.services import scoring
+    from portal.scoring import service as scoring
+    from portal.scoring.models import FirmScore
 
     set_actor(Actor(username="bench", roles=("regulator", "lead")))
     figures = []

@@ -49,7 +49,7 @@ def prepare_database(url: str):
 
 def enqueue_messages(app, count: int, rng: random.Random) -> list[str]:
     """A mix of platform pushes and service-case chains (create, then updates in order)."""
-    from portal.models import OutboxMessage
+    from portal.core.models import OutboxMessage
 
     keys: list[str] = []
     rows = []
@@ -81,7 +81,7 @@ def enqueue_messages(app, count: int, rng: random.Random) -> list[str]:
             rows.append(OutboxMessage(kind=kind, idempotency_key=key, payload=payload))
             keys.append(key)
     with app.app_context():
-        from portal import clock
+        from portal.core import clock
 
         now = clock.utcnow()
         for row in rows:
@@ -124,7 +124,7 @@ def start_worker(env: dict[str, str], batch: int, log) -> subprocess.Popen:
 
 
 def counts(app) -> dict[str, int]:
-    from portal.models import OutboxMessage
+    from portal.core.models import OutboxMessage
 
     with app.app_context():
         result = dict(db.session.execute(

@@ -54,8 +54,8 @@ def _login(base: str, username: str, password: str) -> requests.Session:
 def run(args: argparse.Namespace) -> int:
     from flask_migrate import upgrade
 
-    from portal.services import gov_client
-    from portal.services.enterprise_verification import verify_firm
+    from portal.firms.verification import verify_firm
+    from portal.integrations import gov_client
     from tests.builders import PASSWORD, Builder
     from tests.govint.live import live_portal
 
@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
                 pages.insert(1, ("filing list", vendor, "/filings/", True))
             if any(label == "filing list (API)" for label, *_ in pages):
                 with app.app_context():
-                    from portal.services import api_tokens
+                    from portal.api import tokens as api_tokens
 
                     token = api_tokens.create("hang-vendor")[0]
                 vendor.headers["Authorization"] = f"Bearer {token}"

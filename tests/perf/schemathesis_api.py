@@ -19,15 +19,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from portal import clock, create_app  # noqa: E402
+from portal import create_app  # noqa: E402
+from portal.core import clock  # noqa: E402
 from portal.extensions import db  # noqa: E402
 
 
 def build_data(app) -> dict[str, str]:
     from flask_migrate import upgrade
 
-    from portal.models import FirmScore, Notice, NoticeRecipient, RuleSetVersion, ScoringPeriod
-    from portal.services import api_tokens
+    from portal.api import tokens as api_tokens
+    from portal.scoring.models import FirmScore, RuleSetVersion, ScoringPeriod
+    from portal.supervision.models import Notice, NoticeRecipient
     from tests.builders import Builder
 
     with app.app_context():

@@ -5,14 +5,14 @@ import itertools
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from portal.context import Actor, reset_actor, set_actor
+from portal.core.context import Actor, reset_actor, set_actor
 from portal.extensions import db
-from portal.models import (
-    ChangeFiling,
+from portal.feedback.models import Feedback
+from portal.filings.models import ChangeFiling
+from portal.incidents.models import Incident
+from portal.supervision.models import (
     ChecklistItem,
     ChecklistTemplate,
-    Feedback,
-    Incident,
     Inspection,
     InspectionResult,
     LiaisonConfirmation,
@@ -107,7 +107,7 @@ def as_user(user):
     """Context manager: act as ``user`` in service calls (what the web layer does per request)."""
     from contextlib import contextmanager
 
-    from portal.web_context import actor_for_user
+    from portal.web.context import actor_for_user
 
     @contextmanager
     def _cm():

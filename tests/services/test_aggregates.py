@@ -1,4 +1,4 @@
-"""Cached aggregates (portal.services.aggregates): served from memory while the tables they read are
+"""Cached aggregates (portal.core.cache): served from memory while the tables they read are
 unchanged, recomputed after any commit that changed them, in this process or another one."""
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ import pytest
 from flask import g
 from sqlalchemy import event, select, update
 
-from portal import create_app, pagination
+from portal import create_app
+from portal.core import cache as aggregates
+from portal.core import pagination
+from portal.core.models import DataVersion
+from portal.core.pagination import paginate
 from portal.extensions import db
-from portal.models import Alert, DataVersion, Firm
-from portal.pagination import paginate
-from portal.services import aggregates
+from portal.firms.models import Firm
+from portal.supervision.models import Alert
 
 
 def _new_request():
@@ -120,7 +123,7 @@ def test_another_process_sees_the_change(app, build):
 
 
 def test_unversioned_tables_are_counted_live(app, build):
-    from portal.models import AuditEvent
+    from portal.core.models import AuditEvent
 
     _new_request()
     aggregates.count(select(AuditEvent))

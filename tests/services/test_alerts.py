@@ -7,10 +7,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from portal import clock
+from portal.core import clock
+from portal.core.models import Notification, StateTransition
 from portal.extensions import db
-from portal.models import Alert, Feedback, Firm, Notification, RectificationOrder, StateTransition
-from portal.services import alerts
+from portal.feedback.models import Feedback
+from portal.firms.models import Firm
+from portal.supervision import alerts
+from portal.supervision.models import Alert, RectificationOrder
 from tests.supervision import builders as sb
 
 
@@ -182,7 +185,7 @@ def test_liaison_not_confirmed_for_90_days(world, travel):
 
 
 def test_filing_waiting_more_than_five_working_days(world, build, travel):
-    from portal.domain.workdays import add_workdays
+    from portal.core.workdays import add_workdays
 
     regulator, firm, vendor = world
     filing = build.filing(firm=firm, status="confirmed", confirmed_at=clock.utcnow())
@@ -219,7 +222,7 @@ def test_scan_is_scoped_notifications_reach_district_regulators_only_for_their_d
 
 
 def test_acknowledge_needs_a_note_and_district_regulator_sees_only_its_district(build):
-    from portal.services.errors import NotFound, ValidationFailed
+    from portal.core.errors import NotFound, ValidationFailed
 
     d1 = build.district_regulator("510502")
     build.firm(district_code="510502", liaison_confirmed_at=None)

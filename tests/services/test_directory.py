@@ -5,8 +5,8 @@ from datetime import date
 from decimal import Decimal
 
 from portal.extensions import db
-from portal.models import FirmScore, RuleSetVersion, ScoringPeriod
-from portal.services import directory
+from portal.public import queries as directory
+from portal.scoring.models import FirmScore, RuleSetVersion, ScoringPeriod
 
 
 def _period(label, status, ends_on):

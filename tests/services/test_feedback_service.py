@@ -5,11 +5,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from portal import clock
+from portal.core import clock
+from portal.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from portal.core.models import Notification
 from portal.extensions import db
-from portal.models import Alert, Feedback, FeedbackReply, FeedbackVersion, Notification
-from portal.services import feedback as service
-from portal.services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from portal.feedback import service
+from portal.feedback.models import Feedback, FeedbackReply, FeedbackVersion
+from portal.supervision.models import Alert
 from tests.feedback.builders import GOOD, accepted_project, acting, feedback_rows
 
 
@@ -274,7 +276,7 @@ def test_remind_command_is_idempotent(app, build, runner):
 
 
 def test_attachments_readable_only_by_those_who_see_the_feedback(app, build):
-    from portal.services import attachments
+    from portal.core import uploads as attachments
 
     filing, agency_user, firm_user = accepted_project(build)
     pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -4,12 +4,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from portal import clock
-from portal.domain.workflow import ActionNotPermitted, InvalidTransition, ReasonRequired
+from portal.core import clock
+from portal.core.errors import InvalidState, NotFound, ValidationFailed
+from portal.core.models import StateTransition
+from portal.core.workflow import ActionNotPermitted, InvalidTransition, ReasonRequired
 from portal.extensions import db
-from portal.models import ChangeFiling, ProjectFiling, StateTransition
-from portal.services import change_filings
-from portal.services.errors import InvalidState, NotFound, ValidationFailed
+from portal.filings import changes as change_filings
+from portal.filings.models import ChangeFiling, ProjectFiling
 from tests.filings.builders import FilingWorld, acting_as
 
 

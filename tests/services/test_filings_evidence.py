@@ -1,9 +1,9 @@
 """Evidence for scoring: late filings, late changes, completions, first-pass acceptance, staff."""
 from datetime import timedelta
 
-from portal import clock
-from portal.services import change_filings
-from portal.services.filing_evidence import filing_evidence
+from portal.core import clock
+from portal.filings import changes as change_filings
+from portal.filings.evidence import filing_evidence
 from tests.filings.builders import FilingWorld, acting_as
 
 
@@ -14,7 +14,7 @@ def test_evidence_counts_what_happened_in_the_period(build):
                             "complete", "accept")
     late = world.draft(start_date=today - timedelta(days=2), contract_date=today - timedelta(days=9))
     with acting_as(world.vendor):
-        from portal.services import filings
+        from portal.filings import service as filings
 
         filings.submit_filing(late.id)
     running = world.advance(world.submitted(), "confirm", "register", "start_work")

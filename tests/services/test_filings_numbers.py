@@ -5,10 +5,10 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from portal import clock
+from portal.core import clock
 from portal.extensions import db
-from portal.models import FilingNumberCounter, ProjectFiling
-from portal.services import filings
+from portal.filings import service as filings
+from portal.filings.models import FilingNumberCounter, ProjectFiling
 from tests.filings.builders import FilingWorld, acting_as
 
 
@@ -68,7 +68,7 @@ def test_parallel_submitters_get_gap_free_unique_numbers_on_postgresql(app, worl
     barrier = threading.Barrier(workers)
 
     def submit_batch(batch):
-        from portal.models import User
+        from portal.auth.models import User
 
         try:
             with app.app_context():

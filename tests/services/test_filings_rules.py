@@ -4,11 +4,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from portal import clock
+from portal.core import clock
+from portal.core import local_rules as rules
+from portal.core.errors import ValidationFailed
 from portal.extensions import db
-from portal.models import Certificate, ProjectFiling
-from portal.services import filings, rules
-from portal.services.errors import ValidationFailed
+from portal.filings import service as filings
+from portal.filings.models import ProjectFiling
+from portal.firms.models import Certificate
 from tests.filings.builders import FilingWorld, acting_as, licence
 
 

@@ -4,10 +4,11 @@ from collections import defaultdict
 
 from sqlalchemy import func, select
 
-from portal import clock
-from portal.domain.workflows import PROJECT_FILING
+from portal.core import clock
+from portal.core.models import StateTransition
+from portal.core.workflows import PROJECT_FILING
 from portal.extensions import db
-from portal.models import ChangeFiling, FilingNumberCounter, ProjectFiling, StateTransition
+from portal.filings.models import ChangeFiling, FilingNumberCounter, ProjectFiling
 from portal.seed import filings as filing_seed
 from portal.seed import orgs
 

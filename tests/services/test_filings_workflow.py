@@ -2,11 +2,13 @@
 import pytest
 from sqlalchemy import select
 
-from portal.domain.workflow import ActionNotPermitted, InvalidTransition, ReasonRequired
+from portal.core import audit
+from portal.core.errors import Conflict, NotFound, ValidationFailed
+from portal.core.models import AuditEvent, Notification, OutboxMessage, StateTransition
+from portal.core.workflow import ActionNotPermitted, InvalidTransition, ReasonRequired
 from portal.extensions import db
-from portal.models import AuditEvent, Notification, OutboxMessage, ProjectFiling, StateTransition
-from portal.services import audit, filings
-from portal.services.errors import Conflict, NotFound, ValidationFailed
+from portal.filings import service as filings
+from portal.filings.models import ProjectFiling
 from tests.filings.builders import PDF, FilingWorld, acting_as
 
 

@@ -4,12 +4,15 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from portal import clock
-from portal.domain.workflow import InvalidTransition
+from portal.auth.models import User
+from portal.core import clock
+from portal.core import local_rules as rules
+from portal.core.errors import Conflict, NotFound, ValidationFailed
+from portal.core.models import AuditEvent, Notification
+from portal.core.workflow import InvalidTransition
 from portal.extensions import db
-from portal.models import AuditEvent, Certificate, Firm, FirmChangeRequest, Notification, User
-from portal.services import firms, rules
-from portal.services.errors import Conflict, NotFound, ValidationFailed
+from portal.firms import service as firms
+from portal.firms.models import Certificate, Firm, FirmChangeRequest
 from tests.firms.builders import VALID_USCC, acting, application
 
 
@@ -263,7 +266,7 @@ def test_registration_validity_is_configurable(app, build):
 
 def test_application_verified_when_registry_agrees(app, build):
     from portal.gov.port import EnterpriseInfo
-    from portal.services import gov_client
+    from portal.integrations import gov_client
 
     gov_client.fake_platform().add_enterprise(EnterpriseInfo(
         VALID_USCC, "泸州测试档案服务有限公司", "王五", "active", "档案整理"))
@@ -273,7 +276,7 @@ def test_application_verified_when_registry_agrees(app, build):
 
 def test_application_refused_for_deregistered_enterprise_with_registry_reason(app, build):
     from portal.gov.port import EnterpriseInfo
-    from portal.services import gov_client
+    from portal.integrations import gov_client
 
     gov_client.fake_platform().add_enterprise(EnterpriseInfo(
         VALID_USCC, "泸州测试档案服务有限公司", "王五", "deregistered", "", reason="已注销（2025-06-30）"))
@@ -285,7 +288,7 @@ def test_application_refused_for_deregistered_enterprise_with_registry_reason(ap
 
 
 def test_application_pending_when_platform_unreachable(app, build):
-    from portal.services import gov_client
+    from portal.integrations import gov_client
 
     gov_client.fake_platform().set_unavailable(True)
     try:

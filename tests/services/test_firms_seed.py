@@ -3,14 +3,13 @@ import random
 
 from sqlalchemy import func, select
 
-from portal import clock
-from portal.domain.identifiers import is_valid_id_number
+from portal.core import clock, crypto
+from portal.core.identifiers import is_valid_id_number
 from portal.extensions import db
-from portal.models import Certificate, Firm, FirmChangeRequest, StaffMember
+from portal.firms import service as firm_service
+from portal.firms.models import Certificate, Firm, FirmChangeRequest, StaffMember
 from portal.seed import firms as firm_seed
 from portal.seed import orgs
-from portal.services import crypto
-from portal.services import firms as firm_service
 
 
 def test_seed_builds_rosters_certificates_and_pending_items_once(app):

@@ -7,11 +7,11 @@ import pytest
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from portal.context import Actor, reset_actor, set_actor
+from portal.auth import accounts
+from portal.auth.models import User, UserRole, UserSession
+from portal.core.context import Actor, reset_actor, set_actor
+from portal.core.errors import NotAllowed, ValidationFailed
 from portal.extensions import db
-from portal.models import User, UserRole, UserSession
-from portal.services import accounts
-from portal.services.errors import NotAllowed, ValidationFailed
 from tests.builders import PASSWORD
 
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select, text, update
 
+from portal.core import audit
+from portal.core.models import AuditEvent
 from portal.extensions import db
-from portal.models import AuditEvent
-from portal.services import audit
 
 
 def _three_rows():

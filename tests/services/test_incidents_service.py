@@ -4,12 +4,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from portal import clock
-from portal.domain.workflow import ActionNotPermitted, InvalidTransition, ReasonRequired
+from portal.core import clock
+from portal.core.errors import Conflict, InvalidState, NotFound, ValidationFailed
+from portal.core.models import AuditEvent, Notification, StateTransition
+from portal.core.workflow import ActionNotPermitted, InvalidTransition, ReasonRequired
 from portal.extensions import db
-from portal.models import AuditEvent, Incident, Notification, RectificationOrder, StateTransition
-from portal.services import incidents as service
-from portal.services.errors import Conflict, InvalidState, NotFound, ValidationFailed
+from portal.incidents import service
+from portal.incidents.models import Incident
+from portal.supervision.models import RectificationOrder
 from tests.feedback.builders import accepted_project, acting
 
 

@@ -6,11 +6,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from portal import clock
+from portal.core import clock
+from portal.core.errors import NotAllowed, NotFound, ValidationFailed
 from portal.extensions import db
-from portal.models import ChecklistItem, ChecklistTemplate, Inspection, InspectionDraw
-from portal.services import inspections
-from portal.services.errors import NotAllowed, NotFound, ValidationFailed
+from portal.supervision import inspections
+from portal.supervision.models import ChecklistItem, ChecklistTemplate, Inspection, InspectionDraw
 from tests.supervision import builders as sb
 
 
@@ -145,7 +145,7 @@ def test_only_the_lead_publishes_and_only_concluded_inspections(city, build):
     firm = build.firm()
     actor = sb.actor(regulators[0])
     inspection = inspections.plan_inspection(actor, firm.id, clock.today(), regulators[0].id, regulators[1].id)
-    from portal.services.errors import Conflict
+    from portal.core.errors import Conflict
 
     with pytest.raises(Conflict):
         inspections.publish(sb.actor(lead), inspection.id)

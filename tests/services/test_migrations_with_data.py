@@ -28,8 +28,9 @@ def test_upgrade_rebuilds_referenced_tables_on_a_populated_sqlite_database(tmp_p
     conn.close()
     with app.app_context():
         upgrade()
+        from portal.auth.models import User
         from portal.extensions import db
-        from portal.models import Firm, User
+        from portal.firms.models import Firm
 
         assert db.session.get(User, 1).firm_id == 1
         assert db.session.get(Firm, 1).application_ref_hash is None

@@ -6,11 +6,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from portal import clock
+from portal.core import clock
+from portal.core.errors import NotFound, ValidationFailed
+from portal.core.models import AuditEvent, Notification
 from portal.extensions import db
-from portal.models import AuditEvent, Firm, LiaisonConfirmation, NoticeRecipient, Notification
-from portal.services import notices
-from portal.services.errors import NotFound, ValidationFailed
+from portal.firms.models import Firm
+from portal.supervision import notices
+from portal.supervision.models import LiaisonConfirmation, NoticeRecipient
 from tests.supervision import builders as sb
 
 
@@ -87,7 +89,7 @@ def test_liaison_confirmation_per_quarter_updates_the_firm(build, travel):
 def test_contact_directory_masks_and_reveal_is_audited(build):
     regulator = build.user("regulator")
     firm = build.firm(liaison_name="Zhao", liaison_confirmed_at=clock.utcnow() - timedelta(days=100))
-    from portal.services import crypto
+    from portal.core import crypto
 
     firm.liaison_phone_enc = crypto.encrypt("13812345678")
     db.session.commit()

@@ -7,12 +7,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from portal import clock
-from portal.domain.workflow import InvalidTransition
+from portal.core import clock
+from portal.core.errors import NotFound, ValidationFailed
+from portal.core.models import Notification
+from portal.core.workflow import InvalidTransition
 from portal.extensions import db
-from portal.models import Inspection, Notification, PenaltyCase, RectificationOrder, Summons
-from portal.services import alerts, inspections, rectification
-from portal.services.errors import NotFound, ValidationFailed
+from portal.supervision import alerts, inspections, rectification
+from portal.supervision.models import Inspection, PenaltyCase, RectificationOrder, Summons
 from tests.supervision import builders as sb
 
 PNG = sb.png()

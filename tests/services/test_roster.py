@@ -6,10 +6,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select, text
 
+from portal.core.errors import NotFound, ValidationFailed
+from portal.core.models import AuditEvent
 from portal.extensions import db
-from portal.models import AuditEvent, StaffMember
-from portal.services import roster
-from portal.services.errors import NotFound, ValidationFailed
+from portal.firms import roster
+from portal.firms.models import StaffMember
 from tests.firms.builders import acting, workbook
 
 ID_A = "11010519491231002X"

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import FirmScore
-from portal.services import scoring
+from portal.scoring import service as scoring
+from portal.scoring.models import FirmScore
 from tests.scoring.builders import Q3, ScoringBuilder, as_user
 
 

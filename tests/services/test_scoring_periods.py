@@ -7,14 +7,15 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import delete, func, select
 
-from portal import clock
-from portal.domain.scoring import DEFAULT_RULE_SET
-from portal.domain.workdays import add_workdays
-from portal.domain.workflow import ActionNotPermitted, ReasonRequired
+from portal.core import clock
+from portal.core.errors import InvalidState, NotAllowed, NotFound, ValidationFailed
+from portal.core.models import AuditEvent, Notification, StateTransition
+from portal.core.workdays import add_workdays
+from portal.core.workflow import ActionNotPermitted, ReasonRequired
 from portal.extensions import db
-from portal.models import AuditEvent, FirmScore, Notification, Objection, StateTransition
-from portal.services import scoring
-from portal.services.errors import InvalidState, NotAllowed, NotFound, ValidationFailed
+from portal.scoring import service as scoring
+from portal.scoring.models import FirmScore, Objection
+from portal.scoring.rules import DEFAULT_RULE_SET
 from tests.scoring.builders import Q3, ScoringBuilder, as_user, system
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

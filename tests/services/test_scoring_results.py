@@ -7,19 +7,14 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from portal import clock
-from portal.domain.workflow import InvalidTransition
+from portal.core import clock
+from portal.core.errors import InvalidState, NotAllowed, ValidationFailed
+from portal.core.models import AuditEvent, Notification, StateTransition
+from portal.core.workflow import InvalidTransition
 from portal.extensions import db
-from portal.models import (
-    AuditEvent,
-    Firm,
-    NegativeListEntry,
-    Notification,
-    ResultApplication,
-    StateTransition,
-)
-from portal.services import scoring
-from portal.services.errors import InvalidState, NotAllowed, ValidationFailed
+from portal.firms.models import Firm
+from portal.scoring import service as scoring
+from portal.scoring.models import NegativeListEntry, ResultApplication
 from tests.scoring.builders import ScoringBuilder, as_user, system
 
 Q2_DAY, Q3_DAY = date(2026, 5, 10), date(2026, 8, 10)

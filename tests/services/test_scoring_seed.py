@@ -4,7 +4,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Firm, FirmScore, Objection, ScoringPeriod
+from portal.firms.models import Firm
+from portal.scoring.models import FirmScore, Objection, ScoringPeriod
 from portal.seed import seed_demo
 
 

@@ -7,23 +7,16 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from portal.domain.identifiers import is_valid_id_number, is_valid_uscc
+from portal.auth.models import User
+from portal.core import audit, crypto
+from portal.core.identifiers import is_valid_id_number, is_valid_uscc
+from portal.core.models import AuditEvent, StateTransition
 from portal.extensions import db
-from portal.models import (
-    Agency,
-    AuditEvent,
-    Feedback,
-    FilingNumberCounter,
-    Firm,
-    Inspection,
-    InspectionResult,
-    ProjectFiling,
-    RectificationOrder,
-    StaffMember,
-    StateTransition,
-    User,
-)
-from portal.services import audit, crypto
+from portal.feedback.models import Feedback
+from portal.filings.models import FilingNumberCounter, ProjectFiling
+from portal.firms.models import Firm, StaffMember
+from portal.orgs.models import Agency
+from portal.supervision.models import Inspection, InspectionResult, RectificationOrder
 
 # The demo data seeded first already holds 200 projects and their feedback: sizes are totals.
 TINY = ["--firms", "30", "--agencies", "45", "--projects", "220", "--feedback", "200",

@@ -2,8 +2,14 @@
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Inspection, InspectionDraw, LiaisonConfirmation, NoticeRecipient, RectificationOrder
 from portal.seed import seed_demo
+from portal.supervision.models import (
+    Inspection,
+    InspectionDraw,
+    LiaisonConfirmation,
+    NoticeRecipient,
+    RectificationOrder,
+)
 
 
 def test_demo_seed_covers_every_state_and_is_idempotent(app):

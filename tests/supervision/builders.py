@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from portal import clock
+from portal.core import clock
 from portal.extensions import db
-from portal.models import Certificate, RectificationOrder
-from portal.web_context import actor_for_user
+from portal.firms.models import Certificate
+from portal.supervision.models import RectificationOrder
+from portal.web.context import actor_for_user
 
 
 def actor(user):

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from portal.security.crypto import DecryptionError, FieldCipher, InvalidKeyError, parse_key
+from portal.core.fieldcrypto import DecryptionError, FieldCipher, InvalidKeyError, parse_key
 
 K1 = bytes(range(32))
 K2 = bytes(range(32, 64))

@@ -1,7 +1,7 @@
 """Pure feedback rules: narrative requirement, milestones, edit and reply windows."""
 from datetime import date, datetime, timedelta
 
-from portal.domain import feedback_rules as rules
+from portal.feedback import rules
 
 GOOD = {"quality": 4, "timeliness": 4, "security": 3, "conduct": 4, "communication": 4}
 

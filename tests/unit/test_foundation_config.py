@@ -89,7 +89,7 @@ def test_trusted_proxy_addresses_reach_the_app(tmp_path):
     from flask import request
 
     from portal import create_app
-    from portal.permissions import public
+    from portal.web.permissions import public
 
     def _app(hops):
         app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}",

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portal.domain import identifiers as ids
-from portal.domain.identifiers import (
+from portal.core import identifiers as ids
+from portal.core.identifiers import (
     CITY_CODE,
     DISTRICTS,
     DISTRICTS_EN,

@@ -3,7 +3,7 @@ import random
 
 import pytest
 
-from portal.domain.inspection_draw import Candidate, DrawError, draw, weighted_sample
+from portal.supervision.draw import Candidate, DrawError, draw, weighted_sample
 
 
 def test_draw_is_reproducible_from_its_seed():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from portal.domain.masking import mask_id_number, mask_phone
+from portal.core.masking import mask_id_number, mask_phone
 
 
 def test_id_number_shows_division_and_last_four():

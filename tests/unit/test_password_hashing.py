@@ -2,7 +2,7 @@
 
 import pytest
 
-from portal.security.passwords import make_hasher
+from portal.auth.hashing import make_hasher
 
 
 @pytest.fixture(scope="module")

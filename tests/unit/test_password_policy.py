@@ -2,8 +2,8 @@
 
 import pytest
 
-from portal.domain import passwords as policy
-from portal.domain.passwords import check_password, common_passwords, is_acceptable_password
+from portal.auth import password_policy as policy
+from portal.auth.password_policy import check_password, common_passwords, is_acceptable_password
 
 
 def test_demo_password_is_acceptable():

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from portal.domain.penalties import PenaltyError, check_amount
+from portal.supervision.penalties import PenaltyError, check_amount
 
 
 @pytest.mark.parametrize("amount", ["20000", "200000", "150000.50"])

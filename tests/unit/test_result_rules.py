@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from portal.domain.result_rules import (
+from portal.scoring.result_rules import (
     DEFAULT_POLICY,
     ResultPolicy,
     apply_results,

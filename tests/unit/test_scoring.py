@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portal.domain.scoring import (
+from portal.scoring.rules import (
     AVERAGE_RATING,
     DEDUCTION_PER_ITEM,
     DEFAULT_RULE_SET,

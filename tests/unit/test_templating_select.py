@@ -1,5 +1,5 @@
 """select_options: the fast <option> list used by the supervision filters."""
-from portal.templating import select_options
+from portal.web.templating import select_options
 
 
 def test_options_escape_labels_and_mark_the_selected_value():

@@ -8,7 +8,7 @@ import zlib
 import pytest
 from openpyxl import Workbook
 
-from portal.domain.uploads import ALLOWED, extension_matches, sniff
+from portal.core.upload_rules import ALLOWED, extension_matches, sniff
 
 DOCX_CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'

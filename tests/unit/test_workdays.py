@@ -4,8 +4,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from portal.domain import workdays
-from portal.domain.workdays import add_workdays, has_official_data, is_workday, next_workday, workdays_between
+from portal.core import workdays
+from portal.core.workdays import add_workdays, has_official_data, is_workday, next_workday, workdays_between
 
 
 @pytest.mark.parametrize("day", [date(2024, 10, d) for d in range(1, 8)])

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portal.domain import workflows as wf
-from portal.domain.workflow import (
+from portal.core import workflows as wf
+from portal.core.workflow import (
     ROLES,
     ActionNotPermitted,
     InvalidTransition,

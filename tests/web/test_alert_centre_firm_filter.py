@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from portal.extensions import db
-from portal.models import Firm
-from portal.templating import select_options
+from portal.firms.models import Firm
+from portal.web.templating import select_options
 
 
 def _options(page: str) -> str:

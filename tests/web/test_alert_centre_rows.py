@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from portal import clock
+from portal.core import clock
 from portal.extensions import db
-from portal.models import Alert
+from portal.supervision.models import Alert
 
 
 def _rows(page: str) -> list[list[str]]:

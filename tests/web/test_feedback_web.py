@@ -4,7 +4,7 @@ import re
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Feedback, FeedbackReply
+from portal.feedback.models import Feedback, FeedbackReply
 from tests.feedback.builders import accepted_project, feedback_rows
 
 FORM = {"period_key": "completion", "quality": "4", "timeliness": "4", "security": "4", "conduct": "4",

@@ -4,8 +4,9 @@ from io import BytesIO
 import pytest
 from sqlalchemy import func, select
 
+from portal.core.models import Attachment, AuditEvent
 from portal.extensions import db
-from portal.models import Attachment, AuditEvent, ProjectFiling
+from portal.filings.models import ProjectFiling
 from tests.filings.builders import PDF, FilingWorld, acting_as
 
 
@@ -16,7 +17,7 @@ def world(build):
 
 @pytest.fixture
 def filing_with_doc(world):
-    from portal.services import filings
+    from portal.filings import service as filings
 
     filing = world.submitted()
     with acting_as(world.vendor):
@@ -102,7 +103,7 @@ def test_denied_download_is_audited(build, client, login, filing_with_doc):
 def test_change_filing_of_another_firm_is_not_found(build, client, login, world):
     from datetime import timedelta
 
-    from portal.services import change_filings
+    from portal.filings import changes as change_filings
 
     filing = world.advance(world.submitted(), "confirm", "register")
     with acting_as(world.vendor):

@@ -5,7 +5,7 @@ from io import BytesIO
 import pytest
 from openpyxl import load_workbook
 
-from portal import clock
+from portal.core import clock
 from tests.filings.builders import FilingWorld
 
 
@@ -138,7 +138,7 @@ def test_pages_list_the_search_results_in_order_without_gaps(app, build, client,
     import re
 
     from portal.extensions import db
-    from portal.services import filing_search
+    from portal.filings import queries as filing_search
     from tests.filings.builders import acting_as
 
     other = build.firm(name="Aardvark archives", district_code="510502")

@@ -6,10 +6,11 @@ from io import BytesIO
 import pytest
 from sqlalchemy import select
 
-from portal import clock
+from portal.core import clock
+from portal.core.models import Attachment
 from portal.extensions import db
-from portal.models import Attachment, ProjectFiling
-from portal.services import filings
+from portal.filings import service as filings
+from portal.filings.models import ProjectFiling
 from tests.filings.builders import PDF, FilingWorld
 
 

@@ -4,8 +4,10 @@ from io import BytesIO
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from portal.auth.models import User
+from portal.core.models import Attachment
 from portal.extensions import db
-from portal.models import Attachment, Certificate, Firm, FirmChangeRequest, User
+from portal.firms.models import Certificate, Firm, FirmChangeRequest
 from tests.firms.builders import PDF, VALID_USCC, application, fresh
 
 
@@ -102,7 +104,7 @@ def test_change_request_return_needs_reason_and_keeps_firm(client, build, login)
     vendor = build.user("vendor")
     reviewer = build.user("regulator")
     firm = db.session.get(Firm, vendor.firm_id)
-    from portal.services import firms
+    from portal.firms import service as firms
     from tests.firms.builders import acting
 
     with acting(vendor):

@@ -3,8 +3,8 @@ import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Certificate, FirmChangeRequest
-from portal.services import firms
+from portal.firms import service as firms
+from portal.firms.models import Certificate, FirmChangeRequest
 from tests.firms.builders import acting, fresh
 
 

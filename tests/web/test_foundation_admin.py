@@ -8,10 +8,11 @@ from datetime import timedelta
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from portal import clock
+from portal.auth.models import User
+from portal.core import audit, clock
+from portal.core.models import AuditEvent
 from portal.extensions import db
-from portal.models import Agency, AuditEvent, RegulatorOffice, User
-from portal.services import audit
+from portal.orgs.models import Agency, RegulatorOffice
 
 
 def _errors(response) -> list[str]:
@@ -142,7 +143,7 @@ def test_security_policy_page_shows_configured_values(client, app, build, login)
 
 
 def test_agency_create_validates_any_uscc_category_and_edit(client, build, login, rng):
-    from portal.domain.identifiers import make_uscc
+    from portal.core.identifiers import make_uscc
 
     login(build.user("sysadmin"))
     bad = client.post("/admin/agencies/new", data={"name": "泸州市档案馆", "uscc": "12510500MB000000X0",

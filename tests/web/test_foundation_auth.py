@@ -6,8 +6,8 @@ import re
 import pytest
 from sqlalchemy import select
 
+from portal.auth.models import User, UserSession
 from portal.extensions import db
-from portal.models import User, UserSession
 from tests.builders import PASSWORD
 
 VOLATILE = re.compile(r'(name="csrf_token"[^>]*value="[^"]*"|[0-9a-f]{32})')

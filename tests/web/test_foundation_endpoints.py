@@ -5,7 +5,7 @@ import pytest
 from flask import Flask
 
 from portal import create_app
-from portal.permissions import access_of, public
+from portal.web.permissions import access_of, public
 
 ROLES = ("vendor", "agency", "regulator", "lead", "sysadmin", "secadmin", "auditor")
 REQUIRED_HEADERS = {

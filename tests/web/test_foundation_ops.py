@@ -7,8 +7,10 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
 from portal import create_app
+from portal.auth.models import User, UserRole
 from portal.extensions import db
-from portal.models import Agency, Firm, RegulatorOffice, User, UserRole
+from portal.firms.models import Firm
+from portal.orgs.models import Agency, RegulatorOffice
 
 
 def test_healthz_ok(client):

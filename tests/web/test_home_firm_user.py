@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from portal import clock
-from portal.services import notices, rectification
+from portal.core import clock
+from portal.supervision import notices, rectification
 from tests.supervision import builders as sb
 
 
@@ -50,7 +50,7 @@ def test_firm_user_home_counts_follow_writes(client, build, login):
 
 def test_answerable_feedback_count_follows_replies_new_feedback_and_the_window(client, build, login, travel, app):
     from portal.extensions import db
-    from portal.models import Feedback, FeedbackReply
+    from portal.feedback.models import Feedback, FeedbackReply
     from tests.feedback.builders import accepted_project, feedback_rows
 
     filing, _agency_user, firm_user = accepted_project(build)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from portal import clock
+from portal.core import clock
 from portal.extensions import db
-from portal.models import ProjectFiling
+from portal.filings.models import ProjectFiling
 
 
 def test_waiting_filings_show_days_and_links_and_follow_writes(client, build, login):
@@ -53,7 +53,8 @@ def _stat(page: str, label: str) -> str:
 
 
 def test_regulator_counts_of_registrations_changes_and_incidents_follow_writes(client, build, login):
-    from portal.models import Firm, FirmChangeRequest, Incident
+    from portal.firms.models import Firm, FirmChangeRequest
+    from portal.incidents.models import Incident
 
     here = build.firm(status="submitted")
     build.firm(status="under_review", district_code="510503")

@@ -1,4 +1,4 @@
-"""The per-request catalogue behind templates' `_()` and portal.i18n.gettext: same text, formatting and
+"""The per-request catalogue behind templates' `_()` and portal.web.i18n.gettext: same text, formatting and
 escaping as Flask-Babel's own callables, and it follows the request's language, `refresh()` and
 `force_locale()`."""
 from __future__ import annotations
@@ -10,8 +10,8 @@ import pytest
 from flask import g, session
 from jinja2 import Environment
 
-from portal import i18n
-from portal.templating import current_locale
+from portal.web import i18n
+from portal.web.templating import current_locale
 
 
 @contextmanager

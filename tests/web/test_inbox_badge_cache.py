@@ -1,8 +1,8 @@
 """The layout's unread badge comes from the aggregate cache and follows every change at once."""
 import re
 
+from portal.core import inbox
 from portal.extensions import db
-from portal.services import inbox
 
 
 def _badge(client) -> str | None:

@@ -2,7 +2,8 @@
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Incident, RectificationOrder
+from portal.incidents.models import Incident
+from portal.supervision.models import RectificationOrder
 from tests.feedback.builders import accepted_project
 
 REPORT = {"incident_type": "leak", "severity": "high", "occurred_at": "2026-01-05T09:30",

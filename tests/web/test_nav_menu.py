@@ -6,9 +6,9 @@ import re
 import pytest
 from flask import url_for
 
-from portal import nav
-from portal.domain.constants import ROLES
-from portal.permissions import access_of, allowed
+from portal.core.constants import ROLES
+from portal.web import nav
+from portal.web.permissions import access_of, allowed
 
 
 def _visible(app, user) -> list[str]:

@@ -1,9 +1,9 @@
 """Pages send a constant number of SQL statements whatever the amount of data (no N+1 queries)."""
 from __future__ import annotations
 
-from portal import clock
+from portal.core import clock
+from portal.core.models import Notification
 from portal.extensions import db
-from portal.models import Notification
 from tests.querycount import assert_constant_queries
 
 
@@ -83,7 +83,7 @@ def test_guard_catches_a_growing_page(app, build):
     import pytest
     from sqlalchemy import select
 
-    from portal.models import Firm
+    from portal.firms.models import Firm
 
     class NPlusOneClient:
         def get(self, _url):

@@ -4,8 +4,9 @@ from io import BytesIO
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from portal.core.models import AuditEvent
 from portal.extensions import db
-from portal.models import AuditEvent, StaffMember
+from portal.firms.models import StaffMember
 from tests.firms.builders import fresh, workbook
 
 ID_A = "11010519491231002X"

@@ -19,7 +19,7 @@ REFS = ["filing:12", "filing:²", "penalty:٣", "inspection:1&2", "inspection:3"
 def test_evidence_links_match_the_template_loop(app, lang, refs):
     from flask import session
 
-    from portal.i18n import remember_requested_language
+    from portal.web.i18n import remember_requested_language
 
     with app.test_request_context(f"/?lang={lang}"):
         session["lang"] = lang

@@ -9,10 +9,11 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from portal import clock
+from portal.core import clock
 from portal.extensions import db
-from portal.models import Firm, FirmScore, Objection, RuleSetVersion, ScoringPeriod
-from portal.services import scoring
+from portal.firms.models import Firm
+from portal.scoring import service as scoring
+from portal.scoring.models import FirmScore, Objection, RuleSetVersion, ScoringPeriod
 from tests.scoring.builders import Q3, ScoringBuilder, as_user
 
 

@@ -6,10 +6,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from portal import clock
+from portal.core import clock
 from portal.extensions import db
-from portal.models import Alert, ChecklistTemplate, Firm, PenaltyCase, RectificationOrder
-from portal.services import alerts, inspections, rectification
+from portal.firms.models import Firm
+from portal.supervision import alerts, inspections, rectification
+from portal.supervision.models import Alert, ChecklistTemplate, PenaltyCase, RectificationOrder
 from tests.supervision import builders as sb
 
 
@@ -122,7 +123,7 @@ def test_regulator_acknowledges_an_alert_and_runs_a_scan_from_the_dashboard(buil
 
 
 def test_contacts_are_masked_until_revealed(build, login, client):
-    from portal.services import crypto
+    from portal.core import crypto
 
     regulator = build.user("regulator")
     firm = build.firm(liaison_name="Zhou")

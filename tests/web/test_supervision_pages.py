@@ -8,10 +8,10 @@ from io import BytesIO
 import pytest
 from openpyxl import load_workbook
 
-from portal import clock
+from portal.core import clock
 from portal.extensions import db
-from portal.models import NoticeRecipient
-from portal.services import alerts, inspections, notices, rectification
+from portal.supervision import alerts, inspections, notices, rectification
+from portal.supervision.models import NoticeRecipient
 from tests.supervision import builders as sb
 
 
@@ -156,7 +156,7 @@ def test_firm_user_reads_and_acknowledges_a_notice_in_the_browser_flow(build, lo
 
 
 def test_directory_shows_nothing_personal_and_nothing_unpublished(build, client):
-    from portal.services import crypto
+    from portal.core import crypto
 
     regulator = build.user("regulator")
     second = build.user("regulator", office_id=regulator.office_id)

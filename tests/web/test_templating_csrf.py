@@ -6,10 +6,10 @@ import re
 from flask import g, session
 from flask_wtf.csrf import generate_csrf, validate_csrf
 
-from portal import clock
+from portal.core import clock
+from portal.core.models import Notification
 from portal.extensions import db
-from portal.models import Notification
-from portal.templating import csrf_token
+from portal.web.templating import csrf_token
 
 
 def test_csrf_token_is_flask_wtfs_token_for_the_request(app):

@@ -39,9 +39,9 @@ def test_post_button_matches_the_former_macro(app, lang, call):
 
 
 def test_inbox_buttons_post_to_the_inbox(client, build, login):
-    from portal import clock
+    from portal.core import clock
+    from portal.core.models import Notification
     from portal.extensions import db
-    from portal.models import Notification
 
     user = build.user("regulator")
     login(user)

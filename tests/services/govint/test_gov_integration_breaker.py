@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from portal.extensions import db
 from portal.gov.breaker import CircuitBreaker
-from portal.models import BreakerState
-from portal.services import gov_client
-from portal.services.gov_client import DatabaseBreakerStore
+from portal.integrations import gov_client
+from portal.integrations.gov_client import DatabaseBreakerStore
+from portal.integrations.models import BreakerState
 
 
 def test_breaker_opened_in_one_process_is_open_for_another(app):
@@ -37,7 +37,7 @@ def test_half_open_lets_exactly_one_trial_through_and_success_closes(app):
 def test_breaker_write_inside_an_open_sqlite_transaction_does_not_block(app):
     if db.engine.dialect.name != "sqlite":
         return
-    from portal.models import OutboxMessage
+    from portal.core.models import OutboxMessage
 
     db.session.add(OutboxMessage(kind="push_message", payload={}, idempotency_key="lock:1"))
     db.session.flush()  # this transaction now holds SQLite's write lock

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from portal.core.models import Notification, OutboxMessage
 from portal.extensions import db
+from portal.firms.models import Firm
+from portal.firms.verification import verify_firm
 from portal.gov.port import EnterpriseInfo, GovUnavailable
-from portal.models import Firm, Notification, OutboxMessage
-from portal.services.enterprise_verification import verify_firm
-from portal.services.outbox_worker import OutboxWorker
+from portal.integrations.outbox_worker import OutboxWorker
 
 
 def _registry(firm: Firm, **kw) -> EnterpriseInfo:

@@ -5,12 +5,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from portal import clock
+from portal.core import clock, outbox
+from portal.core.models import AuditEvent, OutboxMessage
 from portal.extensions import db
 from portal.gov.port import GovRejected, GovUnavailable, GovUserInfo
-from portal.models import AuditEvent, OutboxMessage
-from portal.services import outbox
-from portal.services.outbox_worker import OutboxWorker
+from portal.integrations.outbox_worker import OutboxWorker
 
 
 def _push(key: str, user: str = "citizen-1") -> OutboxMessage:

@@ -9,10 +9,13 @@ import jsonschema_rs
 import pytest
 from sqlalchemy import select
 
-from portal import clock
+from portal.api import tokens as api_tokens
+from portal.api.models import ApiToken
+from portal.core import clock
 from portal.extensions import db
-from portal.models import Agency, ApiToken, FirmScore, Notice, NoticeRecipient, RuleSetVersion, ScoringPeriod
-from portal.services import api_tokens
+from portal.orgs.models import Agency
+from portal.scoring.models import FirmScore, RuleSetVersion, ScoringPeriod
+from portal.supervision.models import Notice, NoticeRecipient
 
 
 def _token(user) -> dict[str, str]:
@@ -56,7 +59,7 @@ def test_openapi_paths_match_registered_api_routes(app, client):
 
 
 def test_every_api_endpoint_declares_access(app):
-    from portal.permissions import access_of
+    from portal.web.permissions import access_of
 
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("api."):

@@ -6,7 +6,8 @@ import time
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Feedback, GovCallbackEvent, GovNonce
+from portal.feedback.models import Feedback
+from portal.integrations.models import GovCallbackEvent, GovNonce
 from tests.govint.fixtures import signed_post
 
 URL = "/integrations/gov/callback"

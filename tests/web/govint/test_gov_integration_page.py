@@ -1,8 +1,8 @@
 """The system administrator's integration page and home panel."""
 from __future__ import annotations
 
+from portal.core import outbox
 from portal.extensions import db
-from portal.services import outbox
 
 
 def test_integration_page_shows_health_queue_and_dead_letters(app, fake, client, build, login):

@@ -6,10 +6,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import func, select
 
+from portal.auth.models import User, UserSession
+from portal.core.models import AuditEvent
 from portal.extensions import db
 from portal.gov.port import GovUserInfo
-from portal.models import AuditEvent, User, UserSession
-from portal.services import sso
+from portal.integrations import sso
 from tests.builders import PASSWORD
 
 
@@ -210,7 +211,7 @@ def test_simulated_platform_refuses_foreign_return_urls(client, fake):
 
 
 def test_old_states_are_purged(client, fake, travel):
-    from portal.models import SsoState
+    from portal.integrations.models import SsoState
 
     _start(client)
     travel(days=2)

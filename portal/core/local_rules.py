@@ -1,0 +1,40 @@
+"""Local rules (the bureau's own choices): database value if set, else configuration default."""
+from __future__ import annotations
+
+from flask import current_app
+
+from portal.core import audit, clock
+from portal.core.context import current_actor
+from portal.core.models import LocalRule
+from portal.extensions import db
+
+# key -> (config name holding the default, msgid describing it)
+KNOWN_RULES = {
+    "block_negative_listed_filings": ("BLOCK_NEGATIVE_LISTED_FILINGS", "Negative-listed firms cannot file new projects"),
+    "feedback_milestone_months": ("FEEDBACK_MILESTONE_MONTHS", "Agencies rate long projects every this many months"),
+}
+
+
+def get(key: str):
+    row = db.session.get(LocalRule, key)
+    if row is not None:
+        return row.value.get("value")
+    config_name = KNOWN_RULES[key][0]
+    return current_app.config.get(config_name)
+
+
+def set_rule(key: str, value, reason: str) -> None:
+    if key not in KNOWN_RULES:
+        raise KeyError(key)
+    actor = current_actor()
+    row = db.session.get(LocalRule, key)
+    old = None if row is None else row.value.get("value")
+    if row is None:
+        row = LocalRule(key=key, value={"value": value})
+        db.session.add(row)
+    row.value = {"value": value}
+    row.changed_by_id = actor.user_id
+    row.changed_at = clock.utcnow()
+    row.reason = reason
+    audit.record("rule.change", "local_rule", key, detail={"old": old, "new": value, "reason": reason})
+    db.session.commit()

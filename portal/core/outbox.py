@@ -1,0 +1,21 @@
+"""Outbox: messages to the government platform, added in the same transaction as their cause."""
+from __future__ import annotations
+
+import uuid
+
+from portal.core import clock
+from portal.core.models import OutboxMessage
+from portal.extensions import db
+
+
+def enqueue(kind: str, payload: dict, idempotency_key: str | None = None) -> OutboxMessage:
+    """Add a pending message to the current transaction; the worker delivers it after commit."""
+    message = OutboxMessage(
+        kind=kind,
+        payload=payload,
+        idempotency_key=idempotency_key or f"{kind}:{uuid.uuid4().hex}",
+        status="pending",
+        next_attempt_at=clock.utcnow(),
+    )
+    db.session.add(message)
+    return message

@@ -1,1 +1,0 @@
-"""Pure domain core: rules, state machines, scoring maths and identifier checks (no Flask, no database)."""

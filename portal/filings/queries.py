@@ -1,0 +1,183 @@
+"""Searching, sorting and exporting the project filings an actor may see (one scoped query)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import cache
+from io import BytesIO
+
+from flask import current_app
+from sqlalchemy import Select, String, cast, or_, select
+from sqlalchemy.orm import joinedload, lazyload
+
+from portal.core import pagination
+from portal.core.constants import SERVICE_TYPES
+from portal.core.context import Actor, current_actor
+from portal.core.identifiers import DISTRICTS
+from portal.core.msgids import N_
+from portal.core.pagination import Page
+from portal.core.workflows import PROJECT_FILING
+from portal.extensions import db
+from portal.filings.models import ProjectFiling
+from portal.filings.service import scope_clause
+from portal.firms.models import Firm
+from portal.orgs.models import Agency
+
+EXPORT_LIMIT = 20000
+SORTS = {
+    "updated": ProjectFiling.updated_at,
+    "number": ProjectFiling.number,
+    "submitted": ProjectFiling.submitted_at,
+    "start": ProjectFiling.start_date,
+    "status": ProjectFiling.status,
+    "firm": Firm.name,
+    "agency": Agency.name,
+}
+
+
+# What the list page shows (templates/filings/list.html): plain rows, no ORM objects. Loading 20 filings
+# with their firm and agency made 60 instances of wide rows (five JSON columns decoded each) to show
+# ten fields and two names.
+LIST_COLUMNS = (ProjectFiling.id, ProjectFiling.number, ProjectFiling.title, ProjectFiling.status,
+                ProjectFiling.is_late, ProjectFiling.service_types, ProjectFiling.start_date,
+                ProjectFiling.submitted_at, Firm.name.label("firm_name"), Agency.name.label("agency_name"))
+
+
+@dataclass
+class FilingFilter:
+    number: str = ""
+    firm: str = ""
+    agency: str = ""
+    status: str = ""
+    service_type: str = ""
+    district: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    sort: str = "updated"
+    direction: str = "desc"
+
+    @classmethod
+    def from_args(cls, args) -> FilingFilter:
+        def _date(name):
+            try:
+                return date.fromisoformat(args.get(name, "")) if args.get(name) else None
+            except ValueError:
+                return None
+
+        sort = args.get("sort", "updated")
+        return cls(
+            number=(args.get("number") or "").strip()[:50],
+            firm=(args.get("firm") or "").strip()[:100],
+            agency=(args.get("agency") or "").strip()[:100],
+            status=args.get("status", "") if args.get("status") in PROJECT_FILING.states else "",
+            service_type=args.get("service_type", "") if args.get("service_type") in SERVICE_TYPES else "",
+            district=args.get("district", "") if args.get("district") in DISTRICTS else "",
+            date_from=_date("date_from"),
+            date_to=_date("date_to"),
+            sort=sort if sort in SORTS else "updated",
+            direction="asc" if args.get("direction") == "asc" else "desc",
+        )
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+@cache
+def _loader_options() -> tuple:
+    """Loader options are immutable and cost more to build than the rest of the statement: built once."""
+    return (joinedload(ProjectFiling.firm, innerjoin=True), joinedload(ProjectFiling.agency, innerjoin=True),
+            lazyload(ProjectFiling.staff))
+
+
+def search(f: FilingFilter, actor: Actor | None = None) -> Select:
+    """The actor's filings matching `f`, firm and agency loaded in the same query (no per-row queries).
+
+    Firm and agency are joined for filtering or sorting only when the filter names them, so the page's
+    total count stays a scan of project_filing alone (at 100,000 rows the joins made it cost ~0.6 s).
+    """
+    actor = actor or current_actor()
+    stmt = select(ProjectFiling).where(scope_clause(actor)).options(*_loader_options())
+    if f.firm or f.sort == "firm":
+        stmt = stmt.join(Firm, Firm.id == ProjectFiling.firm_id)
+    if f.agency or f.sort == "agency":
+        stmt = stmt.join(Agency, Agency.id == ProjectFiling.agency_id)
+    if f.number:
+        stmt = stmt.where(or_(ProjectFiling.number.ilike(_like(f.number), escape="\\"),
+                              ProjectFiling.title.ilike(_like(f.number), escape="\\")))
+    if f.firm:
+        stmt = stmt.where(or_(Firm.name.ilike(_like(f.firm), escape="\\"), Firm.uscc == f.firm.upper()))
+    if f.agency:
+        stmt = stmt.where(Agency.name.ilike(_like(f.agency), escape="\\"))
+    if f.status:
+        stmt = stmt.where(ProjectFiling.status == f.status)
+    if f.service_type:
+        # service_types is a JSON list; its text form holds each code in double quotes on both databases.
+        stmt = stmt.where(cast(ProjectFiling.service_types, String).like(f'%"{f.service_type}"%'))
+    if f.district:
+        stmt = stmt.where(ProjectFiling.district_code == f.district)
+    if f.date_from:
+        stmt = stmt.where(ProjectFiling.submitted_at >= datetime.combine(f.date_from, time.min) - timedelta(hours=8))
+    if f.date_to:
+        stmt = stmt.where(ProjectFiling.submitted_at < datetime.combine(f.date_to, time.min) + timedelta(hours=16))
+    return stmt.order_by(*_order(f))
+
+
+def _order(f: FilingFilter) -> tuple:
+    column = SORTS[f.sort]
+    return column.asc() if f.direction == "asc" else column.desc(), ProjectFiling.id.desc()
+
+
+@cache
+def _list_rows() -> Select:
+    return (select(*LIST_COLUMNS).join(Firm, Firm.id == ProjectFiling.firm_id)
+            .join(Agency, Agency.id == ProjectFiling.agency_id))
+
+
+def list_page(f: FilingFilter, page: int | None, per_page: int | None = None, actor: Actor | None = None) -> Page:
+    """One page of `search` as rows of LIST_COLUMNS (see rows_page)."""
+    return rows_page(search(f, actor), _list_rows(), _order(f), page, per_page)
+
+
+def rows_page(query: Select, rows: Select, order, page: int | None, per_page: int | None = None) -> Page:
+    """One page of `query` (a scoped, filtered, sorted select of ProjectFiling) read as plain `rows`
+    (a select of columns from project_filing), in one statement besides the cached count.
+
+    The page's ids are picked by `pagination.page_ids` (the deferred join `paginate` uses); `rows` reads
+    those ids only, sorted by `order` (the same as the query's). Count and page bounds as portal.core.pagination.paginate.
+    """
+    per_page = per_page or current_app.config.get("PAGE_SIZE", 20)
+    total = pagination.count(query)
+    page = pagination.clamp(page, total, per_page)
+    ids = pagination.page_ids(query, ProjectFiling.id, page, per_page)
+    stmt = rows.where(ProjectFiling.id.in_(ids)).order_by(*order)
+    return Page(items=list(db.session.execute(stmt)), page=page, per_page=per_page, total=total)
+
+
+def export_xlsx(f: FilingFilter, actor: Actor | None = None, translate=lambda s: s) -> bytes:
+    """The rows of the current filter as an Excel workbook (no personal data on filings)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = translate(N_("Project filings"))[:31]
+    headers = [N_("Number"), N_("Title"), N_("Firm"), N_("Firm USCC"), N_("Agency"), N_("District"),
+               N_("Status"), N_("Service types"), N_("Start date"), N_("End date"), N_("Submitted"), N_("Late")]
+    sheet.append([translate(h) for h in headers])
+    rows = db.session.scalars(search(f, actor).limit(EXPORT_LIMIT))
+    for filing in rows:
+        sheet.append([
+            filing.number or "", filing.title, filing.firm.name, filing.firm.uscc, filing.agency.name,
+            DISTRICTS.get(filing.district_code, filing.district_code),
+            translate(PROJECT_FILING.states[filing.status]),
+            ", ".join(translate(SERVICE_TYPES.get(code, code)) for code in filing.service_types or []),
+            filing.start_date, filing.end_date,
+            (filing.submitted_at + timedelta(hours=8)).replace(microsecond=0) if filing.submitted_at else None,
+            translate(N_("Yes")) if filing.is_late else "",
+        ])
+    for column_cells in sheet.columns:
+        sheet.column_dimensions[column_cells[0].column_letter].width = 18
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,1 +1,0 @@
-"""Security primitives: field encryption, look-up hashes and password hashing (no Flask)."""

@@ -1,0 +1,280 @@
+"""Supervision dashboard: jurisdiction-scoped counts (GROUP BY, a fixed number of queries whatever the
+data size), server-side SVG charts (pygal, no script) and the annual supervision summary workbook."""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from io import BytesIO
+
+from sqlalchemy import extract, func, select
+
+from portal.core import cache as aggregates
+from portal.core import clock
+from portal.core.context import Actor
+from portal.core.jurisdiction import require_supervisor, scoped
+from portal.core.msgids import N_
+from portal.extensions import db
+from portal.filings.models import ProjectFiling
+from portal.firms.models import Firm
+from portal.incidents.models import Incident
+from portal.scoring.models import FirmScore, ScoringPeriod
+from portal.supervision.models import Alert, Inspection, InspectionResult, RectificationOrder
+
+WAITING_STATUSES = ("submitted", "confirmed", "under_review")
+REVIEW_STATUSES = ("confirmed", "under_review")
+OPEN_RECTIFICATION = ("issued", "answered", "rejected", "overdue", "escalated")
+OPEN_INCIDENT = ("reported", "investigating")
+PUBLISHED_PERIODS = ("final", "applied")
+
+
+@dataclass
+class WaitingFiling:
+    id: int
+    number: str | None
+    title: str
+    status: str
+    since: datetime | None
+    age_days: int
+
+
+@dataclass
+class Dashboard:
+    firms_by_status: dict[str, int] = field(default_factory=dict)
+    firms_by_grade: dict[str, int] = field(default_factory=dict)
+    filings_by_status: dict[str, int] = field(default_factory=dict)
+    waiting: list[WaitingFiling] = field(default_factory=list)
+    waiting_total: int = 0
+    rectifications_open: int = 0
+    rectifications_overdue: int = 0
+    incidents_open: int = 0
+    alerts_by_rule: dict[str, int] = field(default_factory=dict)
+    inspections_planned: int = 0
+
+
+def build(actor: Actor, waiting_limit: int = 10) -> Dashboard:
+    """Everything on the dashboard: the counts from the aggregate cache (seven GROUP BY queries when a
+    table they read has changed, none otherwise), the oldest waiting filings live."""
+    require_supervisor(actor)
+    counts = aggregates.value("dashboard.counts", actor.district_code, COUNTED, lambda: _counts(actor))
+    d = Dashboard(**{k: dict(v) if isinstance(v, dict) else v for k, v in counts.items()})
+    if waiting_limit:
+        since = func.coalesce(ProjectFiling.confirmed_at, ProjectFiling.submitted_at)
+        rows = db.session.execute(scoped(
+            select(ProjectFiling.id, ProjectFiling.number, ProjectFiling.title, ProjectFiling.status, since)
+            .where(ProjectFiling.status.in_(WAITING_STATUSES)).order_by(since, ProjectFiling.id)
+            .limit(waiting_limit), actor, ProjectFiling.district_code)).all()
+        now = clock.utcnow()
+        d.waiting = [WaitingFiling(i, num, title, st, s, (now - s).days if s else 0) for i, num, title, st, s in rows]
+    return d
+
+
+COUNTED = (Firm, ProjectFiling, RectificationOrder, Incident, Alert, Inspection)
+
+
+def _counts(actor: Actor) -> dict:
+    """The dashboard's counts in the actor's jurisdiction (plain data: it is cached and shared)."""
+    firm_rows = db.session.execute(scoped(
+        select(Firm.status, Firm.grade, func.count(Firm.id)).group_by(Firm.status, Firm.grade), actor,
+        Firm.district_code)).all()
+    status_counts: dict[str, int] = defaultdict(int)
+    grade_counts: dict[str, int] = defaultdict(int)
+    for status, grade, n in firm_rows:
+        status_counts[status] += n
+        grade_counts[grade or "-"] += n
+    filings_by_status = dict(db.session.execute(scoped(
+        select(ProjectFiling.status, func.count(ProjectFiling.id)).group_by(ProjectFiling.status), actor,
+        ProjectFiling.district_code)).all())
+    rect = dict(db.session.execute(scoped(
+        select(RectificationOrder.status, func.count(RectificationOrder.id))
+        .where(RectificationOrder.status.in_(OPEN_RECTIFICATION)).group_by(RectificationOrder.status), actor,
+        RectificationOrder.district_code)).all())
+    return {
+        "firms_by_status": dict(status_counts),
+        "firms_by_grade": dict(grade_counts),
+        "filings_by_status": filings_by_status,
+        "waiting_total": sum(n for st, n in filings_by_status.items() if st in WAITING_STATUSES),
+        "rectifications_open": sum(rect.values()),
+        "rectifications_overdue": rect.get("overdue", 0) + rect.get("escalated", 0),
+        "incidents_open": db.session.scalar(scoped(
+            select(func.count(Incident.id)).where(Incident.status.in_(OPEN_INCIDENT)), actor,
+            Incident.district_code)) or 0,
+        "alerts_by_rule": dict(db.session.execute(scoped(
+            select(Alert.rule, func.count(Alert.id)).where(Alert.closed_at.is_(None)).group_by(Alert.rule), actor,
+            Alert.district_code)).all()),
+        "inspections_planned": db.session.scalar(scoped(
+            select(func.count(Inspection.id)).where(Inspection.status.in_(("planned", "notified"))), actor,
+            Inspection.district_code)) or 0,
+    }
+
+
+# --- chart data (one GROUP BY each) ---------------------------------------------------------------------
+
+def filings_per_month(actor: Actor, months: int = 12) -> list[tuple[str, int]]:
+    require_supervisor(actor)
+    today = clock.today()
+    first = date(today.year, today.month, 1)
+    for _ in range(months - 1):
+        first = (first - timedelta(days=1)).replace(day=1)
+    lo = datetime.combine(first, time()) - timedelta(hours=8)
+    year, month = extract("year", ProjectFiling.submitted_at), extract("month", ProjectFiling.submitted_at)
+    counts = {(int(y), int(m)): n for y, m, n in db.session.execute(scoped(
+        select(year, month, func.count(ProjectFiling.id)).where(ProjectFiling.submitted_at >= lo)
+        .group_by(year, month), actor, ProjectFiling.district_code))}
+    series, cursor = [], first
+    for _ in range(months):
+        series.append((f"{cursor.year}-{cursor.month:02d}", counts.get((cursor.year, cursor.month), 0)))
+        cursor = (cursor + timedelta(days=32)).replace(day=1)
+    return series
+
+
+def grade_distribution(actor: Actor) -> dict[str, int]:
+    require_supervisor(actor)
+    rows = db.session.execute(scoped(
+        select(Firm.grade, func.count(Firm.id)).where(Firm.grade.is_not(None)).group_by(Firm.grade), actor,
+        Firm.district_code)).all()
+    return {g: n for g, n in rows}
+
+
+def score_trend(actor: Actor) -> list[tuple[str, float]]:
+    """Average total score per scoring period (amended totals where a decision changed them)."""
+    require_supervisor(actor)
+    total = func.coalesce(FirmScore.amended_total, FirmScore.total)
+    rows = db.session.execute(scoped(
+        select(ScoringPeriod.label, ScoringPeriod.starts_on, func.avg(total))
+        .join(FirmScore, FirmScore.period_id == ScoringPeriod.id).join(Firm, Firm.id == FirmScore.firm_id)
+        .where(FirmScore.status == "rated", ScoringPeriod.status.in_(("published",) + PUBLISHED_PERIODS))
+        .group_by(ScoringPeriod.id, ScoringPeriod.label, ScoringPeriod.starts_on)
+        .order_by(ScoringPeriod.starts_on), actor, Firm.district_code)).all()
+    return [(label, round(float(avg), 1)) for label, _s, avg in rows if avg is not None]
+
+
+def _pygal():
+    """Import pygal without its legacy `sys.meta_path` hook (pygal.maps plugin loader).
+
+    The hook lacks `find_spec`, so every later import in the process emits an ImportWarning; the
+    portal uses no pygal map plugins, so the hook is taken out again right after import.
+    """
+    import sys
+
+    import pygal
+
+    sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
+    return pygal
+
+
+def _style():
+    _pygal()
+    from pygal.style import Style
+
+    return Style(background="white", plot_background="white", foreground="#1f2328", foreground_strong="#1f2328",
+                 foreground_subtle="#57606a", colors=("#0b5cad", "#1a7f37", "#bf8700", "#cf222e"),
+                 font_family="sans-serif")
+
+
+_SCRIPT = re.compile(rb"<script\b[^>]*>.*?</script>|<script\b[^>]*/>", re.S | re.I)
+
+
+def _render(chart) -> bytes:
+    # pygal always writes a config <script> into <defs>, even with js=[]; the portal never runs chart
+    # script (CSP, <img> embedding), so it is cut out of the markup we generated ourselves.
+    return _SCRIPT.sub(b"", chart.render(is_unicode=False))
+
+
+def chart_svg(actor: Actor, name: str, gettext=lambda s: s) -> bytes:
+    """One chart as a standalone SVG document without any script (pygal's JS disabled)."""
+    pygal = _pygal()
+    config = dict(style=_style(), js=[], width=640, height=320, show_legend=False, disable_xml_declaration=False,
+                  explicit_size=False, print_values=False, margin=12,
+                  no_data_text=gettext(N_("No data yet")))
+    if name == "filings":
+        data = filings_per_month(actor)
+        chart = pygal.Bar(title=gettext(N_("Filings per month")), x_label_rotation=30, **config)
+        chart.x_labels = [m for m, _n in data]
+        chart.add(gettext(N_("Filings")), [n for _m, n in data])
+    elif name == "grades":
+        data = grade_distribution(actor)
+        chart = pygal.Bar(title=gettext(N_("Grade distribution")), **config)
+        chart.x_labels = ["A", "B", "C", "D"]
+        chart.add(gettext(N_("Firms")), [data.get(g, 0) for g in "ABCD"])
+    elif name == "scores":
+        data = score_trend(actor)
+        chart = pygal.Line(title=gettext(N_("Average score per period")), range=(0, 100), **config)
+        chart.x_labels = [label for label, _v in data]
+        chart.add(gettext(N_("Average score")), [v for _l, v in data])
+    else:
+        raise KeyError(name)
+    return _render(chart)
+
+
+CHARTS = ("filings", "grades", "scores")
+
+
+# --- annual supervision summary --------------------------------------------------------------------------
+
+def annual_summary(actor: Actor, year: int, gettext=lambda s: s) -> bytes:
+    """Workbook with one sheet per subject, for one year, limited to the actor's jurisdiction."""
+    from openpyxl import Workbook
+
+    require_supervisor(actor)
+    lo = datetime(year, 1, 1) - timedelta(hours=8)
+    hi = datetime(year + 1, 1, 1) - timedelta(hours=8)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = gettext(N_("Firms"))[:31]
+    ws.append([gettext(N_("District")), gettext(N_("Status")), gettext(N_("Grade")), gettext(N_("Firms"))])
+    for row in db.session.execute(scoped(
+            select(Firm.district_code, Firm.status, Firm.grade, func.count(Firm.id))
+            .group_by(Firm.district_code, Firm.status, Firm.grade)
+            .order_by(Firm.district_code, Firm.status, Firm.grade), actor, Firm.district_code)):
+        ws.append([row[0], row[1], row[2] or "", row[3]])
+
+    ws = wb.create_sheet(gettext(N_("Filings"))[:31])
+    ws.append([gettext(N_("District")), gettext(N_("Month")), gettext(N_("Status")), gettext(N_("Filings"))])
+    month = extract("month", ProjectFiling.submitted_at)
+    for row in db.session.execute(scoped(
+            select(ProjectFiling.district_code, month, ProjectFiling.status, func.count(ProjectFiling.id))
+            .where(ProjectFiling.submitted_at >= lo, ProjectFiling.submitted_at < hi)
+            .group_by(ProjectFiling.district_code, month, ProjectFiling.status)
+            .order_by(ProjectFiling.district_code, month), actor, ProjectFiling.district_code)):
+        ws.append([row[0], f"{year}-{int(row[1]):02d}", row[2], row[3]])
+
+    ws = wb.create_sheet(gettext(N_("Inspections"))[:31])
+    ws.append([gettext(N_("District")), gettext(N_("Firm")), gettext(N_("Kind")), gettext(N_("Status")),
+               gettext(N_("Planned on")), gettext(N_("Failed items")), gettext(N_("Refused")),
+               gettext(N_("Published"))])
+    failed = (select(func.count(InspectionResult.id)).where(InspectionResult.inspection_id == Inspection.id,
+                                                             InspectionResult.result == "fail").scalar_subquery())
+    for row in db.session.execute(scoped(
+            select(Inspection.district_code, Firm.name, Inspection.kind, Inspection.status, Inspection.planned_on,
+                   failed, Inspection.refused, Inspection.published)
+            .join(Firm, Firm.id == Inspection.firm_id)
+            .where(Inspection.planned_on >= date(year, 1, 1), Inspection.planned_on < date(year + 1, 1, 1))
+            .order_by(Inspection.planned_on), actor, Inspection.district_code)):
+        ws.append([row[0], row[1], row[2], row[3], row[4], row[5], "Y" if row[6] else "", "Y" if row[7] else ""])
+
+    ws = wb.create_sheet(gettext(N_("Rectifications"))[:31])
+    ws.append([gettext(N_("Number")), gettext(N_("District")), gettext(N_("Firm")), gettext(N_("Status")),
+               gettext(N_("Deadline")), gettext(N_("Closed"))])
+    for row in db.session.execute(scoped(
+            select(RectificationOrder.number, RectificationOrder.district_code, Firm.name, RectificationOrder.status,
+                   RectificationOrder.deadline, RectificationOrder.closed_at)
+            .join(Firm, Firm.id == RectificationOrder.firm_id)
+            .where(RectificationOrder.issued_at >= lo, RectificationOrder.issued_at < hi)
+            .order_by(RectificationOrder.number), actor, RectificationOrder.district_code)):
+        ws.append([row[0], row[1], row[2], row[3], row[4], row[5]])
+
+    ws = wb.create_sheet(gettext(N_("Incidents"))[:31])
+    ws.append([gettext(N_("District")), gettext(N_("Type")), gettext(N_("Severity")), gettext(N_("Status")),
+               gettext(N_("Incidents"))])
+    for row in db.session.execute(scoped(
+            select(Incident.district_code, Incident.incident_type, Incident.severity, Incident.status,
+                   func.count(Incident.id))
+            .where(Incident.occurred_at >= lo, Incident.occurred_at < hi)
+            .group_by(Incident.district_code, Incident.incident_type, Incident.severity, Incident.status)
+            .order_by(Incident.district_code), actor, Incident.district_code)):
+        ws.append(list(row))
+    buffer = BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

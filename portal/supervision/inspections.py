@@ -1,0 +1,508 @@
+"""Inspections (检查): checklists, planning by hand or by weighted random draw, results, publication.
+
+Also the evidence the scoring helper reads: `inspection_evidence(firm_ids, start, end)`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import Select, and_, func, select
+
+from portal.auth.models import User
+from portal.core import audit, clock, inbox, timeline
+from portal.core import uploads as attachments
+from portal.core.constants import SERVICE_TYPES
+from portal.core.context import Actor
+from portal.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from portal.core.jurisdiction import in_jurisdiction, is_supervisor, regulators_of, require_supervisor, scoped
+from portal.core.models import Attachment
+from portal.core.msgids import N_
+from portal.core.pagination import Page, paginate
+from portal.core.workflows import INSPECTION
+from portal.extensions import db
+from portal.filings.models import ProjectFiling
+from portal.firms.models import Firm
+from portal.supervision.checklists import default_items
+from portal.supervision.draw import Candidate, DrawError, DrawResult, draw, new_seed
+from portal.supervision.models import (
+    ChecklistItem,
+    ChecklistTemplate,
+    Inspection,
+    InspectionDraw,
+    InspectionResult,
+)
+
+DRAWABLE_FIRM_STATUSES = ("active", "expiring", "recheck_submitted", "suspended")
+DRAWABLE_FILING_STATUSES = ("registered", "in_progress")
+RESULTS = ("pass", "fail", "na")
+
+
+# --- checklists ----------------------------------------------------------------------------------------
+
+def ensure_default_templates() -> int:
+    """Create version 1 of a checklist for every service type that has none; returns how many were made."""
+    have = set(db.session.scalars(select(ChecklistTemplate.service_type).distinct()))
+    made = 0
+    for service_type, label in SERVICE_TYPES.items():
+        if service_type in have:
+            continue
+        template = ChecklistTemplate(service_type=service_type, name=label, version=1, active=True)
+        db.session.add(template)
+        db.session.flush()
+        for position, (code, text, basis, is_security) in enumerate(default_items(service_type)):
+            db.session.add(ChecklistItem(template_id=template.id, code=code, text=text, basis=basis,
+                                         is_security=is_security, position=position))
+        made += 1
+    db.session.flush()
+    return made
+
+
+def list_templates(actor: Actor) -> list[ChecklistTemplate]:
+    require_supervisor(actor)
+    return list(db.session.scalars(
+        select(ChecklistTemplate).order_by(ChecklistTemplate.service_type, ChecklistTemplate.version.desc())))
+
+
+def get_template(actor: Actor, template_id: int) -> ChecklistTemplate:
+    require_supervisor(actor)
+    template = db.session.get(ChecklistTemplate, template_id)
+    if template is None:
+        raise NotFound()
+    return template
+
+
+def template_items(template_id: int) -> list[ChecklistItem]:
+    return list(db.session.scalars(
+        select(ChecklistItem).where(ChecklistItem.template_id == template_id).order_by(ChecklistItem.position)))
+
+
+def active_template(service_type: str) -> ChecklistTemplate | None:
+    return db.session.scalar(
+        select(ChecklistTemplate).where(ChecklistTemplate.service_type == service_type,
+                                        ChecklistTemplate.active.is_(True))
+        .order_by(ChecklistTemplate.version.desc()).limit(1))
+
+
+@dataclass
+class ItemInput:
+    code: str
+    text: str
+    basis: str = ""
+    is_security: bool = False
+
+
+def edit_template(actor: Actor, template_id: int, name: str, items: list[ItemInput]) -> ChecklistTemplate:
+    """The lead edits a checklist: a new version is written and becomes the active one (old kept)."""
+    if "lead" not in actor.roles:
+        raise NotAllowed()
+    old = get_template(actor, template_id)
+    items = [i for i in items if i.text.strip()]
+    if not items:
+        raise ValidationFailed({"items": [N_("A checklist needs at least one item.")]})
+    codes = [i.code.strip() for i in items]
+    if len(set(codes)) != len(codes) or any(not c for c in codes):
+        raise ValidationFailed({"items": [N_("Every item needs its own code.")]})
+    latest = db.session.scalar(select(func.max(ChecklistTemplate.version))
+                               .where(ChecklistTemplate.service_type == old.service_type)) or 0
+    db.session.execute(ChecklistTemplate.__table__.update()
+                       .where(ChecklistTemplate.service_type == old.service_type).values(active=False))
+    new = ChecklistTemplate(service_type=old.service_type, name=name.strip() or old.name, version=latest + 1,
+                            active=True)
+    db.session.add(new)
+    db.session.flush()
+    for position, item in enumerate(items):
+        db.session.add(ChecklistItem(template_id=new.id, code=item.code.strip(), text=item.text.strip(),
+                                     basis=item.basis.strip(), is_security=item.is_security, position=position))
+    audit.record("checklist.new_version", "checklist_template", new.id,
+                 detail={"service_type": new.service_type, "version": new.version, "from": old.id})
+    db.session.commit()
+    return new
+
+
+# --- scoping -------------------------------------------------------------------------------------------
+
+def visible_inspections(actor: Actor) -> Select:
+    """Regulators: their jurisdiction. A firm user: its own firm's inspections once they are checked."""
+    if is_supervisor(actor):
+        return scoped(select(Inspection), actor, Inspection.district_code)
+    if "vendor" in actor.roles and actor.firm_id:
+        return select(Inspection).where(Inspection.firm_id == actor.firm_id,
+                                        Inspection.status.in_(("checked", "passed", "rectification_required")))
+    return select(Inspection).where(Inspection.id.is_(None))
+
+
+def get_inspection(actor: Actor, inspection_id: int) -> Inspection:
+    inspection = db.session.scalar(visible_inspections(actor).where(Inspection.id == inspection_id))
+    if inspection is None:
+        raise NotFound()
+    return inspection
+
+
+@dataclass
+class InspectionFilter:
+    status: str = ""
+    kind: str = ""
+    firm_id: int | None = None
+    district: str = ""
+    published: str = ""
+
+
+def filtered_inspections(actor: Actor, f: InspectionFilter) -> Select:
+    stmt = visible_inspections(actor)
+    if f.status in INSPECTION.states:
+        stmt = stmt.where(Inspection.status == f.status)
+    if f.kind in ("planned", "random"):
+        stmt = stmt.where(Inspection.kind == f.kind)
+    if f.firm_id:
+        stmt = stmt.where(Inspection.firm_id == f.firm_id)
+    if f.district:
+        stmt = stmt.where(Inspection.district_code == f.district)
+    if f.published in ("yes", "no"):
+        stmt = stmt.where(Inspection.published.is_(f.published == "yes"))
+    return stmt.order_by(Inspection.planned_on.desc(), Inspection.id.desc())
+
+
+def list_inspections(actor: Actor, f: InspectionFilter, page: int | None) -> Page:
+    return paginate(filtered_inspections(actor, f), page)
+
+
+def names_for(inspections: list[Inspection]) -> tuple[dict[int, str], dict[int, str]]:
+    """(firm id → name, user id → display name) for a page of inspections, in two queries."""
+    firm_ids = {i.firm_id for i in inspections}
+    user_ids = {u for i in inspections for u in (i.inspector1_id, i.inspector2_id) if u}
+    firms = dict(db.session.execute(select(Firm.id, Firm.name).where(Firm.id.in_(firm_ids))).all()) if firm_ids else {}
+    users = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all()) if user_ids else {}
+    return firms, users
+
+
+# --- planning ------------------------------------------------------------------------------------------
+
+def _firm_in_jurisdiction(actor: Actor, firm_id: int) -> Firm:
+    firm = db.session.get(Firm, firm_id)
+    if firm is None or not in_jurisdiction(actor, firm.district_code):
+        raise NotFound()
+    return firm
+
+
+def _check_inspectors(actor: Actor, district_code: str, ids: tuple[int | None, int | None]) -> None:
+    allowed = set(inspector_pool(actor.district_code)[0]) | set(inspector_pool(district_code)[0])
+    chosen = [i for i in ids if i]
+    if len(chosen) != 2 or chosen[0] == chosen[1]:
+        raise ValidationFailed({"inspector2_id": [N_("Choose two different inspectors.")]})
+    if not set(chosen) <= allowed:
+        raise ValidationFailed({"inspector1_id": [N_("Inspectors must be regulators of the jurisdiction.")]})
+
+
+def _service_type_of(firm: Firm, filing: ProjectFiling | None) -> str:
+    types = (filing.service_types if filing is not None else None) or firm.service_types or ["digitisation"]
+    return "digitisation" if "digitisation" in types else types[0]
+
+
+def plan_inspection(actor: Actor, firm_id: int, planned_on: date, inspector1_id: int | None,
+                    inspector2_id: int | None, filing_id: int | None = None,
+                    service_type: str | None = None) -> Inspection:
+    """Plan an inspection by hand (kind "planned")."""
+    require_supervisor(actor)
+    firm = _firm_in_jurisdiction(actor, firm_id)
+    filing = None
+    if filing_id:
+        filing = db.session.get(ProjectFiling, filing_id)
+        if filing is None or filing.firm_id != firm.id:
+            raise ValidationFailed({"filing_id": [N_("The project does not belong to this firm.")]})
+    district = filing.district_code if filing is not None else firm.district_code
+    _check_inspectors(actor, district, (inspector1_id, inspector2_id))
+    inspection = _new_inspection(firm, filing, "planned", planned_on, (inspector1_id, inspector2_id), None,
+                                 service_type)
+    db.session.commit()
+    return inspection
+
+
+def _new_inspection(firm: Firm, filing: ProjectFiling | None, kind: str, planned_on: date,
+                    inspectors: tuple, draw_id: int | None, service_type: str | None = None) -> Inspection:
+    ensure_default_templates()
+    template = active_template(service_type or _service_type_of(firm, filing))
+    inspection = Inspection(
+        firm_id=firm.id, filing_id=filing.id if filing is not None else None,
+        district_code=filing.district_code if filing is not None else firm.district_code,
+        draw_id=draw_id, template_id=template.id if template else None, kind=kind, status="planned",
+        planned_on=planned_on, inspector1_id=inspectors[0], inspector2_id=inspectors[1],
+    )
+    db.session.add(inspection)
+    db.session.flush()
+    timeline.record_transition("inspection", inspection, "plan", None, "planned",
+                               audit_detail={"firm_id": firm.id, "kind": kind, "draw_id": draw_id})
+    return inspection
+
+
+def draw_candidates(actor: Actor, target: str) -> list[Candidate]:
+    """Everything in the jurisdiction that may be drawn, with its weight (the firm's inspection weight)."""
+    require_supervisor(actor)
+    if target == "filing":
+        stmt = (select(ProjectFiling.id, Firm.inspection_weight)
+                .join(Firm, Firm.id == ProjectFiling.firm_id)
+                .where(ProjectFiling.status.in_(DRAWABLE_FILING_STATUSES)))
+        stmt = scoped(stmt, actor, ProjectFiling.district_code).order_by(ProjectFiling.id)
+    else:
+        stmt = select(Firm.id, Firm.inspection_weight).where(Firm.status.in_(DRAWABLE_FIRM_STATUSES))
+        stmt = scoped(stmt, actor, Firm.district_code).order_by(Firm.id)
+    return [Candidate(f"{target}:{oid}", str(weight if weight is not None else 1))
+            for oid, weight in db.session.execute(stmt)]
+
+
+def inspector_pool(district_code: str | None) -> tuple[list[int], str]:
+    """Regulators a draw picks inspectors from: the district office's own, topped up with the city
+    office's (which supervises every district) when the district has fewer than two."""
+    own = regulators_of(district_code)
+    if district_code and len(own) < 2:
+        return sorted(set(own) | set(regulators_of(None))), "district+city"
+    return own, "district" if district_code else "city"
+
+
+def random_draw(actor: Actor, n: int, target: str = "firm", planned_on: date | None = None,
+                seed: str | None = None) -> InspectionDraw:
+    """双随机: draw n firms or projects by weight and two inspectors each; store seed and candidates."""
+    require_supervisor(actor)
+    if target not in ("firm", "filing"):
+        raise ValidationFailed({"target": [N_("Choose firms or projects.")]})
+    candidates = draw_candidates(actor, target)
+    inspectors, pool = inspector_pool(actor.district_code)
+    seed = seed or new_seed()
+    try:
+        result = draw(seed, candidates, n, inspectors)
+    except DrawError as exc:
+        raise ValidationFailed({"n": [exc.args[0]]}) from exc
+    record = InspectionDraw(
+        seed=seed, params={"n": n, "target": target, "inspectors_per_target": 2, "pool": pool},
+        candidates=[{"key": c.key, "weight": str(c.weight)} for c in candidates],
+        inspectors=inspectors, chosen=list(result.chosen), district_code=actor.district_code,
+        created_by_id=actor.user_id,
+    )
+    db.session.add(record)
+    db.session.flush()
+    planned_on = planned_on or clock.today() + timedelta(days=14)
+    ids = [int(key.split(":")[1]) for key in result.chosen]
+    if target == "filing":
+        filings = {f.id: f for f in db.session.scalars(select(ProjectFiling).where(ProjectFiling.id.in_(ids)))}
+        firms = {f.id: f for f in db.session.scalars(
+            select(Firm).where(Firm.id.in_({f.firm_id for f in filings.values()})))}
+        targets = [(firms[filings[i].firm_id], filings[i]) for i in ids]
+    else:
+        firms = {f.id: f for f in db.session.scalars(select(Firm).where(Firm.id.in_(ids)))}
+        targets = [(firms[i], None) for i in ids]
+    for firm, filing in targets:
+        _new_inspection(firm, filing, "random", planned_on, result.inspectors, record.id)
+    audit.record("inspection.draw", "inspection_draw", record.id,
+                 detail={"seed": seed, "n": n, "target": target, "candidates": len(candidates),
+                         "chosen": list(result.chosen), "inspectors": list(result.inspectors)})
+    db.session.commit()
+    return record
+
+
+def get_draw(actor: Actor, draw_id: int) -> InspectionDraw:
+    require_supervisor(actor)
+    record = db.session.get(InspectionDraw, draw_id)
+    if record is None or (actor.district_code and record.district_code != actor.district_code):
+        raise NotFound()
+    return record
+
+
+@dataclass
+class Rerun:
+    draw: InspectionDraw
+    result: DrawResult
+    stored_inspectors: tuple[int, ...]
+    matches: bool
+
+
+def rerun_draw(actor: Actor, draw_id: int) -> Rerun:
+    """Recompute a draw from its stored seed and candidate list and compare with what was stored."""
+    record = get_draw(actor, draw_id)
+    candidates = [Candidate(c["key"], c["weight"]) for c in record.candidates]
+    result = draw(record.seed, candidates, int(record.params["n"]), record.inspectors,
+                  int(record.params.get("inspectors_per_target", 2)))
+    stored = tuple(db.session.execute(
+        select(Inspection.inspector1_id, Inspection.inspector2_id).where(Inspection.draw_id == record.id).limit(1)
+    ).first() or ())
+    matches = list(result.chosen) == list(record.chosen) and (not stored or tuple(result.inspectors) == stored)
+    audit.record("inspection.draw_rerun", "inspection_draw", record.id, detail={"matches": matches})
+    db.session.commit()
+    return Rerun(record, result, stored, matches)
+
+
+# --- carrying out --------------------------------------------------------------------------------------
+
+def _check_version(obj, version: int | None) -> None:
+    if version is not None and int(version) != obj.version_id:
+        raise Conflict(N_("This record was changed by someone else; reload and try again."))
+
+
+def notify_firm(actor: Actor, inspection_id: int, version: int | None = None) -> Inspection:
+    inspection = get_inspection(actor, inspection_id)
+    require_supervisor(actor)
+    _check_version(inspection, version)
+    t = INSPECTION.resolve(inspection.status, "notify", actor.roles)
+    timeline.record_transition("inspection", inspection, t.action, inspection.status, t.to_state)
+    inspection.status = t.to_state
+    inbox.notify(inbox.users_of_firm(inspection.firm_id),
+                 N_("An inspection of your firm is planned for %(date)s"),
+                 {"date": inspection.planned_on.isoformat() if inspection.planned_on else ""})
+    db.session.commit()
+    return inspection
+
+
+def results_of(inspection_id: int) -> dict[int, InspectionResult]:
+    return {r.item_id: r for r in db.session.scalars(
+        select(InspectionResult).where(InspectionResult.inspection_id == inspection_id))}
+
+
+@dataclass
+class ItemResult:
+    item_id: int
+    result: str
+    note: str = ""
+
+
+def record_results(actor: Actor, inspection_id: int, results: list[ItemResult], findings: str = "",
+                   version: int | None = None) -> Inspection:
+    """Record every checklist item (pass / fail / not applicable) and move the inspection to checked."""
+    inspection = get_inspection(actor, inspection_id)
+    require_supervisor(actor)
+    _check_version(inspection, version)
+    items = {i.id: i for i in template_items(inspection.template_id)} if inspection.template_id else {}
+    given = {r.item_id: r for r in results if r.result}
+    errors = [N_("Record a result for every item.")] if set(given) != set(items) else []
+    for r in given.values():
+        if r.result not in RESULTS or r.item_id not in items:
+            errors = [N_("Record a result for every item.")]
+        elif r.result == "fail" and not r.note.strip():
+            errors = [N_("Describe what failed for every failed item.")]
+    if errors:
+        raise ValidationFailed({"": errors})
+    t = INSPECTION.resolve(inspection.status, "record_results", actor.roles)
+    existing = results_of(inspection.id)
+    for item_id, r in given.items():
+        row = existing.get(item_id) or InspectionResult(inspection_id=inspection.id, item_id=item_id)
+        row.result, row.note, row.is_security = r.result, r.note.strip(), items[item_id].is_security
+        db.session.add(row)
+    inspection.findings = findings.strip()
+    inspection.checked_at = clock.utcnow()
+    timeline.record_transition("inspection", inspection, t.action, inspection.status, t.to_state,
+                               audit_detail={"failed": sum(1 for r in given.values() if r.result == "fail")})
+    inspection.status = t.to_state
+    db.session.commit()
+    return inspection
+
+
+def record_refusal(actor: Actor, inspection_id: int, note: str) -> Inspection:
+    """The firm refused the inspection: recorded as checked with `refused`, which scoring treats as a veto."""
+    inspection = get_inspection(actor, inspection_id)
+    require_supervisor(actor)
+    if not note.strip():
+        raise ValidationFailed({"note": [N_("Describe how the inspection was refused.")]})
+    t = INSPECTION.resolve(inspection.status, "record_results", actor.roles)
+    timeline.record_transition("inspection", inspection, "refused", inspection.status, t.to_state, reason=note)
+    inspection.status = t.to_state
+    inspection.refused = True
+    inspection.findings = note.strip()
+    inspection.checked_at = clock.utcnow()
+    db.session.commit()
+    return inspection
+
+
+def conclude(actor: Actor, inspection_id: int, action: str, version: int | None = None) -> Inspection:
+    """checked → passed (no failed item, not refused) or → rectification required."""
+    inspection = get_inspection(actor, inspection_id)
+    require_supervisor(actor)
+    _check_version(inspection, version)
+    failed = any(r.result == "fail" for r in results_of(inspection.id).values())
+    if action == "pass" and (failed or inspection.refused):
+        raise ValidationFailed({"": [N_("An inspection with failed items cannot pass; require rectification.")]})
+    t = INSPECTION.resolve(inspection.status, action, actor.roles)
+    timeline.record_transition("inspection", inspection, t.action, inspection.status, t.to_state)
+    inspection.status = t.to_state
+    db.session.commit()
+    return inspection
+
+
+def publish(actor: Actor, inspection_id: int) -> Inspection:
+    """The lead releases a concluded inspection's result to the public directory."""
+    if "lead" not in actor.roles:
+        raise NotAllowed()
+    inspection = get_inspection(actor, inspection_id)
+    if inspection.status not in ("passed", "rectification_required"):
+        raise Conflict(N_("Only a concluded inspection can be published."))
+    inspection.published = True
+    inspection.published_at = clock.utcnow()
+    audit.record("inspection.publish", "inspection", inspection.id)
+    db.session.commit()
+    return inspection
+
+
+def add_photo(actor: Actor, inspection_id: int, data: bytes, filename: str) -> Attachment:
+    inspection = get_inspection(actor, inspection_id)
+    require_supervisor(actor)
+    attachment = attachments.save_upload(data, filename, owner_type="inspection", owner_id=inspection.id,
+                                         kind="photo", firm_id=inspection.firm_id, field="photo")
+    db.session.commit()
+    return attachment
+
+
+def photos_of(inspection_id: int) -> list[Attachment]:
+    return list(db.session.scalars(select(Attachment).where(Attachment.owner_type == "inspection",
+                                                            Attachment.owner_id == inspection_id)))
+
+
+def _can_read_photo(actor: Actor, owner_id: int | None, _attachment: Attachment) -> bool:
+    if owner_id is None:
+        return False
+    return db.session.scalar(visible_inspections(actor).where(Inspection.id == owner_id)) is not None
+
+
+attachments.register_read_rule("inspection", _can_read_photo)
+
+
+# --- evidence for scoring ------------------------------------------------------------------------------
+
+@dataclass
+class InspectionEvidence:
+    inspections: int = 0
+    refused: int = 0
+    security_items_checked: int = 0
+    security_items_passed: int = 0
+    failed_items: int = 0
+    inspection_ids: list[int] = field(default_factory=list)
+
+
+def _period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    return datetime.combine(start, time()) - timedelta(hours=8), \
+        datetime.combine(end + timedelta(days=1), time()) - timedelta(hours=8)
+
+
+def inspection_evidence(firm_ids: list[int], start: date, end: date) -> dict[int, InspectionEvidence]:
+    """Per firm: inspections checked in [start, end] (China dates), refusals and security-item results."""
+    lo, hi = _period_bounds(start, end)
+    evidence = {fid: InspectionEvidence() for fid in firm_ids}
+    if not firm_ids:
+        return evidence
+    in_period = and_(Inspection.firm_id.in_(firm_ids), Inspection.checked_at >= lo, Inspection.checked_at < hi)
+    for iid, fid, refused in db.session.execute(select(Inspection.id, Inspection.firm_id, Inspection.refused)
+                                                .where(in_period)):
+        ev = evidence[fid]
+        ev.inspections += 1
+        ev.refused += int(bool(refused))
+        ev.inspection_ids.append(iid)
+    rows = db.session.execute(
+        select(Inspection.firm_id, InspectionResult.result, InspectionResult.is_security, func.count())
+        .join(InspectionResult, InspectionResult.inspection_id == Inspection.id)
+        .where(in_period).group_by(Inspection.firm_id, InspectionResult.result, InspectionResult.is_security)
+    ).all()
+    for fid, result, is_security, n in rows:
+        ev = evidence[fid]
+        if result == "fail":
+            ev.failed_items += n
+        if is_security and result in ("pass", "fail"):
+            ev.security_items_checked += n
+            if result == "pass":
+                ev.security_items_passed += n
+    return evidence

@@ -1,0 +1,276 @@
+"""Notices (通知公告) with read/acknowledgement tracking and reminders, and the dynamic contact
+mechanism (动态联系机制): quarterly liaison confirmation and the regulators' contact directory."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import Select, case, func, select, update
+
+from portal.core import audit, clock, crypto, inbox
+from portal.core.context import Actor
+from portal.core.errors import NotFound, ValidationFailed
+from portal.core.identifiers import is_valid_mobile
+from portal.core.jurisdiction import in_jurisdiction, is_supervisor, require_supervisor, scoped
+from portal.core.msgids import N_
+from portal.core.pagination import Page, paginate
+from portal.extensions import db
+from portal.firms.models import Firm
+from portal.supervision.models import LiaisonConfirmation, Notice, NoticeRecipient
+
+RECIPIENT_FIRM_STATUSES = ("active", "expiring", "recheck_submitted", "suspended", "negative_listed")
+LIAISON_DAYS = 90
+
+
+# --- notices -------------------------------------------------------------------------------------------
+
+def publish_notice(actor: Actor, title: str, body: str, firm_ids: list[int] | None = None,
+                   requires_ack: bool = True) -> Notice:
+    """Publish to every registered firm of the jurisdiction (firm_ids None) or to the chosen ones."""
+    require_supervisor(actor)
+    errors: dict[str, list] = {}
+    if not title.strip():
+        errors["title"] = [N_("Give the notice a title.")]
+    if not body.strip():
+        errors["body"] = [N_("Write the notice.")]
+    stmt = scoped(select(Firm.id).where(Firm.status.in_(RECIPIENT_FIRM_STATUSES)), actor, Firm.district_code)
+    if firm_ids is not None:
+        stmt = stmt.where(Firm.id.in_(firm_ids))
+    recipients = list(db.session.scalars(stmt))
+    if not recipients:
+        errors["firm_ids"] = [N_("Choose at least one registered firm.")]
+    if errors:
+        raise ValidationFailed(errors)
+    notice = Notice(title=title.strip(), body=body.strip(), audience="all" if firm_ids is None else "chosen",
+                    requires_ack=requires_ack, published_at=clock.utcnow(), created_by_id=actor.user_id)
+    db.session.add(notice)
+    db.session.flush()
+    db.session.execute(NoticeRecipient.__table__.insert(),
+                       [{"notice_id": notice.id, "firm_id": fid} for fid in recipients])
+    _notify_firms(recipients, N_("New notice from the archives bureau: %(title)s"), {"title": notice.title},
+                  f"/supervision/notices/{notice.id}")
+    audit.record("notice.publish", "notice", notice.id, detail={"recipients": len(recipients)})
+    db.session.commit()
+    return notice
+
+
+def _notify_firms(firm_ids: list[int], message: str, params: dict, link: str) -> None:
+    from portal.auth.models import User
+
+    users = list(db.session.scalars(select(User.id).where(User.firm_id.in_(firm_ids), User.active.is_(True))))
+    inbox.notify(users, message, params, link=link)
+
+
+@dataclass
+class NoticeRow:
+    notice: Notice
+    recipients: int
+    read: int
+    acknowledged: int
+
+
+def list_notices_for_regulator(actor: Actor, page: int | None) -> tuple[Page, dict[int, NoticeRow]]:
+    """Notices with read/acknowledged counts among the jurisdiction's recipients (one GROUP BY)."""
+    require_supervisor(actor)
+    result = paginate(select(Notice).where(Notice.published_at.is_not(None))
+                      .order_by(Notice.published_at.desc(), Notice.id.desc()), page)
+    ids = [n.id for n in result.items]
+    counts: dict[int, NoticeRow] = {}
+    if ids:
+        stmt = (select(NoticeRecipient.notice_id, func.count(NoticeRecipient.id),
+                       func.count(NoticeRecipient.read_at), func.count(NoticeRecipient.acknowledged_at))
+                .join(Firm, Firm.id == NoticeRecipient.firm_id)
+                .where(NoticeRecipient.notice_id.in_(ids)).group_by(NoticeRecipient.notice_id))
+        stmt = scoped(stmt, actor, Firm.district_code)
+        by_id = {n.id: n for n in result.items}
+        for nid, total, read, acked in db.session.execute(stmt):
+            counts[nid] = NoticeRow(by_id[nid], total, read, acked)
+    return result, counts
+
+
+def receipts_query(actor: Actor, notice_id: int, state: str = "") -> Select:
+    """Who read and who acknowledged a notice, limited to the jurisdiction's firms."""
+    require_supervisor(actor)
+    if db.session.get(Notice, notice_id) is None:
+        raise NotFound()
+    stmt = (select(NoticeRecipient, Firm.name, Firm.district_code)
+            .join(Firm, Firm.id == NoticeRecipient.firm_id).where(NoticeRecipient.notice_id == notice_id))
+    stmt = scoped(stmt, actor, Firm.district_code)
+    if state == "unread":
+        stmt = stmt.where(NoticeRecipient.read_at.is_(None))
+    elif state == "unacknowledged":
+        stmt = stmt.where(NoticeRecipient.acknowledged_at.is_(None))
+    elif state == "acknowledged":
+        stmt = stmt.where(NoticeRecipient.acknowledged_at.is_not(None))
+    return stmt.order_by(Firm.name)
+
+
+def get_notice_for_regulator(actor: Actor, notice_id: int) -> Notice:
+    require_supervisor(actor)
+    notice = db.session.get(Notice, notice_id)
+    if notice is None:
+        raise NotFound()
+    return notice
+
+
+def remind(actor: Actor, notice_id: int) -> int:
+    """Inbox reminder to the jurisdiction's firms that have not acknowledged (or, without ack, not read)."""
+    notice = get_notice_for_regulator(actor, notice_id)
+    pending = NoticeRecipient.acknowledged_at if notice.requires_ack else NoticeRecipient.read_at
+    stmt = scoped(select(NoticeRecipient.id, NoticeRecipient.firm_id)
+                  .join(Firm, Firm.id == NoticeRecipient.firm_id)
+                  .where(NoticeRecipient.notice_id == notice.id, pending.is_(None)), actor, Firm.district_code)
+    rows = db.session.execute(stmt).all()
+    if not rows:
+        return 0
+    now = clock.utcnow()
+    db.session.execute(update(NoticeRecipient).where(NoticeRecipient.id.in_([r[0] for r in rows]))
+                       .values(reminded_at=now))
+    _notify_firms([r[1] for r in rows], N_("Reminder: please read and acknowledge the notice %(title)s"),
+                  {"title": notice.title}, f"/supervision/notices/{notice.id}")
+    audit.record("notice.remind", "notice", notice.id, detail={"firms": len(rows)})
+    db.session.commit()
+    return len(rows)
+
+
+def notices_for_firm(actor: Actor, page: int | None) -> Page:
+    """A firm user's notices (rows of (Notice, NoticeRecipient)), newest first."""
+    if not actor.firm_id:
+        raise NotFound()
+    stmt = (select(Notice, NoticeRecipient).join(NoticeRecipient, NoticeRecipient.notice_id == Notice.id)
+            .where(NoticeRecipient.firm_id == actor.firm_id).order_by(Notice.published_at.desc(), Notice.id.desc()))
+    return paginate(stmt, page, scalars=False)
+
+
+def _receipt(actor: Actor, notice_id: int) -> tuple[Notice, NoticeRecipient]:
+    if not actor.firm_id:
+        raise NotFound()
+    row = db.session.execute(
+        select(Notice, NoticeRecipient).join(NoticeRecipient, NoticeRecipient.notice_id == Notice.id)
+        .where(Notice.id == notice_id, NoticeRecipient.firm_id == actor.firm_id)).first()
+    if row is None:
+        raise NotFound()
+    return row[0], row[1]
+
+
+def open_notice(actor: Actor, notice_id: int) -> tuple[Notice, NoticeRecipient]:
+    """A firm user opens a notice: the firm's receipt is marked read (first reader and time kept)."""
+    notice, receipt = _receipt(actor, notice_id)
+    if receipt.read_at is None:
+        receipt.read_at = clock.utcnow()
+        receipt.read_by_id = actor.user_id
+        db.session.commit()
+    return notice, receipt
+
+
+def acknowledge_notice(actor: Actor, notice_id: int) -> NoticeRecipient:
+    notice, receipt = _receipt(actor, notice_id)
+    now = clock.utcnow()
+    if receipt.read_at is None:
+        receipt.read_at, receipt.read_by_id = now, actor.user_id
+    if receipt.acknowledged_at is None:
+        receipt.acknowledged_at, receipt.acknowledged_by_id = now, actor.user_id
+        audit.record("notice.acknowledge", "notice", notice.id, detail={"firm_id": actor.firm_id})
+    db.session.commit()
+    return receipt
+
+
+def unread_notice_count(firm_id: int) -> int:
+    return db.session.scalar(select(func.count(NoticeRecipient.id)).where(
+        NoticeRecipient.firm_id == firm_id, NoticeRecipient.read_at.is_(None))) or 0
+
+
+# --- liaison (动态联系机制) ------------------------------------------------------------------------------
+
+def quarter_of(day: date) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def liaison_due(firm: Firm) -> bool:
+    """Due when the firm has not confirmed its contacts in the current quarter."""
+    return db.session.scalar(select(LiaisonConfirmation.id).where(
+        LiaisonConfirmation.firm_id == firm.id, LiaisonConfirmation.quarter == quarter_of(clock.today()))) is None
+
+
+def my_firm(actor: Actor) -> Firm:
+    firm = db.session.get(Firm, actor.firm_id) if actor.firm_id else None
+    if firm is None:
+        raise NotFound()
+    return firm
+
+
+def confirm_liaison(actor: Actor, name: str, phone: str, email: str) -> LiaisonConfirmation:
+    """The firm confirms (or corrects) its liaison contact for this quarter."""
+    if "vendor" not in actor.roles:
+        raise NotFound()
+    firm = my_firm(actor)
+    errors: dict[str, list] = {}
+    if not name.strip():
+        errors["name"] = [N_("Give the liaison's name.")]
+    if not is_valid_mobile(phone.strip()):
+        errors["phone"] = [N_("Enter an 11-digit mobile number.")]
+    if errors:
+        raise ValidationFailed(errors)
+    quarter = quarter_of(clock.today())
+    row = db.session.scalar(select(LiaisonConfirmation).where(LiaisonConfirmation.firm_id == firm.id,
+                                                              LiaisonConfirmation.quarter == quarter))
+    if row is None:
+        row = LiaisonConfirmation(firm_id=firm.id, quarter=quarter)
+        db.session.add(row)
+    now = clock.utcnow()
+    row.contacts = {"name": name.strip(), "phone_enc": crypto.encrypt(phone.strip()), "email": email.strip()}
+    row.confirmed_by_id, row.confirmed_at = actor.user_id, now
+    firm.liaison_name, firm.liaison_phone_enc, firm.liaison_email = name.strip(), crypto.encrypt(phone.strip()), email.strip()
+    firm.liaison_confirmed_at = now
+    audit.record("liaison.confirm", "firm", firm.id, detail={"quarter": quarter})
+    db.session.commit()
+    return row
+
+
+@dataclass
+class ContactRow:
+    firm_id: int
+    name: str
+    district_code: str
+    status: str
+    liaison_name: str
+    phone: str  # decrypted; templates show it through mask_phone unless revealed
+    email: str
+    confirmed_at: object
+    overdue: bool
+
+
+def contact_directory(actor: Actor, query: str = "", district: str = "", overdue_only: bool = False,
+                      page: int | None = None) -> Page:
+    require_supervisor(actor)
+    cutoff = clock.utcnow() - timedelta(days=LIAISON_DAYS)
+    overdue = case((Firm.liaison_confirmed_at.is_(None), True), (Firm.liaison_confirmed_at < cutoff, True),
+                   else_=False)
+    stmt = scoped(select(Firm.id, Firm.name, Firm.district_code, Firm.status, Firm.liaison_name,
+                         Firm.liaison_phone_enc, Firm.liaison_email, Firm.liaison_confirmed_at, overdue)
+                  .where(Firm.status.in_(RECIPIENT_FIRM_STATUSES)), actor, Firm.district_code)
+    if query:
+        stmt = stmt.where(Firm.name.contains(query))
+    if district:
+        stmt = stmt.where(Firm.district_code == district)
+    if overdue_only:
+        stmt = stmt.where((Firm.liaison_confirmed_at.is_(None)) | (Firm.liaison_confirmed_at < cutoff))
+    result = paginate(stmt.order_by(Firm.name), page, scalars=False)
+    result.items = [ContactRow(r[0], r[1], r[2], r[3], r[4], crypto.decrypt(r[5]), r[6], r[7], bool(r[8]))
+                    for r in result.items]
+    return result
+
+
+def reveal_liaison_phone(actor: Actor, firm_id: int) -> str:
+    """The whole phone number, for a regulator who asks; audited."""
+    require_supervisor(actor)
+    firm = db.session.get(Firm, firm_id)
+    if firm is None or not in_jurisdiction(actor, firm.district_code):
+        raise NotFound()
+    audit.record("personal_data.reveal", "firm", firm.id, detail={"field": "liaison_phone"})
+    db.session.commit()
+    return crypto.decrypt(firm.liaison_phone_enc)
+
+
+def visible_to_firm_user(actor: Actor) -> bool:
+    return "vendor" in actor.roles and bool(actor.firm_id) and not is_supervisor(actor)

@@ -1,0 +1,416 @@
+"""Rectification orders (整改通知, Archives Law Art. 45): issue, answer, verify or reject, overdue,
+escalation with a summons (约谈) and an optional penalty case. Evidence for scoring lives here too."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import Select, func, select
+
+from portal.core import audit, clock, inbox, timeline
+from portal.core import uploads as attachments
+from portal.core.context import Actor
+from portal.core.errors import Conflict, NotFound, ValidationFailed
+from portal.core.jurisdiction import (
+    in_jurisdiction,
+    is_supervisor,
+    regulators_for_district,
+    require_supervisor,
+    scoped,
+)
+from portal.core.models import Attachment
+from portal.core.msgids import N_
+from portal.core.pagination import Page, paginate
+from portal.core.workflows import RECTIFICATION
+from portal.extensions import db
+from portal.firms.models import Firm
+from portal.incidents.models import Incident
+from portal.supervision.models import (
+    ChecklistItem,
+    Inspection,
+    InspectionResult,
+    PenaltyCase,
+    RectificationOrder,
+    RectificationResponse,
+    Summons,
+)
+from portal.supervision.penalties import PenaltyError, check_amount
+
+DEFAULT_DEADLINE_DAYS = 30
+OPEN_STATUSES = ("issued", "answered", "rejected", "overdue", "escalated")
+
+
+def visible_orders(actor: Actor) -> Select:
+    """Regulators: their jurisdiction; a firm user: its own firm's orders; anyone else: nothing."""
+    if is_supervisor(actor):
+        return scoped(select(RectificationOrder), actor, RectificationOrder.district_code)
+    if "vendor" in actor.roles and actor.firm_id:
+        return select(RectificationOrder).where(RectificationOrder.firm_id == actor.firm_id)
+    return select(RectificationOrder).where(RectificationOrder.id.is_(None))
+
+
+def get_order(actor: Actor, order_id: int) -> RectificationOrder:
+    order = db.session.scalar(visible_orders(actor).where(RectificationOrder.id == order_id))
+    if order is None:
+        raise NotFound()
+    return order
+
+
+@dataclass
+class OrderFilter:
+    status: str = ""
+    firm_id: int | None = None
+    district: str = ""
+    overdue_only: bool = False
+
+
+def filtered_orders(actor: Actor, f: OrderFilter) -> Select:
+    stmt = visible_orders(actor)
+    if f.status == "open":
+        stmt = stmt.where(RectificationOrder.status.in_(OPEN_STATUSES))
+    elif f.status in RECTIFICATION.states:
+        stmt = stmt.where(RectificationOrder.status == f.status)
+    if f.firm_id:
+        stmt = stmt.where(RectificationOrder.firm_id == f.firm_id)
+    if f.district:
+        stmt = stmt.where(RectificationOrder.district_code == f.district)
+    if f.overdue_only:
+        stmt = stmt.where(RectificationOrder.status.in_(("overdue", "escalated")))
+    return stmt.order_by(RectificationOrder.issued_at.desc(), RectificationOrder.id.desc())
+
+
+def list_orders(actor: Actor, f: OrderFilter, page: int | None) -> Page:
+    return paginate(filtered_orders(actor, f), page)
+
+
+def firm_names(firm_ids) -> dict[int, str]:
+    ids = set(firm_ids)
+    return dict(db.session.execute(select(Firm.id, Firm.name).where(Firm.id.in_(ids))).all()) if ids else {}
+
+
+def _next_number(year: int) -> str:
+    prefix = f"ZG-{year}-"
+    last = db.session.scalar(select(func.max(RectificationOrder.number))
+                             .where(RectificationOrder.number.like(f"{prefix}%")))
+    n = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{n:04d}"
+
+
+def _check_version(obj, version: int | None) -> None:
+    if version is not None and int(version) != obj.version_id:
+        raise Conflict(N_("This record was changed by someone else; reload and try again."))
+
+
+def issue_order(actor: Actor, firm_id: int, items: list[str], requirement: str, deadline: date | None = None,
+                *, inspection_id: int | None = None, incident_id: int | None = None,
+                filing_id: int | None = None, district_code: str | None = None) -> RectificationOrder:
+    """Order a firm to rectify by a deadline (default 30 days); the firm's users are notified."""
+    require_supervisor(actor)
+    firm = db.session.get(Firm, firm_id)
+    district = district_code or (firm.district_code if firm else None)
+    if firm is None or not in_jurisdiction(actor, district):
+        raise NotFound()
+    items = [i.strip() for i in items if i and i.strip()]
+    errors: dict[str, list] = {}
+    if not items:
+        errors["items"] = [N_("List at least one item to rectify.")]
+    if not requirement or not requirement.strip():
+        errors["requirement"] = [N_("Say what the firm must do.")]
+    deadline = deadline or clock.today() + timedelta(days=DEFAULT_DEADLINE_DAYS)
+    if deadline <= clock.today():
+        errors["deadline"] = [N_("The deadline must be after today.")]
+    if errors:
+        raise ValidationFailed(errors)
+    order = RectificationOrder(
+        number=_next_number(clock.today().year), firm_id=firm.id, district_code=district, filing_id=filing_id,
+        inspection_id=inspection_id, incident_id=incident_id, items=items, requirement=requirement.strip(),
+        deadline=deadline, status="issued", issued_by_id=actor.user_id, issued_at=clock.utcnow(),
+    )
+    db.session.add(order)
+    db.session.flush()
+    timeline.record_transition("rectification", order, "issue", None, "issued",
+                               audit_detail={"number": order.number, "firm_id": firm.id})
+    inbox.notify(inbox.users_of_firm(firm.id),
+                 N_("Rectification order %(number)s: answer by %(date)s"),
+                 {"number": order.number, "date": deadline.isoformat()}, link=f"/supervision/rectifications/{order.id}")
+    return order
+
+
+def failed_items(inspection_id: int) -> list[str]:
+    rows = db.session.execute(
+        select(ChecklistItem.code, ChecklistItem.text, InspectionResult.note)
+        .join(ChecklistItem, ChecklistItem.id == InspectionResult.item_id)
+        .where(InspectionResult.inspection_id == inspection_id, InspectionResult.result == "fail")
+        .order_by(ChecklistItem.position)
+    ).all()
+    return [f"{code} {text}" + (f" — {note}" if note else "") for code, text, note in rows]
+
+
+def issue_from_inspection(actor: Actor, inspection_id: int, requirement: str, deadline: date | None = None,
+                          items: list[str] | None = None) -> RectificationOrder:
+    """From an inspection's failed items; a checked inspection moves to "rectification required"."""
+    from portal.core.workflows import INSPECTION
+    from portal.supervision.inspections import get_inspection
+
+    inspection: Inspection = get_inspection(actor, inspection_id)
+    items = items or failed_items(inspection.id)
+    if inspection.refused and not items:
+        items = [N_("The firm refused the inspection")]
+    order = issue_order(actor, inspection.firm_id, items, requirement, deadline, inspection_id=inspection.id,
+                        filing_id=inspection.filing_id, district_code=inspection.district_code)
+    if inspection.status == "checked":
+        t = INSPECTION.resolve(inspection.status, "require_rectification", actor.roles)
+        timeline.record_transition("inspection", inspection, t.action, inspection.status, t.to_state)
+        inspection.status = t.to_state
+    db.session.commit()
+    return order
+
+
+def issue_from_incident(actor: Actor, incident_id: int, requirement: str, deadline: date | None = None,
+                        items: list[str] | None = None) -> RectificationOrder:
+    """From an upheld incident."""
+    require_supervisor(actor)
+    incident = db.session.get(Incident, incident_id)
+    if incident is None or not in_jurisdiction(actor, incident.district_code):
+        raise NotFound()
+    if incident.status != "upheld":
+        raise Conflict(N_("Only an upheld incident can lead to a rectification order."))
+    order = issue_order(actor, incident.firm_id, items or [incident.description[:500]], requirement, deadline,
+                        incident_id=incident.id, filing_id=incident.filing_id, district_code=incident.district_code)
+    db.session.commit()
+    return order
+
+
+def issue_by_hand(actor: Actor, firm_id: int, items: list[str], requirement: str,
+                  deadline: date | None = None) -> RectificationOrder:
+    order = issue_order(actor, firm_id, items, requirement, deadline)
+    db.session.commit()
+    return order
+
+
+def _move(actor: Actor, order: RectificationOrder, action: str, reason: str = "") -> None:
+    t = RECTIFICATION.resolve(order.status, action, actor.roles, reason)
+    timeline.record_transition("rectification", order, t.action, order.status, t.to_state, reason=reason)
+    order.status = t.to_state
+
+
+def respond(actor: Actor, order_id: int, body: str, files: list[tuple[bytes, str]] | None = None,
+            version: int | None = None) -> RectificationResponse:
+    """The firm answers with what it did and evidence files; the regulators are notified."""
+    order = get_order(actor, order_id)
+    if "vendor" not in actor.roles or order.firm_id != actor.firm_id:
+        raise NotFound()
+    _check_version(order, version)
+    if not body or not body.strip():
+        raise ValidationFailed({"body": [N_("Describe what was rectified.")]})
+    _move(actor, order, "answer")
+    response = RectificationResponse(order_id=order.id, body=body.strip(), submitted_by_id=actor.user_id,
+                                     submitted_at=clock.utcnow())
+    db.session.add(response)
+    db.session.flush()
+    for data, filename in files or []:
+        attachments.save_upload(data, filename, owner_type="rectification_response", owner_id=response.id,
+                                kind="evidence", firm_id=order.firm_id, field="files")
+    recipients = [order.issued_by_id] if order.issued_by_id else regulators_for_district(order.district_code)
+    inbox.notify(recipients, N_("Rectification order %(number)s was answered"), {"number": order.number},
+                 link=f"/supervision/rectifications/{order.id}")
+    db.session.commit()
+    return response
+
+
+def _last_open_response(order: RectificationOrder) -> RectificationResponse | None:
+    return db.session.scalar(select(RectificationResponse)
+                             .where(RectificationResponse.order_id == order.id,
+                                    RectificationResponse.decision.is_(None))
+                             .order_by(RectificationResponse.id.desc()).limit(1))
+
+
+def _decide(actor: Actor, order_id: int, action: str, reason: str, version: int | None) -> RectificationOrder:
+    order = get_order(actor, order_id)
+    require_supervisor(actor)
+    _check_version(order, version)
+    _move(actor, order, action, reason)
+    response = _last_open_response(order)
+    if response is not None:
+        response.decision = "accepted" if action == "verify" else "rejected"
+        response.decision_reason = reason.strip()
+        response.decided_by_id = actor.user_id
+        response.decided_at = clock.utcnow()
+    if action == "verify":
+        order.closed_at = clock.utcnow()
+        message = N_("Rectification order %(number)s is verified and closed")
+    else:
+        message = N_("The answer to rectification order %(number)s was rejected: %(reason)s")
+    inbox.notify(inbox.users_of_firm(order.firm_id), message, {"number": order.number, "reason": reason},
+                 link=f"/supervision/rectifications/{order.id}")
+    db.session.commit()
+    return order
+
+
+def verify(actor: Actor, order_id: int, version: int | None = None, note: str = "") -> RectificationOrder:
+    return _decide(actor, order_id, "verify", note, version)
+
+
+def reject(actor: Actor, order_id: int, reason: str, version: int | None = None) -> RectificationOrder:
+    if not reason or not reason.strip():
+        raise ValidationFailed({"reason": [N_("Give the reasons for rejecting the answer.")]})
+    return _decide(actor, order_id, "reject", reason, version)
+
+
+@dataclass
+class PenaltyInput:
+    legal_basis: str
+    decision: str
+    amount: str | None
+    decided_on: date
+
+
+def escalate(actor: Actor, order_id: int, reason: str, held_on: date, attendees: str, record: str,
+             penalty: PenaltyInput | None = None, version: int | None = None) -> RectificationOrder:
+    """Overdue → escalated: the summons (约谈) is recorded, and optionally a penalty case."""
+    order = get_order(actor, order_id)
+    require_supervisor(actor)
+    _check_version(order, version)
+    errors: dict[str, list] = {}
+    if not record or not record.strip():
+        errors["record"] = [N_("Write the record of the summons.")]
+    if penalty is not None:
+        errors.update(_penalty_errors(penalty))
+    if errors:
+        raise ValidationFailed(errors)
+    _move(actor, order, "escalate", reason)
+    summons = Summons(order_id=order.id, held_on=held_on, attendees=attendees.strip(), record=record.strip(),
+                      created_by_id=actor.user_id)
+    db.session.add(summons)
+    db.session.flush()
+    audit.record("rectification.summons", "summons", summons.id, detail={"order": order.number})
+    if penalty is not None:
+        _add_penalty(actor, order, penalty)
+    inbox.notify(inbox.users_of_firm(order.firm_id),
+                 N_("Rectification order %(number)s was escalated: summons on %(date)s"),
+                 {"number": order.number, "date": held_on.isoformat()}, link=f"/supervision/rectifications/{order.id}")
+    db.session.commit()
+    return order
+
+
+def _penalty_errors(penalty: PenaltyInput) -> dict[str, list]:
+    errors: dict[str, list] = {}
+    try:
+        check_amount(penalty.legal_basis, penalty.amount)
+    except PenaltyError as exc:
+        errors["amount"] = [(exc.args[0], exc.args[1])] if exc.args[1] else [exc.args[0]]
+    if not penalty.decision or not penalty.decision.strip():
+        errors["decision"] = [N_("Write the penalty decision.")]
+    return errors
+
+
+def _add_penalty(actor: Actor, order: RectificationOrder, penalty: PenaltyInput) -> PenaltyCase:
+    case = PenaltyCase(order_id=order.id, firm_id=order.firm_id, legal_basis=penalty.legal_basis,
+                       decision=penalty.decision.strip(), amount=check_amount(penalty.legal_basis, penalty.amount),
+                       decided_on=penalty.decided_on, created_by_id=actor.user_id)
+    db.session.add(case)
+    db.session.flush()
+    audit.record("penalty.record", "penalty_case", case.id,
+                 detail={"order": order.number, "basis": case.legal_basis, "amount": str(case.amount)})
+    return case
+
+
+def add_penalty(actor: Actor, order_id: int, penalty: PenaltyInput) -> PenaltyCase:
+    """A penalty case on an escalated order (regulator or lead)."""
+    order = get_order(actor, order_id)
+    require_supervisor(actor)
+    if order.status != "escalated":
+        raise Conflict(N_("A penalty case is recorded on an escalated order."))
+    errors = _penalty_errors(penalty)
+    if errors:
+        raise ValidationFailed(errors)
+    case = _add_penalty(actor, order, penalty)
+    db.session.commit()
+    return case
+
+
+@dataclass
+class OrderHistory:
+    responses: list[RectificationResponse]
+    evidence: dict[int, list[Attachment]]
+    summonses: list[Summons]
+    penalties: list[PenaltyCase]
+    timeline: list
+
+
+def history(order: RectificationOrder) -> OrderHistory:
+    responses = list(db.session.scalars(select(RectificationResponse)
+                                        .where(RectificationResponse.order_id == order.id)
+                                        .order_by(RectificationResponse.id)))
+    evidence: dict[int, list[Attachment]] = {}
+    if responses:
+        for a in db.session.scalars(select(Attachment).where(
+                Attachment.owner_type == "rectification_response",
+                Attachment.owner_id.in_([r.id for r in responses]))):
+            evidence.setdefault(a.owner_id, []).append(a)
+    return OrderHistory(
+        responses=responses, evidence=evidence,
+        summonses=list(db.session.scalars(select(Summons).where(Summons.order_id == order.id).order_by(Summons.id))),
+        penalties=list(db.session.scalars(select(PenaltyCase).where(PenaltyCase.order_id == order.id))),
+        timeline=timeline.timeline("rectification", order.id),
+    )
+
+
+def _can_read_evidence(actor: Actor, owner_id: int | None, _attachment: Attachment) -> bool:
+    response = db.session.get(RectificationResponse, owner_id) if owner_id else None
+    if response is None:
+        return False
+    return db.session.scalar(visible_orders(actor).where(RectificationOrder.id == response.order_id)) is not None
+
+
+attachments.register_read_rule("rectification_response", _can_read_evidence)
+
+
+# --- evidence for scoring ------------------------------------------------------------------------------
+
+@dataclass
+class RectificationEvidence:
+    orders_due: int = 0  # orders whose deadline fell in the period
+    closed_on_time: int = 0
+    overdue_open: int = 0  # overdue or escalated now (a scoring veto)
+    refused: int = 0
+    penalties: int = 0
+    order_ids: list[int] = field(default_factory=list)
+
+
+def rectification_evidence(firm_ids: list[int], start: date, end: date) -> dict[int, RectificationEvidence]:
+    """Per firm: orders due in [start, end], how many were verified by their deadline, overdue ones,
+    refusals and penalty cases decided in the period."""
+    evidence = {fid: RectificationEvidence() for fid in firm_ids}
+    if not firm_ids:
+        return evidence
+    rows = db.session.execute(
+        select(RectificationOrder.id, RectificationOrder.firm_id, RectificationOrder.deadline,
+               RectificationOrder.status, RectificationOrder.closed_at, RectificationOrder.refused)
+        .where(RectificationOrder.firm_id.in_(firm_ids),
+               (RectificationOrder.deadline.between(start, end))
+               | RectificationOrder.status.in_(("overdue", "escalated")))
+    ).all()
+    for oid, fid, deadline, status, closed_at, refused in rows:
+        ev = evidence[fid]
+        if start <= deadline <= end:
+            ev.orders_due += 1
+            ev.order_ids.append(oid)
+            deadline_end = datetime.combine(deadline + timedelta(days=1), time()) - timedelta(hours=8)
+            if status == "verified" and closed_at is not None and closed_at < deadline_end:
+                ev.closed_on_time += 1
+        if status in ("overdue", "escalated"):
+            ev.overdue_open += 1
+        ev.refused += int(bool(refused))
+    for fid, n in db.session.execute(
+        select(PenaltyCase.firm_id, func.count()).where(PenaltyCase.firm_id.in_(firm_ids),
+                                                         PenaltyCase.decided_on.between(start, end))
+        .group_by(PenaltyCase.firm_id)
+    ):
+        evidence[fid].penalties = n
+    return evidence
+
+
+def open_order_count_for_firm(firm_id: int) -> int:
+    return db.session.scalar(select(func.count(RectificationOrder.id)).where(
+        RectificationOrder.firm_id == firm_id, RectificationOrder.status.in_(OPEN_STATUSES))) or 0

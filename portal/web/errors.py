@@ -1,0 +1,99 @@
+"""Error pages in the user's language with the request id; JSON for API clients. Domain errors map here."""
+from __future__ import annotations
+
+from flask import Flask, g, jsonify, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+from portal.core.errors import ServiceError
+from portal.core.workflow import ActionNotPermitted, WorkflowError
+from portal.extensions import db
+from portal.web.i18n import translate
+from portal.web.permissions import wants_json
+
+TITLES = {
+    400: "Bad request",
+    401: "Please log in",
+    403: "Access denied",
+    404: "Page not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "File too large",
+    422: "The request could not be processed",
+    429: "Too many requests",
+    500: "Internal error",
+    503: "Service unavailable",
+}
+
+
+def _titles():
+    # Listed literally so the catalogue extractor sees every title.
+    return {
+        400: _("Bad request"), 401: _("Please log in"), 403: _("Access denied"), 404: _("Page not found"),
+        405: _("Method not allowed"), 409: _("Conflict"), 413: _("File too large"),
+        422: _("The request could not be processed"), 429: _("Too many requests"),
+        500: _("Internal error"), 503: _("Service unavailable"),
+    }
+
+
+def _explanations():
+    return {
+        400: _("The request was not understood. If you submitted a form, reload the page and try again."),
+        403: _("You do not have permission to open this page."),
+        404: _("The page or record does not exist, or you may not see it."),
+        409: _("The record was changed by someone else or is in a state that does not allow this action. Reload and try again."),
+        413: _("The uploaded file is larger than the allowed size."),
+        500: _("Something went wrong on our side. The error has been logged."),
+    }
+
+
+def render_error(code: int, message: str | None = None):
+    request_id = g.get("request_id", "")
+    title = _titles().get(code, _("Error"))
+    text = message or _explanations().get(code, "")
+    if wants_json():
+        response = jsonify(error=TITLES.get(code, "error"), message=text, request_id=request_id)
+        response.status_code = code
+        return response
+    return render_template("errors/error.html", code=code, title=title, message=text,
+                           request_id=request_id), code
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        code = exc.code or 500
+        if code == 413:
+            limit = app.config.get("UPLOAD_MAX_MB", 20)
+            return render_error(413, _("The uploaded file is larger than the allowed %(mb)s MB.", mb=limit))
+        return render_error(code)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_exc):
+        return render_error(400, _("The form has expired or is not valid (CSRF check). Reload the page and try again."))
+
+    @app.errorhandler(ServiceError)
+    def service_error(exc: ServiceError):
+        db.session.rollback()
+        return render_error(exc.status_code, translate(exc.message, exc.params) if exc.message else None)
+
+    @app.errorhandler(WorkflowError)
+    def workflow_error(exc: WorkflowError):
+        db.session.rollback()
+        code = 403 if isinstance(exc, ActionNotPermitted) else 409
+        return render_error(code, exc.translated(_))
+
+    @app.errorhandler(StaleDataError)
+    def stale(_exc):
+        db.session.rollback()
+        return render_error(409, _("Someone else changed this record while you were working on it. Nothing was overwritten; reload to see the current version."))
+
+    @app.errorhandler(Exception)
+    def unhandled(exc: Exception):
+        db.session.rollback()
+        app.logger.exception("unhandled error (request %s)", g.get("request_id"))
+        if app.debug or app.testing and app.config.get("PROPAGATE_UNHANDLED", False):
+            raise exc
+        return render_error(500)
