@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import DateField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
@@ -64,7 +65,7 @@ class AccountForm(FlaskForm):
                     Regexp(r"^[a-z0-9][a-z0-9._-]*$",
                            message=_l("Use lower-case letters, digits, dots, hyphens and underscores."))],
     )
-    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+    display_name = StringField(lazy_pgettext("person", "Name"), validators=[DataRequired(), Length(max=80)])
     email = StringField(_l("E-mail"), validators=[Optional(), Length(max=120)])
     kind = SelectField(_l("Account type"), choices=choices((k, v[0]) for k, v in ACCOUNT_KINDS.items()))
     office_id = SelectField(_l("Regulator office"), coerce=int, validators=[Optional()])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -102,7 +103,7 @@ class RecheckForm(FlaskForm):
 
 class CertificateForm(FlaskForm):
     cert_type = SelectField(_l("Type"), choices=_choices(CERTIFICATE_TYPES), validators=[DataRequired()])
-    level = StringField(_l("Level"), validators=[Length(max=20)])
+    level = StringField(lazy_pgettext("secrecy qualification", "Level"), validators=[Length(max=20)])
     number = StringField(_l("Number"), validators=[DataRequired(), Length(max=80)])
     issuer = StringField(_l("Issuer"), validators=[Length(max=120)])
     issued_on = DateField(_l("Issued on"), validators=[Optional()])
@@ -115,10 +116,10 @@ class DocumentForm(FlaskForm):
 
 
 class StaffForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)])
+    name = StringField(lazy_pgettext("person", "Name"), validators=[DataRequired(), Length(max=60)])
     id_number = StringField(_l("ID number"), validators=[Length(max=30)])
     phone = StringField(_l("Phone"), validators=[Length(max=20)])
-    role = SelectField(_l("Role"), choices=_choices(STAFF_ROLES))
+    role = SelectField(lazy_pgettext("staff", "Role"), choices=_choices(STAFF_ROLES))
     contract_date = DateField(_l("Labour contract date"), validators=[Optional()])
     commitment_date = DateField(_l("Confidentiality commitment date"), validators=[Optional()])
     commitment_file = FileField(_l("Signed commitment (file)"))

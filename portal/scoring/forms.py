@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -35,7 +36,7 @@ class ObjectionForm(FlaskForm):
 
 
 class DecideObjectionForm(FlaskForm):
-    action = RadioField(_l("Decision"), choices=[SelectChoice("uphold", _l("Keep the score")),
+    action = RadioField(lazy_pgettext("objection", "Decision"), choices=[SelectChoice("uphold", _l("Keep the score")),
                                                  SelectChoice("amend", _l("Amend the score"))], validators=[InputRequired()])
     reason = TextAreaField(_l("Written reason"), validators=[DataRequired(), Length(max=4000)])
     numerator = StringField(_l("Corrected good cases (or sum of ratings)"), validators=[Optional(), Length(max=20)])
@@ -43,7 +44,7 @@ class DecideObjectionForm(FlaskForm):
 
 
 class NegativeListDecisionForm(FlaskForm):
-    decision = RadioField(_l("Decision"), choices=[SelectChoice("list", _l("Put on the negative list")),
+    decision = RadioField(lazy_pgettext("negative list", "Decision"), choices=[SelectChoice("list", _l("Put on the negative list")),
                                                    SelectChoice("decline", _l("Decline the proposal"))],
                           validators=[InputRequired()])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=4000)])

@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.web.i18n import lazy_gettext as _l
+from portal.web.i18n import lazy_pgettext
 
 try:  # WTForms ≥ 3.3 deprecates (value, label) tuples in favour of SelectChoice
     from wtforms.fields.choices import SelectChoice
@@ -95,7 +96,7 @@ def _legal_basis_choices():
 
 class PenaltyForm(FlaskForm):
     legal_basis = SelectField(_l("Legal basis"), validators=[DataRequired()])
-    decision = TextAreaField(_l("Decision"), validators=[DataRequired(), Length(max=5000)])
+    decision = TextAreaField(lazy_pgettext("penalty", "Decision"), validators=[DataRequired(), Length(max=5000)])
     amount = DecimalField(_l("Fine (CNY)"), places=2, validators=[Optional()])
     decided_on = DateField(_l("Decided on"), validators=[DataRequired()])
 

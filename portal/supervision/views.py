@@ -5,6 +5,7 @@ from datetime import date
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -173,7 +174,7 @@ def _alert_rows(items, firms: dict[int, str]) -> list[tuple]:
     rule_labels: dict[str, str] = {}
     severity_labels: dict[str, str] = {}
     district_labels: dict[str | None, str] = {}
-    states = {"closed": _("Closed"), "acknowledged": _("Acknowledged"), "open": _("Open")}
+    states = {"closed": _("Closed"), "acknowledged": _("Acknowledged"), "open": pgettext("state", "Open")}
     detail = url_for("supervision.alert_detail", alert_id=0)[:-1]  # "/supervision/alerts/"; ids appended
     rows = []
     for a in items:
@@ -227,7 +228,7 @@ def inspections_list():
     if _wants_xlsx():
         rows = list(db.session.scalars(inspections.filtered_inspections(actor, f).limit(50000)))
         firms, users = inspections.names_for(rows)
-        data = workbook_bytes(_("Inspections"), [_("Firm"), _("District"), _("Kind"), _("Status"), _("Planned on"),
+        data = workbook_bytes(_("Inspections"), [_("Firm"), _("District"), pgettext("inspection", "Kind"), _("Status"), _("Planned on"),
                                                  _("Inspectors"), _("Refused"), _("Published")],
                               ([firms.get(i.firm_id, ""), i.district_code, i.kind,
                                 _(INSPECTION.state_label(i.status)), i.planned_on,

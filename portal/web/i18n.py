@@ -5,7 +5,7 @@ from pathlib import Path
 
 from babel import Locale
 from flask import Flask, current_app, g, request, session
-from flask_babel import Domain, get_domain, lazy_gettext, refresh
+from flask_babel import Domain, get_domain, lazy_gettext, lazy_pgettext, refresh
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
 from markupsafe import Markup
@@ -73,6 +73,13 @@ def gettext(string: str, **variables) -> str:
     return text % variables if variables else text
 
 
+def pgettext(context: str, string: str, **variables) -> str:
+    """Same as flask_babel.pgettext, through the per-request catalogue: the msgid `string` in the sense
+    `context` (one English word, several Chinese words: "Open" an alert is 未处理, a link 打开)."""
+    text = translations().upgettext(context, string)
+    return text % variables if variables else text
+
+
 def translate(message: str, params: dict | None = None) -> str:
     """Translate a stored msgid (inbox messages, domain errors) for the current reader."""
     text = gettext(message) if message else ""
@@ -130,4 +137,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.policies["ext.i18n.trimmed"] = True
 
 
-__all__ = ["gettext", "lazy_gettext", "translate", "translations", "init_app", "translation_directories"]
+__all__ = ["gettext", "lazy_gettext", "lazy_pgettext", "pgettext", "translate", "translations", "init_app", "translation_directories"]

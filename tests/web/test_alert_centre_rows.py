@@ -46,7 +46,7 @@ def test_alert_rows_in_both_languages(client, build, login):
     assert [r[6] for r in rows] == ["Open", "Acknowledged", "Closed"]
 
     rows_zh = _rows(client.get("/supervision/alerts?state=all&lang=zh_CN").get_data(as_text=True))
-    assert rows_zh[0][6] == "打开" and "一般" in rows_zh[1][2]
+    assert rows_zh[0][6] == "未处理" and "一般" in rows_zh[1][2]
     assert rows_zh[0][1] != rows[0][1] and rows_zh[0][5] != rows[0][5]
     assert rows_zh[0][3].startswith(f'<a href="/supervision/alerts/{ids["open"]}">')
     assert "&lt;N0&gt;" in rows_zh[0][3] and "A&amp;B" in rows_zh[0][3]

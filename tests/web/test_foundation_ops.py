@@ -80,4 +80,4 @@ def test_every_msgid_has_a_zh_cn_translation():
     from portal.i18n_tools import missing
 
     gaps = missing()
-    assert gaps == {}, "\n".join(f"{where[0]}: {msgid!r}" for msgid, where in sorted(gaps.items()))
+    assert gaps == {}, "\n".join(f"{where[0]}: {key!r}" for key, where in sorted(gaps.items(), key=str))
