@@ -16,6 +16,7 @@ from portal.core.errors import InvalidState, NotFound, ValidationFailed
 from portal.core.msgids import N_
 from portal.core.workflows import CHANGE_FILING
 from portal.extensions import db
+from portal.filings import fields
 from portal.filings import service as filings
 from portal.filings import submission as filing_rules
 from portal.filings.models import ChangeFiling, ProjectFiling
@@ -29,15 +30,10 @@ CHANGE_TYPES = {
     "scope": N_("Scope and quantities"),
     "schedule": N_("Schedule"),
 }
+# Labels of the side-by-side view: the declared filing fields, plus what a change holds besides them.
 FIELD_LABELS = {
+    **{spec.name: spec.label for spec in fields.FIELDS},
     "staff": N_("Assigned staff"),
-    "site_type": N_("Site"),
-    "site_address": N_("Site address"),
-    "off_site_reason": N_("Reason for off-site work"),
-    "off_site_safeguards": N_("Off-site safeguards"),
-    "contract_scope": N_("Service scope"),
-    "start_date": N_("Start date"),
-    "end_date": N_("End date"),
     "effective_date": N_("Change takes effect on"),
     **{f"qty_{unit}": label for unit, label in QUANTITY_UNITS.items()},
 }

@@ -21,6 +21,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.filings import fields
+
 QUANTITY_FIELDS = ("volumes", "items", "boxes", "pages", "records")
 
 
@@ -29,8 +31,7 @@ def choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-SITE_CHOICES = choices([("agency_premises", _l("On the agency's premises")),
-                        ("off_site", _l("Off-site (the firm's or other premises)"))])
+SITE_CHOICES = choices([(code, _l(label)) for code, label in fields.SITE_TYPES.items()])
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -57,42 +58,35 @@ class QuantitiesMixin:
         return {unit: getattr(self, f"qty_{unit}").data for unit in QUANTITY_FIELDS}
 
 
-class FilingForm(QuantitiesMixin, FlaskForm):
+def _filing_field(spec: fields.FilingField):
+    """The WTForms field that asks for one declared filing field (shape only)."""
+    label = _l(spec.label)
+    required = [DataRequired()] if spec.required else [Optional()]
+    if spec.kind == fields.TEXT:
+        return StringField(label, validators=[*required, Length(max=spec.max_length)])
+    if spec.kind == fields.TEXTAREA:
+        return _text(label, spec.rows)
+    if spec.kind == fields.DATE:
+        return DateField(label, validators=[Optional()])
+    if spec.kind == fields.AMOUNT:
+        return DecimalField(label, places=2, validators=[Optional(), NumberRange(min=0, max=10**11)])
+    if spec.kind == fields.YEAR:
+        return IntegerField(label, validators=[Optional(), NumberRange(min=1800, max=2100)])
+    if spec.kind == fields.AGENCY:
+        return SelectField(label, coerce=int, validators=[DataRequired()])
+    if spec.kind == fields.SERVICE_TYPES:
+        return MultiCheckboxField(label, choices=[])
+    if spec.kind == fields.FLAG:
+        return BooleanField(label)
+    if spec.kind == fields.SITE:
+        return RadioField(label, default=fields.DEFAULT_SITE_TYPE, choices=SITE_CHOICES)
+    raise ValueError(f"no form field for kind {spec.kind!r}")
+
+
+class _FilingFormBase(QuantitiesMixin, FlaskForm):
+    """What the filing form asks besides the declared fields, which `FilingForm` below adds."""
+
     version = HiddenField()
-    # Parties and contract
-    title = StringField(_l("Project title"), validators=[DataRequired(), Length(max=200)])
-    agency_id = SelectField(_l("Agency (立档单位)"), coerce=int, validators=[DataRequired()])
-    contract_number = StringField(_l("Contract number"), validators=[Optional(), Length(max=80)])
-    contract_date = DateField(_l("Contract date"), validators=[Optional()])
-    contract_amount = DecimalField(_l("Contract amount (CNY)"), places=2,
-                                   validators=[Optional(), NumberRange(min=0, max=10**11)])
-    contract_scope = _text(_l("Service scope"))
-    quality_standard = _text(_l("Quality standard"), 2)
-    technical_standard = _text(_l("Technical standard"), 2)
-    # Archives
-    service_types = MultiCheckboxField(_l("Service types"), choices=[])
-    archive_categories = StringField(_l("Archive categories"), validators=[Optional(), Length(max=200)])
-    year_from = IntegerField(_l("Archives from year"), validators=[Optional(), NumberRange(min=1800, max=2100)])
-    year_to = IntegerField(_l("Archives to year"), validators=[Optional(), NumberRange(min=1800, max=2100)])
-    non_classified_declared = BooleanField(_l("I declare that the archives in this project are not classified (非涉密)."))
-    # Site
-    site_type = RadioField(_l("Where the work is done"), default="agency_premises",
-                           choices=SITE_CHOICES)
-    site_address = StringField(_l("Site address"), validators=[Optional(), Length(max=300)])
-    off_site_reason = _text(_l("Reason for off-site work"), 2)
-    off_site_safeguards = _text(_l("Off-site safeguards"), 2)
-    # Work plan (DA/T 68.2 §5)
-    plan_goals = _text(_l("Goals"))
-    plan_procedure = _text(_l("Scope and procedure"))
-    plan_hardware_software = _text(_l("Hardware and software"))
-    plan_staffing = _text(_l("Staffing and duties"))
-    plan_indicators = _text(_l("Technical indicators"))
-    plan_acceptance_basis = _text(_l("Acceptance basis"))
-    plan_security = _text(_l("Security measures"))
-    plan_schedule = _text(_l("Schedule"))
-    plan_risk_control = _text(_l("Risk control"))
-    start_date = DateField(_l("Start date"), validators=[Optional()])
-    end_date = DateField(_l("End date"), validators=[Optional()])
     # Staff and site security
     staff_ids = MultiCheckboxField(_l("Assigned staff"), coerce=int, choices=[])
     chk_network_isolation = BooleanField(_l("Processing machines are isolated from the internet"))
@@ -109,6 +103,10 @@ class FilingForm(QuantitiesMixin, FlaskForm):
     file_other = FileField(_l("Other document"))
     save = SubmitField(_l("Save draft"))
     submit_filing = SubmitField(_l("Save and submit"))
+
+
+# The filing form: every declared field of portal.filings.fields plus the parts above.
+FilingForm = type("FilingForm", (_FilingFormBase,), {spec.name: _filing_field(spec) for spec in fields.FIELDS})
 
 
 class ActionForm(FlaskForm):

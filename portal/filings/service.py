@@ -28,6 +28,7 @@ from portal.core.models import Attachment, StateTransition
 from portal.core.msgids import N_
 from portal.core.workflows import PROJECT_FILING
 from portal.extensions import db
+from portal.filings import fields
 from portal.filings import numbers as filing_numbers
 from portal.filings import submission as filing_rules
 from portal.filings.models import ProjectFiling
@@ -53,13 +54,8 @@ SECURITY_CHECKLIST = {
 }
 
 # Plain fields a firm user edits on a draft (staff, quantities and the checklist are handled apart).
-DRAFT_FIELDS = (
-    "title", "agency_id", "contract_number", "contract_date", "contract_amount", "contract_scope",
-    "quality_standard", "technical_standard", "service_types", "archive_categories", "year_from", "year_to",
-    "non_classified_declared", "site_type", "site_address", "off_site_reason", "off_site_safeguards",
-    "plan_goals", "plan_procedure", "plan_hardware_software", "plan_staffing", "plan_indicators",
-    "plan_acceptance_basis", "plan_security", "plan_schedule", "plan_risk_control", "start_date", "end_date",
-)
+# What a draft saves from the form: the declared fields (portal.filings.fields).
+DRAFT_FIELDS = fields.NAMES
 
 _STAMPS = {
     "submitted": "submitted_at",
@@ -321,29 +317,30 @@ def _clean_checklist(values: dict | None) -> dict:
     return result
 
 
+def _clean_value(spec: fields.FilingField, value):
+    """One declared field's submitted value, cleaned by its kind (bad values become empty)."""
+    if spec.kind == fields.SERVICE_TYPES:
+        return [code for code in (value or []) if code in SERVICE_TYPES]
+    if spec.kind == fields.AMOUNT:
+        try:
+            return None if value in (None, "") else Decimal(str(value))
+        except InvalidOperation:
+            return None
+    if spec.kind in (fields.YEAR, fields.AGENCY):
+        return _clean_int(value)
+    if spec.kind == fields.FLAG:
+        return bool(value)
+    if spec.kind == fields.SITE:
+        return value if value in fields.SITE_TYPES else fields.DEFAULT_SITE_TYPE
+    if spec.kind == fields.DATE:
+        return value if isinstance(value, date) else None
+    return "" if value is None else value
+
+
 def _assign(filing: ProjectFiling, data: dict) -> None:
-    for name in DRAFT_FIELDS:
-        if name not in data:
-            continue
-        value = data[name]
-        if name == "service_types":
-            value = [code for code in (value or []) if code in SERVICE_TYPES]
-        elif name == "contract_amount":
-            try:
-                value = None if value in (None, "") else Decimal(str(value))
-            except InvalidOperation:
-                value = None
-        elif name in ("year_from", "year_to", "agency_id"):
-            value = _clean_int(value)
-        elif name == "non_classified_declared":
-            value = bool(value)
-        elif name == "site_type":
-            value = value if value in ("agency_premises", "off_site") else "agency_premises"
-        elif name in ("contract_date", "start_date", "end_date"):
-            value = value if isinstance(value, date) else None
-        elif value is None:
-            value = ""
-        setattr(filing, name, value)
+    for spec in fields.FIELDS:
+        if spec.name in data:
+            setattr(filing, spec.name, _clean_value(spec, data[spec.name]))
     if "quantities" in data:
         filing.quantities = _clean_quantities(data["quantities"])
     if "security_checklist" in data:

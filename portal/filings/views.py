@@ -19,6 +19,7 @@ from portal.core.workflow import ReasonRequired
 from portal.core.workflows import CHANGE_FILING, PROJECT_FILING
 from portal.extensions import db
 from portal.filings import changes as change_filings
+from portal.filings import fields
 from portal.filings import queries as filing_search
 from portal.filings import service as filings
 from portal.filings.blueprint import bp
@@ -221,7 +222,7 @@ def _render_form(form: FilingForm, filing: ProjectFiling | None):
         qualified = {m.id for m in filings.firm_staff(current_user.firm_id) if m.is_qualified}
     status = 422 if request.method == "POST" else 200
     return render_template("filings/form.html", form=form, filing=filing, documents=docs, qualified=qualified,
-                           checklist=filings.SECURITY_CHECKLIST), status
+                           checklist=filings.SECURITY_CHECKLIST, field_sections=fields.LAYOUT), status
 
 
 # --- detail, actions and attachments --------------------------------------------------------------
@@ -236,6 +237,7 @@ def detail(filing_id: int):
     warnings = filings.confirmation_warnings(filing) if "confirm" in actions else []
     return render_template(
         "filings/detail.html", filing=filing, actions=actions, workflow=PROJECT_FILING,
+        field_sections=fields.LAYOUT, site_types=fields.SITE_TYPES,
         steps=timeline.timeline(filings.OBJECT_TYPE, filing.id), documents=filings.filing_attachments(filing),
         changes=change_filings.changes_of(filing), change_types=change_filings.CHANGE_TYPES,
         change_states=CHANGE_FILING.states, problems=problems, warnings=warnings,

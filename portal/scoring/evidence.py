@@ -19,6 +19,7 @@ from sqlalchemy.sql import ColumnElement, Select
 from portal.core.constants import VETO_INCIDENT_TYPES
 from portal.extensions import db
 from portal.feedback.models import RATING_FIELDS, Feedback
+from portal.filings import fields as filing_fields
 from portal.filings.models import ChangeFiling, ProjectFiling, filing_staff
 from portal.firms.models import StaffMember
 from portal.incidents.models import Incident
@@ -168,6 +169,12 @@ def collect(starts_on: date, ends_on: date) -> PeriodEvidence:
     c.ratio("filing.changes_in_time", pf.firm_id, ChangeFiling.is_late.is_(False), changed, change_join)
     c.refs(("filing.changes_in_time",), "filing", pf.firm_id, pf.id, changed,
            bad_first=ChangeFiling.is_late.is_(True), joins=change_join, distinct=True)
+
+    # Filing fields that declare an indicator (portal.filings.fields): good = filled in.
+    for spec in filing_fields.evidence_fields():
+        column = getattr(pf, spec.name)
+        c.ratio(spec.evidence, pf.firm_id, and_(column.is_not(None), column != ""), started)
+        c.refs((spec.evidence,), "filing", pf.firm_id, pf.id, started, bad_first=or_(column.is_(None), column == ""))
 
     completed = (_in(pf.completed_at, lo, hi),)
     completion_ok = or_(pf.end_date.is_(None), _day(pf.completed_at) <= pf.end_date)

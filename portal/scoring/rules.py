@@ -20,6 +20,7 @@ from typing import Any
 
 from portal.core.messages import Message
 from portal.core.msgids import N_
+from portal.filings import fields as filing_fields
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -160,6 +161,9 @@ INDICATOR_INPUTS: Mapping[str, EvidenceInput] = _inputs(
         SHAPE_RATIO,
         N_("Rectification orders due in the period: good = verified closed by the deadline."),
     ),
+    # Filing fields that declare an indicator (portal.filings.fields): good = filled in.
+    *(EvidenceInput(spec.evidence, SHAPE_RATIO, spec.evidence_description or spec.label)
+      for spec in filing_fields.evidence_fields()),
 )
 
 # Deduction codes: counts of items that take points off the total (FirmEvidence.deductions keys).
