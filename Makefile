@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(PY) -m flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
+SANDBOX_PORT ?= 5055
 PYTEST_ARGS ?=
 # `make bench` (SQLite), `make bench DB=postgres`, `make bench BENCH_ARGS=--quick` for a trial run.
 BENCH_ARGS ?=
@@ -28,8 +29,10 @@ db: install translations
 seed: db
 	$(FLASK) seed-demo --if-empty
 
+# The portal plus, in the background and stopped with it: the platform sandbox, the outbox worker and
+# the scheduled jobs (portal/devstack.py).
 run: seed
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	$(FLASK) dev-stack --host $(HOST) --port $(PORT) --sandbox-port $(SANDBOX_PORT)
 
 test: install translations
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -70,7 +70,48 @@ def audit_verify() -> None:
     sys.exit(1)
 
 
+jobs_cli = AppGroup("jobs", help="Scheduled jobs (production runs each from a systemd timer).")
+
+
+@jobs_cli.command("run")
+@click.option("--once", is_flag=True, help="Run every job once, then exit.")
+@with_appcontext
+def jobs_run_command(once: bool) -> None:
+    """Run the scheduled jobs in a loop (what `make run` does in the background); SIGTERM stops it."""
+    import signal
+
+    from portal import jobs
+
+    stopping = {"flag": False}
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: stopping.update(flag=True))
+    try:
+        jobs.run_loop(once=once, should_stop=lambda: stopping["flag"])
+    except KeyboardInterrupt:
+        return
+
+
+@click.command("dev-stack")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--sandbox-port", default=5055, show_default=True, type=int)
+@with_appcontext
+def dev_stack_command(host: str, port: int, sandbox_port: int) -> None:
+    """The portal with the platform sandbox, the outbox worker and the scheduled jobs (`make run`)."""
+    from pathlib import Path
+
+    from portal import devstack
+
+    if current_app.config.get("ENV_NAME") == "production":
+        click.echo("dev-stack is for development; production runs each part as a service.", err=True)
+        sys.exit(2)
+    enterprises = Path(current_app.instance_path) / "sandbox-enterprises.json"
+    click.echo(f"{devstack.write_enterprises(enterprises)} registered firms known to the sandbox")
+    sys.exit(devstack.run(host, port, sandbox_port, enterprises, echo=click.echo))
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(jobs_cli)
+    app.cli.add_command(dev_stack_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(seed_scale_command)
     app.cli.add_command(audit_cli)

@@ -37,6 +37,7 @@ FIELD_LABELS = {
     "effective_date": N_("Change takes effect on"),
     **{f"qty_{unit}": label for unit, label in QUANTITY_UNITS.items()},
 }
+SAME_AS_CURRENT = N_("The proposed values are the same as the current ones.")
 NOTIFY_MESSAGE = N_("Change filing for %(number)s (%(type)s): %(action)s; it is now %(state)s.")
 
 
@@ -108,6 +109,29 @@ def _proposed(filing: ProjectFiling, change_type: str, data: dict) -> dict:
     raise ValidationFailed({"change_type": [N_("Choose what changes.")]})
 
 
+def proposal(change: ChangeFiling) -> dict:
+    """The change's proposed values in the shape of the change form, so editing a returned change
+    starts from what was proposed (not from the project's current values)."""
+    after = dict(change.after or {})
+    values: dict = {}
+    if "staff" in after:
+        values["staff_ids"] = [entry["id"] for entry in after["staff"]]
+    for key in ("site_type", "site_address", "off_site_reason", "off_site_safeguards", "contract_scope"):
+        if key in after:
+            values[key] = after[key]
+    if "quantities" in after:
+        values.update({f"qty_{unit}": after["quantities"].get(unit) for unit in filings.UNITS})
+    for key in ("start_date", "end_date", "effective_date"):
+        if after.get(key):
+            values[key] = date.fromisoformat(after[key])
+    return values
+
+
+def _same_as_current(filing: ProjectFiling, change_type: str, after: dict) -> bool:
+    proposed = {key: value for key, value in after.items() if key != "effective_date"}
+    return proposed == snapshot(filing, change_type)
+
+
 def _apply(filing: ProjectFiling, change: ChangeFiling) -> None:
     after = change.after
     if change.change_type == "staff":
@@ -158,8 +182,8 @@ def submit_change(filing_id: int, change_type: str, data: dict, reason: str, *, 
         raise ValidationFailed({"change_type": [N_("A change of this kind is already being reviewed; wait for its decision or edit it.")]})
     before = snapshot(filing, change_type)
     after = _proposed(filing, change_type, data)
-    if after == before:
-        raise ValidationFailed({"": [N_("The proposed values are the same as the current ones.")]})
+    if _same_as_current(filing, change_type, after):
+        raise ValidationFailed({"": [SAME_AS_CURRENT]})
     effective = _effective(data)
     after["effective_date"] = effective.isoformat()
     change = ChangeFiling(filing_id=filing.id, change_type=change_type, status="submitted", before=before,
@@ -212,6 +236,8 @@ def decide_change(change_id: int, action: str, *, reason: str = "", version=None
     if transition.to_state == "approved":
         if filing.status not in filings.ACTIVE_STATES:
             raise InvalidState(N_("The project is no longer registered or in progress; the change cannot be applied."))
+        if _same_as_current(filing, change.change_type, change.after or {}):
+            raise InvalidState(N_("This change proposes the project's current values; return it instead of approving it."))
         _apply(filing, change)
     db.session.flush()
     row = timeline.record_transition(OBJECT_TYPE, change, action, from_state, transition.to_state, reason or "",
@@ -232,6 +258,8 @@ def resubmit_change(change_id: int, data: dict, reason: str, *, version=None) ->
     if not (reason or "").strip():
         raise ValidationFailed({"reason": [N_("Explain the reason for the change.")]})
     after = _proposed(filing, change.change_type, data)
+    if _same_as_current(filing, change.change_type, after):
+        raise ValidationFailed({"": [SAME_AS_CURRENT]})
     effective = _effective(data)
     after["effective_date"] = effective.isoformat()
     change.before = snapshot(filing, change.change_type)

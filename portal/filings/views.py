@@ -448,6 +448,8 @@ def change_edit(change_id: int):
     form.change_type.data = change.change_type
     if request.method == "GET":
         _fill_change(form, filing)
+        for name, value in change_filings.proposal(change).items():
+            form[name].data = value
         form.version.data = change.version_id
         form.reason.data = change.reason
     elif form.validate_on_submit():

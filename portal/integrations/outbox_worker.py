@@ -98,10 +98,13 @@ def deliver(platform: GovPlatform, message: Claimed) -> Outcome:
                 platform.update_case(payload["case_no"], payload["status"], payload.get("remark", ""),
                                      message.key)
             except GovRejected as exc:
-                if exc.code == "case_not_found":
-                    # Its creation has not arrived yet (still queued or being retried): try later.
-                    return Outcome("retry", f"{exc.code}: {exc.message}")
-                raise
+                if exc.code != "case_not_found":
+                    raise
+                # Messages of one case go out in order, so no creation is still queued ahead of this
+                # update: the case was never created (a filing from before the platform link, or
+                # demo data). Create it in its current state instead of retrying forever.
+                platform.create_case(payload["case_no"], payload.get("title") or payload["case_no"],
+                                     payload["status"], payload.get("applicant_uscc"), f"{message.key}:create")
         elif message.kind == "verify_enterprise":
             try:
                 info = platform.verify_enterprise(payload["uscc"])

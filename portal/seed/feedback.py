@@ -165,6 +165,9 @@ def _firm_user(firm_id: int) -> int | None:
 
 def _add_feedback(rng: random.Random, filing: ProjectFiling, period_key: str, kind: str, at: datetime) -> None:
     tone = rng.choices(["good", "mixed", "bad"], [75, 18, 7])[0]
+    # Nothing in the demo happens in the future: a rating, its edit and the reply all lie in the past.
+    now = clock.utcnow()
+    at = min(at, now - timedelta(hours=3))
     ratings = _ratings(rng, tone)
     fb = Feedback(
         filing_id=filing.id, agency_id=filing.agency_id, firm_id=filing.firm_id, period_key=period_key,
@@ -178,7 +181,8 @@ def _add_feedback(rng: random.Random, filing: ProjectFiling, period_key: str, ki
         # An edit inside the window: the earlier, harsher version stays in the history.
         old = {**{k: max(1, getattr(fb, k) - 1) for k in RATING_FIELDS}}
         db.session.add(FeedbackVersion(
-            feedback_id=fb.id, replaced_at=at + timedelta(days=2), replaced_by_id=fb.created_by_id,
+            feedback_id=fb.id, replaced_at=min(at + timedelta(days=2), now - timedelta(hours=2)),
+            replaced_by_id=fb.created_by_id,
             snapshot={**old, "narrative": rng.choice(LOW_NARRATIVES), "hire_again": fb.hire_again, "edit_count": 0},
         ))
         fb.edit_count = 1
@@ -186,7 +190,7 @@ def _add_feedback(rng: random.Random, filing: ProjectFiling, period_key: str, ki
     if rng.random() < (0.7 if lowish else 0.25):
         db.session.add(FeedbackReply(feedback_id=fb.id, body=rng.choice(REPLIES),
                                      created_by_id=_firm_user(filing.firm_id),
-                                     created_at=at + timedelta(days=rng.randint(3, 12))))
+                                     created_at=min(at + timedelta(days=rng.randint(3, 12)), now - timedelta(hours=1))))
 
 
 def _seed_feedback(rng: random.Random, reserved: int | None) -> None:

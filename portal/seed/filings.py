@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from portal.auth.models import User
-from portal.core import clock, crypto
+from portal.core import clock, crypto, outbox
 from portal.core.identifiers import make_id_number
 from portal.core.models import StateTransition
 from portal.extensions import db
@@ -153,6 +153,13 @@ def seed(rng: random.Random) -> None:
                 db.session.add(StateTransition(object_type="change_filing", object_id=change.id, action=action,
                                                from_state=from_state, to_state=to_state, actor_id=actor_id,
                                                actor_name=actor_name, at=at, reason=reason))
+    uscc_of = {firm.id: firm.uscc for firm in firms}
+    for filing, _steps, _changes in projects:
+        if filing.number:
+            # Every numbered filing has its platform case (办件), as filings made through the portal do.
+            outbox.enqueue("case_create", {"case_no": filing.number, "status": filing.status,
+                                           "title": filing.title, "applicant_uscc": uscc_of[filing.firm_id]},
+                           idempotency_key=f"case:{filing.id}:seed")
     db.session.flush()
 
 

@@ -53,6 +53,16 @@ def _user(username: str, display: str, roles: list[str], **org) -> None:
 
 _HASH_CACHE: dict[str, str] = {}
 
+# A user's display name is a person's name: it is what timelines, audit and inboxes show. Picked by
+# index (not from the shared random stream, so the rest of the demo data stays as it was).
+SURNAMES = "陈林黄张李王吴刘蔡杨许郑谢洪郭邱曾廖赖徐周叶苏庄吕江何罗高潘"
+GIVEN_NAMES = ("佳怡", "志强", "秀英", "建华", "丽娟", "海涛", "晓燕", "国强", "玉兰", "文杰", "静怡", "明辉",
+               "雪梅", "俊杰", "桂芳", "浩然", "春燕", "子涵", "德明", "婷婷", "宏伟", "小芳", "天佑")
+
+
+def person_name(index: int) -> str:
+    return SURNAMES[index % len(SURNAMES)] + GIVEN_NAMES[(index * 7) % len(GIVEN_NAMES)]
+
 
 def seed(rng: random.Random) -> None:
     token = set_actor(Actor(username="seed-demo"))
@@ -104,7 +114,7 @@ def _seed(rng: random.Random) -> None:
             )
             db.session.add(firm)
             db.session.flush()
-        _user(f"vendor{i + 1:02d}", f"{firm.name[:6]}用户", ["vendor"], firm_id=firm.id)
+        _user(f"vendor{i + 1:02d}", person_name(i), ["vendor"], firm_id=firm.id)
 
     for i in range(40):
         code, district_name = districts[i % len(districts)]
@@ -124,4 +134,4 @@ def _seed(rng: random.Random) -> None:
             )
             db.session.add(agency)
             db.session.flush()
-        _user(f"agency{i + 1:02d}", f"{name[:8]}档案员", ["agency"], agency_id=agency.id)
+        _user(f"agency{i + 1:02d}", person_name(100 + i), ["agency"], agency_id=agency.id)

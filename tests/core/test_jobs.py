@@ -1,0 +1,53 @@
+"""Scheduled jobs: one list drives `flask jobs run` (make run) and the production systemd timers."""
+import re
+from pathlib import Path
+
+from portal import jobs
+
+SYSTEMD = Path(__file__).resolve().parents[2] / "config" / "systemd"
+
+
+def test_every_job_runs_once_and_reports(app):
+    lines = []
+    with app.app_context():
+        runs = jobs.run_loop(once=True, echo=lines.append)
+    assert runs == {job.name: 1 for job in jobs.JOBS}
+    assert not [line for line in lines if "failed" in line]
+
+
+def test_a_failing_job_does_not_stop_the_others(app, monkeypatch):
+    from portal.supervision import alerts
+
+    def broken():
+        raise RuntimeError("scan exploded")
+
+    monkeypatch.setattr(alerts, "scan", broken)
+    lines = []
+    with app.app_context():
+        runs = jobs.run_loop(once=True, echo=lines.append)
+    assert runs == {job.name: 1 for job in jobs.JOBS}
+    assert any("alerts-scan failed" in line and "scan exploded" in line for line in lines)
+
+
+def test_the_loop_reruns_a_job_when_its_interval_has_passed(app):
+    now = {"t": 0.0}
+    stops = iter([False, False, True])
+
+    def sleep(seconds):
+        now["t"] += 301  # just past the alert scan's five minutes
+
+    with app.app_context():
+        runs = jobs.run_loop(should_stop=lambda: next(stops), clock=lambda: now["t"], sleep=sleep,
+                             echo=lambda _line: None)
+    assert runs["alerts-scan"] == 2 and runs["feedback-remind"] == 1
+
+
+def test_production_has_a_timer_and_service_for_every_job():
+    for job in jobs.JOBS:
+        timer = (SYSTEMD / f"portal-{job.name}.timer").read_text("utf-8")
+        service = (SYSTEMD / f"portal-{job.name}.service").read_text("utf-8")
+        seconds = int(re.search(r"OnUnitActiveSec=(\d+)s", timer).group(1))
+        assert seconds == job.every_seconds
+        assert f"flask --app wsgi {' '.join(job.command)}" in service
+    for unit in ("portal-web.service", "portal-outbox@.service"):
+        assert (SYSTEMD / unit).is_file()
