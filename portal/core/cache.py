@@ -32,7 +32,7 @@ from sqlalchemy import Select, event, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import visitors
-from sqlalchemy.sql.expression import TableClause, TextClause
+from sqlalchemy.sql.expression import ColumnClause, TableClause, TextClause
 
 from portal.core.models import DataVersion
 from portal.extensions import db
@@ -52,7 +52,6 @@ class _Store:
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self.entries: OrderedDict = OrderedDict()
-        self.tables_of: dict = {}  # count key → the tables its statement reads (see count)
         self.max_entries = max_entries
         self.lock = threading.Lock()
         self.hits = 0
@@ -78,7 +77,6 @@ class _Store:
     def clear(self) -> None:
         with self.lock:
             self.entries.clear()
-            self.tables_of.clear()
             self.hits = self.misses = 0
 
 
@@ -198,30 +196,20 @@ def count(query: Select, key: Hashable | None = None, tables: Iterable | None = 
     if key is None:
         return compute()
     if tables is None:
-        tables = _tables_of(key, query)
+        tables = tables_read(query)
         if tables is None:
             return compute()
     return value("count", key, tables, compute)
 
 
-def _tables_of(key: Hashable, query: Select) -> tuple[str, ...] | None:
-    """`tables_read(query)`, remembered per count key: one key names one statement, and resolving an ORM
-    statement's FROM list costs about a millisecond."""
-    store = _store()
-    if key not in store.tables_of:
-        if len(store.tables_of) >= MAX_ENTRIES:  # keys come from code and filters; stay bounded regardless
-            store.tables_of.clear()
-        store.tables_of[key] = tables_read(query)
-    return store.tables_of[key]
-
-
 def tables_read(*statements) -> tuple[str, ...] | None:
-    """The names of every table the statements read: their expression trees walked with SQLAlchemy's
-    public `visitors.iterate`, and each SELECT's FROM list as `Select.get_final_froms()` resolves it (an
-    ORM relationship join names its target table only there). A superset is harmless (more invalidation,
-    never less). None when a statement holds raw SQL text, whose tables cannot be known."""
+    """The names of every table the statements read, from their expression trees walked with SQLAlchemy's
+    public `visitors.iterate`: tables, and the tables of the columns they compare (an ORM relationship
+    join shows its target only in its join condition; an alias is walked to its table). Eager loads
+    (joinedload) are not part of the statement's rows and are left out. None when a statement holds raw
+    SQL text, whose tables cannot be known. (A superset is harmless: more invalidation, never less.)"""
     names: set[str] = set()
-    selects: list = []  # their FROM lists are queued already
+    walked: list = []  # aliases and subqueries queued already
     pending = list(statements)
     while pending:
         for element in visitors.iterate(pending.pop()):
@@ -229,9 +217,13 @@ def tables_read(*statements) -> tuple[str, ...] | None:
                 names.add(element.name)
             elif isinstance(element, TextClause):
                 return None
-            elif isinstance(element, Select) and all(element is not s for s in selects):
-                selects.append(element)
-                pending.extend(element.get_final_froms())
+            elif isinstance(element, ColumnClause) and element.table is not None:
+                source = element.table
+                if isinstance(source, TableClause):
+                    names.add(source.name)
+                elif all(source is not w for w in walked):
+                    walked.append(source)
+                    pending.append(source)
     return tuple(sorted(names))
 
 

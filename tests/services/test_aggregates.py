@@ -217,8 +217,9 @@ def test_a_count_without_a_key_is_counted_live(app, build):
 
 def test_tables_read_walks_joins_subqueries_and_relationship_joins(app):
     from sqlalchemy import exists, func, text
-    from sqlalchemy.orm import aliased
+    from sqlalchemy.orm import aliased, joinedload
 
+    from portal.auth.models import User
     from portal.filings.models import ChangeFiling, ProjectFiling
     from portal.orgs.models import Agency
 
@@ -232,6 +233,11 @@ def test_tables_read_walks_joins_subqueries_and_relationship_joins(app):
                                          .scalar_subquery())) == ("alert", "firm")
     assert aggregates.tables_read(select(ProjectFiling).join(other, other.id == ProjectFiling.firm_id)) \
         == ("firm", "project_filing")
+    assert aggregates.tables_read(select(ProjectFiling).join(ProjectFiling.firm.of_type(other))) \
+        == ("firm", "project_filing")
+    assert aggregates.tables_read(select(User).join(User.roles)) == ("user_account", "user_role")
+    # Eager loads add no rows: a firm's change does not drop a count of filings.
+    assert aggregates.tables_read(select(ProjectFiling).options(joinedload(ProjectFiling.firm))) == ("project_filing",)
     assert aggregates.tables_read(select(Firm).where(text("firm.id > 0"))) is None  # raw SQL: unknown tables
 
 

@@ -177,3 +177,23 @@ def test_list_rows_escape_every_value(client, build, login):
     assert "<td>2026-03-01</td>" in html and '<td class="hide-mobile">2026-03-01</td>' in html  # +8 h: next day
     assert f'<a href="/filings/{draft.id}">(draft)</a> <span class="status status-late">late</span>' in html
     assert html.count('<tr>\n    <td><a href="/filings/') == 2 and '<td class="hide-mobile"></td>' in html
+
+
+def test_list_total_is_cached_per_scope_and_filter_and_follows_writes(app, build, client, login, world, monkeypatch):
+    from portal.core import cache as aggregates
+
+    monkeypatch.setitem(app.config, "AGGREGATE_CACHE_SECONDS", 300)  # the cache on, whatever ran before
+    _make(build, world, 3, status="registered")
+    _make(build, world, 1, status="in_progress")
+    login(world.regulator)
+    assert "4 in all" in client.get("/filings/?lang=en").get_data(as_text=True)
+    hits = aggregates.stats()["hits"]
+    assert "4 in all" in client.get("/filings/?lang=en").get_data(as_text=True)
+    assert aggregates.stats()["hits"] > hits  # the total came from the cache
+    assert "1 in all" in client.get("/filings/?lang=en&status=in_progress").get_data(as_text=True)
+    _make(build, world, 1, status="in_progress")
+    assert "2 in all" in client.get("/filings/?lang=en&status=in_progress").get_data(as_text=True)
+    assert "5 in all" in client.get("/filings/?lang=en").get_data(as_text=True)
+    client.post("/auth/logout")
+    login(build.user("vendor", firm_id=build.firm().id))  # another scope: none of these filings
+    assert "in all" not in client.get("/filings/?lang=en").get_data(as_text=True)
