@@ -9,23 +9,30 @@ committed, and a reader reads the version before the data. A time limit (`AGGREG
 bounds values that also depend on the clock, and a write outside the ORM (raw SQL) is the one thing
 that must call `touch()` itself.
 
+A value names the tables it depends on: `value(name, key, tables, compute)` declares them, and
+`count(query, key=...)` takes them from `tables=` or else from the statement itself (`tables_read`, a
+walk of its expression tree through SQLAlchemy's public visitors). The `key` is always the caller's own:
+a hashable naming every value the result depends on (filters, the actor's scope); a count without one
+is computed live.
+
 Cached values are plain data (ints, dicts, tuples), never ORM objects; callers must not mutate them.
 """
 from __future__ import annotations
 
 import logging
 import random
-import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import Select, event, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.expression import ColumnClause, TableClause, TextClause
 
 from portal.core.models import DataVersion
 from portal.extensions import db
@@ -38,7 +45,6 @@ MAX_ENTRIES = 16384  # a few per signed-in user (unread badge) besides the share
 log = logging.getLogger(__name__)
 _TOUCHED = "aggregates.touched"
 _VERSIONS = "_data_versions"
-_WORD = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 class _Store:
@@ -46,7 +52,6 @@ class _Store:
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self.entries: OrderedDict = OrderedDict()
-        self.tables_of: dict = {}  # statement shape → tables it reads
         self.max_entries = max_entries
         self.lock = threading.Lock()
         self.hits = 0
@@ -179,29 +184,47 @@ def value(name: str, key: Any, tables: Iterable, compute: Callable[[], Any], ttl
     return result
 
 
-def count(query: Select) -> int:
-    """The number of rows `query` returns, cached per version of every table it reads."""
+def count(query: Select, key: Hashable | None = None, tables: Iterable | None = None) -> int:
+    """The number of rows `query` returns. With a `key` (a hashable naming the query and every value it
+    depends on), cached per version of `tables`, or where none are given of every table the statement
+    reads; without a key, or when the statement holds raw SQL text, counted live."""
     stmt = select(func.count()).select_from(query.order_by(None).subquery())
-    cache_key = stmt._generate_cache_key()
-    if cache_key is None:  # a construct SQLAlchemy cannot key: count live
+
+    def compute() -> int:
         return db.session.scalar(stmt) or 0
-    params = tuple(repr(p.effective_value) for p in cache_key.bindparams)
-    return value("count", (cache_key.key, params), _tables_read(stmt, cache_key.key),
-                 lambda: db.session.scalar(stmt) or 0)
 
-
-def _tables_read(stmt: Select, shape) -> tuple[str, ...]:
-    """Every table named in the statement's SQL (a superset is harmless: more invalidation, never less)."""
-    store = _store()
-    tables = store.tables_of.get(shape)
+    if key is None:
+        return compute()
     if tables is None:
-        sql = str(stmt.compile(dialect=db.session.get_bind().dialect)).lower()
-        known = db.metadata.tables.keys()
-        tables = tuple(sorted({w for w in _WORD.findall(sql) if w in known}))
-        if len(store.tables_of) >= MAX_ENTRIES:  # shapes come from code, but stay bounded regardless
-            store.tables_of.clear()
-        store.tables_of[shape] = tables
-    return tables
+        tables = tables_read(query)
+        if tables is None:
+            return compute()
+    return value("count", key, tables, compute)
+
+
+def tables_read(*statements) -> tuple[str, ...] | None:
+    """The names of every table the statements read, from their expression trees walked with SQLAlchemy's
+    public `visitors.iterate`: tables, and the tables of the columns they compare (an ORM relationship
+    join shows its target only in its join condition; an alias is walked to its table). Eager loads
+    (joinedload) are not part of the statement's rows and are left out. None when a statement holds raw
+    SQL text, whose tables cannot be known. (A superset is harmless: more invalidation, never less.)"""
+    names: set[str] = set()
+    walked: list = []  # aliases and subqueries queued already
+    pending = list(statements)
+    while pending:
+        for element in visitors.iterate(pending.pop()):
+            if isinstance(element, TableClause):
+                names.add(element.name)
+            elif isinstance(element, TextClause):
+                return None
+            elif isinstance(element, ColumnClause) and element.table is not None:
+                source = element.table
+                if isinstance(source, TableClause):
+                    names.add(source.name)
+                elif all(source is not w for w in walked):
+                    walked.append(source)
+                    pending.append(source)
+    return tuple(sorted(names))
 
 
 # --- session events: which tables a transaction wrote -------------------------------------------------

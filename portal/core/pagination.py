@@ -1,6 +1,7 @@
 """Bounded-offset pagination for SELECT statements, with a cheap total count."""
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 from flask import current_app
@@ -33,9 +34,10 @@ class Page:
         return self.page < self.pages
 
 
-def count(query: Select) -> int:
-    """Rows of `query`, from the aggregate cache while none of its tables has changed."""
-    return aggregates.count(query)
+def count(query: Select, key: Hashable | None = None) -> int:
+    """Rows of `query`; with a `key` naming the query and its values (see portal.core.cache.count), from
+    the aggregate cache while none of its tables has changed."""
+    return aggregates.count(query, key)
 
 
 def clamp(page: int | None, total: int, per_page: int) -> int:
@@ -43,9 +45,11 @@ def clamp(page: int | None, total: int, per_page: int) -> int:
     return min(max(1, page or 1), max(1, -(-total // per_page)), MAX_PAGE)
 
 
-def paginate(query: Select, page: int | None, per_page: int | None = None, scalars: bool = True) -> Page:
+def paginate(query: Select, page: int | None, per_page: int | None = None, scalars: bool = True,
+             count_key: Hashable | None = None) -> Page:
+    """One page of `query`; the total is cached under `count_key` when given (see `count`)."""
     per_page = per_page or current_app.config.get("PAGE_SIZE", 20)
-    total = count(query)
+    total = count(query, count_key)
     page = clamp(page, total, per_page)
     offset = (page - 1) * per_page
     stmt = query.limit(per_page).offset(offset)

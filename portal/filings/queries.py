@@ -1,7 +1,7 @@
 """Searching, sorting and exporting the project filings an actor may see (one scoped query)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from io import BytesIO
@@ -136,19 +136,28 @@ def _list_rows() -> Select:
 
 
 def list_page(f: FilingFilter, page: int | None, per_page: int | None = None, actor: Actor | None = None) -> Page:
-    """One page of `search` as rows of LIST_COLUMNS (see rows_page)."""
-    return rows_page(search(f, actor), _list_rows(), _order(f), page, per_page)
+    """One page of `search` as rows of LIST_COLUMNS (see rows_page); the total cached per scope and filter."""
+    actor = actor or current_actor()
+    return rows_page(search(f, actor), _list_rows(), _order(f), page, per_page,
+                     count_key=("filings.list", scope_key(actor), astuple(f)))
 
 
-def rows_page(query: Select, rows: Select, order, page: int | None, per_page: int | None = None) -> Page:
+def scope_key(actor: Actor) -> tuple:
+    """Everything `scope_clause` reads of the actor, for cache keys."""
+    return tuple(sorted(actor.roles)), actor.firm_id, actor.agency_id, actor.district_code
+
+
+def rows_page(query: Select, rows: Select, order, page: int | None, per_page: int | None = None,
+              count_key=None) -> Page:
     """One page of `query` (a scoped, filtered, sorted select of ProjectFiling) read as plain `rows`
     (a select of columns from project_filing), in one statement besides the cached count.
 
     The page's ids are picked by `pagination.page_ids` (the deferred join `paginate` uses); `rows` reads
-    those ids only, sorted by `order` (the same as the query's). Count and page bounds as portal.core.pagination.paginate.
+    those ids only, sorted by `order` (the same as the query's). Count (cached under `count_key`) and page
+    bounds as portal.core.pagination.paginate.
     """
     per_page = per_page or current_app.config.get("PAGE_SIZE", 20)
-    total = pagination.count(query)
+    total = pagination.count(query, count_key)
     page = pagination.clamp(page, total, per_page)
     ids = pagination.page_ids(query, ProjectFiling.id, page, per_page)
     stmt = rows.where(ProjectFiling.id.in_(ids)).order_by(*order)

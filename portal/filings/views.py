@@ -6,7 +6,6 @@ import segno
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from portal.core import clock, timeline
@@ -38,7 +37,6 @@ from portal.orgs.models import Agency
 from portal.web.forms import apply_service_errors
 from portal.web.i18n import gettext, translate
 from portal.web.permissions import public, roles
-from portal.web.templating import localdate
 
 READERS = ("vendor", "agency", "regulator", "lead")
 SIMPLE_ACTIONS = ("confirm", "decline", "start_review", "return", "reject", "register", "start_work", "close",
@@ -59,34 +57,9 @@ def index():
     # request's catalogue (portal.web.i18n.gettext: a third of flask_babel.gettext's cost).
     status_labels = {code: gettext(text) for code, text in PROJECT_FILING.states.items()}
     service_type_labels = {code: gettext(text) for code, text in SERVICE_TYPES.items()}
-    rows = list_rows(page.items, status_labels, service_type_labels)
     return render_template("filings/list.html", page=page, criteria=criteria, districts=DISTRICTS,
-                           status_labels=status_labels, service_type_labels=service_type_labels, rows=rows)
-
-
-def list_rows(items, status_labels: dict[str, str], service_type_labels: dict[str, str]) -> Markup:
-    """The list's table rows for filing_search.list_page rows, every value escaped. The detail link's
-    prefix is built once, and the draft and late marks translated once, instead of per row."""
-    prefix = escape(url_for("filings.detail", filing_id=0).removesuffix("0"))
-    draft, late = escape(_("(draft)")), escape(_("late"))
-    out = []
-    for f in items:
-        late_mark = f' <span class="status status-late">{late}</span>' if f.is_late else ""
-        services = ", ".join(service_type_labels.get(code, code) for code in f.service_types or [])
-        status = escape(f.status)
-        out.append(
-            "<tr>\n"
-            f'    <td><a href="{prefix}{int(f.id)}">{escape(f.number) if f.number else draft}</a>{late_mark}</td>\n'
-            f"    <td>{escape(f.title)}</td>\n"
-            f"    <td>{escape(f.firm_name)}</td>\n"
-            f"    <td>{escape(f.agency_name)}</td>\n"
-            f'    <td><span class="status status-{status}">{escape(status_labels.get(f.status, f.status))}</span></td>\n'
-            f'    <td class="hide-mobile">{escape(services)}</td>\n'
-            f"    <td>{localdate(f.start_date)}</td>\n"
-            f'    <td class="hide-mobile">{localdate(f.submitted_at)}</td>\n'
-            "  </tr>\n"
-        )
-    return Markup("  ".join(out))
+                           status_labels=status_labels, service_type_labels=service_type_labels,
+                           draft_label=gettext("(draft)"), late_label=gettext("late"))
 
 
 @bp.route("/export.xlsx")
@@ -522,9 +495,9 @@ def filing_panels(user) -> list[Panel]:
         items = [(_("Waiting in all"), total, f"{link}?status=confirmed")] if total else []
         if waiting:
             now = clock.utcnow()
-            detail = url_for("filings.detail", filing_id=0)[:-1]  # one URL build; ids appended below
             items += [(f"{number} · {firm_name}", _("%(days)s days", days=(now - (since or now)).days),
-                       f"{detail}{filing_id}") for filing_id, number, firm_name, since in waiting]
+                       url_for("filings.detail", filing_id=filing_id))
+                      for filing_id, number, firm_name, since in waiting]
         if pending:
             items.append((_("Change filings to review"), pending[0],
                           url_for("filings.change_detail", change_id=pending[1])))

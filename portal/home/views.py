@@ -29,9 +29,10 @@ def inbox_list():
         .where(Notification.user_id == current_user.id)
         .order_by(Notification.created_at.desc(), Notification.id.desc())
     )
-    if request.args.get("unread") == "1":
+    unread = request.args.get("unread") == "1"
+    if unread:
         query = query.where(Notification.read_at.is_(None))
-    page = paginate(query, request.args.get("page", 1, type=int))
+    page = paginate(query, request.args.get("page", 1, type=int), count_key=("inbox", current_user.id, unread))
     return render_template("home/inbox.html", page=page)
 
 

@@ -7,7 +7,6 @@ import re
 import sys
 
 from flask import Response, flash, redirect, render_template, request, url_for
-from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
 from portal.core import clock
@@ -68,33 +67,9 @@ def _evidence_link(ref: str):
 
 
 @bp.app_template_global("evidence_links")
-def evidence_links(refs, listed: bool = False) -> Markup:
-    """Every reference of `refs` as `evidence_link` gives it, linked where it has a page, in one string: a
-    score page shows ~150 of them, which a template loop rendered at ~10 µs each. `listed`: joined by
-    ", " with unlinked ones in a <span> (indicator rows); otherwise each after a space (deductions, vetoes).
-    Each kind's label is translated once per call."""
-    labels: dict[str, str] = {}  # kind → escaped, translated label
-    parts = []
-    for ref in refs:
-        kind, _sep, ident = ref.partition(":")
-        label = labels.get(kind)
-        if label is None:
-            label = labels[kind] = str(escape(_(REF_LABELS.get(kind, kind))))
-        path = REF_PATHS.get(kind)
-        if ident.isdecimal():  # digits only: nothing to escape, in the text or in the link
-            text = f"{label} #{ident}"
-            if path:
-                parts.append(f'<a href="{path.format(ident)}">{text}</a>')
-                continue
-        else:
-            text = f"{label} #{escape(ident)}"
-            if path and ident.isdigit():  # other Unicode digits: a link, as evidence_link gives it
-                parts.append(f'<a href="{escape(path.format(ident))}">{text}</a>')
-                continue
-        parts.append(f"<span>{text}</span>" if listed else text)
-    if listed:
-        return Markup(", ".join(parts))
-    return Markup("".join(" " + p for p in parts))
+def evidence_links(refs) -> list[tuple[str | None, str]]:
+    """`evidence_link` of every reference, for the `evidence` macro of templates/scoring/_result.html."""
+    return [evidence_link(ref) for ref in refs]
 
 
 APPLICATION_LABELS = {

@@ -408,7 +408,8 @@ def filtered_alerts(actor: Actor, f: AlertFilter) -> Select:
 
 
 def list_alerts(actor: Actor, f: AlertFilter, page: int | None) -> Page:
-    return paginate(filtered_alerts(actor, f), page)
+    key = ("alerts.list", actor.district_code, f.rule, f.severity, f.state, f.district, f.firm_id)
+    return paginate(filtered_alerts(actor, f), page, count_key=key)
 
 
 def get_alert(actor: Actor, alert_id: int) -> Alert:

@@ -6,7 +6,6 @@ from datetime import date
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import pgettext
-from markupsafe import Markup
 from sqlalchemy import select
 
 from portal.auth.models import User
@@ -55,7 +54,6 @@ from portal.web.context import actor_for_user
 from portal.web.forms import apply_service_errors
 from portal.web.i18n import translate
 from portal.web.permissions import roles
-from portal.web.templating import select_options
 
 SUPERVISORS = ("regulator", "lead")
 
@@ -70,19 +68,6 @@ def _firm_choices(actor) -> list[tuple[int, str]]:
                   Firm.district_code).order_by(Firm.name)
     return list(aggregates.value("supervision.firm_choices", actor.district_code, [Firm],
                                  lambda: tuple((fid, name) for fid, name in db.session.execute(stmt))))
-
-
-def _firm_options(actor, selected: int | None) -> Markup:
-    """`select_options(_firm_choices(actor), selected)` for filter forms, with the escaped `<option>` list of
-    several hundred firms built once per jurisdiction and firm-table version (cached as a plain string),
-    then the selected firm marked: the same HTML without escaping every firm name on every request."""
-    def compute() -> str:
-        return str(select_options(_firm_choices(actor)))
-
-    html = aggregates.value("supervision.firm_options_html", actor.district_code, [Firm], compute)
-    if selected is not None:
-        html = html.replace(f'<option value="{int(selected)}">', f'<option value="{int(selected)}" selected>', 1)
-    return Markup(html)
 
 
 def _user_names(ids) -> dict[int, str]:
@@ -162,7 +147,7 @@ def alerts_list():
     firms = dict(db.session.execute(select(Firm.id, Firm.name).where(
         Firm.id.in_({a.firm_id for a in page.items if a.firm_id}))).all()) if page.items else {}
     return render_template("supervision/alerts.html", page=page, f=f, rules=alerts.RULES, rows=_alert_rows(page.items, firms),
-                           districts=DISTRICTS, firm_options=_firm_options(actor, f.firm_id))
+                           districts=DISTRICTS, firm_choices=_firm_choices(actor))
 
 
 def _alert_rows(items, firms: dict[int, str]) -> list[tuple]:
@@ -175,7 +160,6 @@ def _alert_rows(items, firms: dict[int, str]) -> list[tuple]:
     severity_labels: dict[str, str] = {}
     district_labels: dict[str | None, str] = {}
     states = {"closed": _("Closed"), "acknowledged": _("Acknowledged"), "open": pgettext("state", "Open")}
-    detail = url_for("supervision.alert_detail", alert_id=0)[:-1]  # "/supervision/alerts/"; ids appended
     rows = []
     for a in items:
         rule = rule_labels.get(a.rule)
@@ -188,7 +172,8 @@ def _alert_rows(items, firms: dict[int, str]) -> list[tuple]:
         if district is None:
             district = district_labels[a.district_code] = _district_label(a.district_code)
         state = states["closed" if a.closed_at else "acknowledged" if a.acknowledged_at else "open"]
-        rows.append((localdt(a.raised_at), rule, a.severity, severity, f"{detail}{a.id}", translate(a.message, a.params),
+        link = url_for("supervision.alert_detail", alert_id=a.id)
+        rows.append((localdt(a.raised_at), rule, a.severity, severity, link, translate(a.message, a.params),
                      firms.get(a.firm_id, ""), district, state))
     return rows
 
@@ -238,7 +223,7 @@ def inspections_list():
     page = inspections.list_inspections(actor, f, request.args.get("page", 1, type=int))
     firms, users = inspections.names_for(page.items)
     return render_template("supervision/inspections.html", page=page, f=f, firms=firms, users=users,
-                           states=INSPECTION.states, districts=DISTRICTS, firm_options=_firm_options(actor, f.firm_id))
+                           states=INSPECTION.states, districts=DISTRICTS, firm_choices=_firm_choices(actor))
 
 
 
@@ -466,7 +451,7 @@ def rectifications_list():
     return render_template("supervision/rectifications.html", page=page, f=f,
                            firms=rectification.firm_names(o.firm_id for o in page.items),
                            states=RECTIFICATION.states, districts=DISTRICTS, supervisor=is_supervisor(actor),
-                           firm_options=_firm_options(actor, f.firm_id) if is_supervisor(actor) else "")
+                           firm_choices=_firm_choices(actor) if is_supervisor(actor) else [])
 
 
 

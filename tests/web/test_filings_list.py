@@ -157,27 +157,43 @@ def test_pages_list_the_search_results_in_order_without_gaps(app, build, client,
     assert shown[0] == expected[:20] and shown[1] == expected[20:] and shown[2] == shown[1]  # past the end: last
 
 
-def test_list_rows_escape_every_value(app):
+def test_list_rows_escape_every_value(client, build, login):
     from datetime import date, datetime
-    from types import SimpleNamespace
 
-    from portal.filings.views import list_rows
-
-    row = SimpleNamespace(id=7, number='N<1>&"', title="<script>alert('x')</script>", status="registered",
-                          is_late=False, service_types=["digitisation", "<odd>"], start_date=date(2026, 3, 1),
-                          submitted_at=datetime(2026, 2, 28, 20, 0), firm_name="Firm & <Co>", agency_name='A "B"')
-    draft = SimpleNamespace(**{**vars(row), "id": 8, "number": None, "is_late": True, "service_types": None,
-                               "start_date": None, "submitted_at": None})
-    with app.test_request_context("/filings/"):
-        from flask_babel import gettext
-
-        html = str(list_rows([row, draft], {"registered": "Reg<istered>"}, {"digitisation": "Digi & tal"}))
-        marks = gettext("(draft)"), gettext("late")
-    assert "<script>" not in html and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
-    assert '<a href="/filings/7">N&lt;1&gt;&amp;&#34;</a></td>' in html
+    firm = build.firm(name="Firm & <Co>")
+    agency = build.agency(name='A "B"')
+    build.filing(firm=firm, agency=agency, number='N<1>&"', title="<script>alert('x')</script>",
+                 service_types=["digitisation", "<odd>"], start_date=date(2026, 3, 1),
+                 submitted_at=datetime(2026, 2, 28, 20, 0))
+    draft = build.filing(firm=firm, agency=agency, status="draft", is_late=True, service_types=[],
+                         start_date=None, submitted_at=None)
+    login(build.user("vendor", firm_id=firm.id))
+    html = client.get("/filings/?lang=en").get_data(as_text=True)
+    assert "<script>alert" not in html and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+    assert '">N&lt;1&gt;&amp;&#34;</a></td>' in html
     assert "<td>Firm &amp; &lt;Co&gt;</td>" in html and "<td>A &#34;B&#34;</td>" in html
-    assert '<span class="status status-registered">Reg&lt;istered&gt;</span>' in html
-    assert '<td class="hide-mobile">Digi &amp; tal, &lt;odd&gt;</td>' in html
+    assert '<span class="status status-registered">registered</span>' in html
+    assert '<td class="hide-mobile">Digitisation, &lt;odd&gt;</td>' in html  # an unknown code shown as it is
     assert "<td>2026-03-01</td>" in html and '<td class="hide-mobile">2026-03-01</td>' in html  # +8 h: next day
-    assert f'<a href="/filings/8">{marks[0]}</a> <span class="status status-late">{marks[1]}</span>' in html
-    assert html.count("<tr>") == 2 and '<td class="hide-mobile"></td>' in html
+    assert f'<a href="/filings/{draft.id}">(draft)</a> <span class="status status-late">late</span>' in html
+    assert html.count('<tr>\n    <td><a href="/filings/') == 2 and '<td class="hide-mobile"></td>' in html
+
+
+def test_list_total_is_cached_per_scope_and_filter_and_follows_writes(app, build, client, login, world, monkeypatch):
+    from portal.core import cache as aggregates
+
+    monkeypatch.setitem(app.config, "AGGREGATE_CACHE_SECONDS", 300)  # the cache on, whatever ran before
+    _make(build, world, 3, status="registered")
+    _make(build, world, 1, status="in_progress")
+    login(world.regulator)
+    assert "4 in all" in client.get("/filings/?lang=en").get_data(as_text=True)
+    hits = aggregates.stats()["hits"]
+    assert "4 in all" in client.get("/filings/?lang=en").get_data(as_text=True)
+    assert aggregates.stats()["hits"] > hits  # the total came from the cache
+    assert "1 in all" in client.get("/filings/?lang=en&status=in_progress").get_data(as_text=True)
+    _make(build, world, 1, status="in_progress")
+    assert "2 in all" in client.get("/filings/?lang=en&status=in_progress").get_data(as_text=True)
+    assert "5 in all" in client.get("/filings/?lang=en").get_data(as_text=True)
+    client.post("/auth/logout")
+    login(build.user("vendor", firm_id=build.firm().id))  # another scope: none of these filings
+    assert "in all" not in client.get("/filings/?lang=en").get_data(as_text=True)

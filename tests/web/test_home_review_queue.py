@@ -77,3 +77,24 @@ def test_regulator_counts_of_registrations_changes_and_incidents_follow_writes(c
     assert _stat(page, "Registrations waiting for review") == "0"
     assert _stat(page, "Change requests waiting for review") == "2"
     assert _stat(page, "Open incidents") == "2"
+
+
+def test_a_new_change_filing_shows_at_once_with_the_cache_on(app, client, build, login, monkeypatch):
+    """The queue is cached until one of the tables it reads changes; a change filing is one of them."""
+    from portal.core import cache as aggregates
+    from portal.filings.models import ChangeFiling
+
+    monkeypatch.setitem(app.config, "AGGREGATE_CACHE_SECONDS", 300)  # whatever another fixture set
+    filing = build.filing(status="in_progress")
+    login(build.user("regulator"))
+    page = client.get("/home/?lang=en").get_data(as_text=True)
+    assert "Change filings to review" not in page
+    hits = aggregates.stats()["hits"]
+    client.get("/home/?lang=en")
+    assert aggregates.stats()["hits"] > hits  # the panels now come from the cache
+
+    change = ChangeFiling(filing_id=filing.id, change_type="staff", status="submitted", reason="New operator")
+    db.session.add(change)
+    db.session.commit()
+    page = client.get("/home/?lang=en").get_data(as_text=True)
+    assert "Change filings to review" in page and f'href="/filings/changes/{change.id}"' in page

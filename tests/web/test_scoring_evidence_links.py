@@ -1,4 +1,4 @@
-"""`evidence_links` renders a score's evidence references exactly as the former per-reference template
+"""The `evidence` macro renders a score's evidence references exactly as the former per-reference template
 loop did: links where the kind has a page, escaped text, labels in the reader's language."""
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ OLD_LISTED = ('{% for ref in refs %}{% set href, text = evidence_link(ref) %}{% 
               '{{ text }}</a>{% else %}<span>{{ text }}</span>{% endif %}{% if not loop.last %}, {% endif %}{% endfor %}')
 OLD_INLINE = ('{% for ref in refs %}{% set href, text = evidence_link(ref) %} {% if href %}<a href="{{ href }}">'
               '{{ text }}</a>{% else %}{{ text }}{% endif %}{% endfor %}')
-NEW_LISTED = "{{ evidence_links(refs, listed=True) }}"
-NEW_INLINE = "{{ evidence_links(refs) }}"
+NEW_LISTED = '{% from "scoring/_result.html" import evidence %}{{ evidence(refs, listed=True) }}'
+NEW_INLINE = '{% from "scoring/_result.html" import evidence %}{{ evidence(refs) }}'
 REFS = ["filing:12", "filing:²", "penalty:٣", "inspection:1&2", "inspection:3", "feedback:9", "rectification:4",
         "incident:77", "penalty:5", "filing:x<b>", "unknown:1", "odd<i>&", "penalty:<script>", "filing:12"]
 

@@ -1,4 +1,4 @@
-"""post_button (Python since it is called on every row of a list) renders exactly what the Jinja macro did."""
+"""post_button (templates/macros/forms.html) renders exactly what the portal's post buttons always did."""
 from __future__ import annotations
 
 import pytest
