@@ -243,38 +243,6 @@ def transition(filing_id: int, action: str, *, reason: str = "", version: int | 
     return filing
 
 
-def confirm_by_agency(filing_id: int, *, version=None, reason: str = "") -> ProjectFiling:
-    return transition(filing_id, "confirm", reason=reason, version=version)
-
-
-def decline_by_agency(filing_id: int, reason: str, *, version=None) -> ProjectFiling:
-    return transition(filing_id, "decline", reason=reason, version=version)
-
-
-def start_review(filing_id: int, *, version=None) -> ProjectFiling:
-    return transition(filing_id, "start_review", version=version)
-
-
-def return_filing(filing_id: int, reason: str, *, version=None) -> ProjectFiling:
-    return transition(filing_id, "return", reason=reason, version=version)
-
-
-def reject_filing(filing_id: int, reason: str, *, version=None) -> ProjectFiling:
-    return transition(filing_id, "reject", reason=reason, version=version)
-
-
-def register_filing(filing_id: int, *, version=None, reason: str = "") -> ProjectFiling:
-    return transition(filing_id, "register", reason=reason, version=version)
-
-
-def start_work(filing_id: int, *, version=None) -> ProjectFiling:
-    return transition(filing_id, "start_work", version=version)
-
-
-def close_filing(filing_id: int, *, version=None, reason: str = "") -> ProjectFiling:
-    return transition(filing_id, "close", reason=reason, version=version)
-
-
 def allowed_actions(filing: ProjectFiling, actor: Actor | None = None) -> list[str]:
     actor = actor or current_actor()
     return [t.action for t in PROJECT_FILING.allowed_actions(filing.status, actor.roles)]

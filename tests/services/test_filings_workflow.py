@@ -43,7 +43,7 @@ def test_register_straight_from_confirmed(world):
 def test_decline_needs_reason_and_firm_may_resubmit(world):
     filing = world.submitted()
     with acting_as(world.agency_user), pytest.raises(ReasonRequired):
-        filings.decline_by_agency(filing.id, "")
+        filings.transition(filing.id, "decline", reason="")
     filing = world.advance(filing, "decline")
     assert filing.status == "declined"
     number = filing.number
@@ -162,9 +162,9 @@ def test_stale_version_is_a_conflict_and_nothing_changes(world):
     filing = world.advance(world.submitted(), "confirm")
     old_version = filing.version_id
     with acting_as(world.regulator):
-        filings.register_filing(filing.id, version=old_version)
+        filings.transition(filing.id, "register", version=old_version)
     with acting_as(world.regulator), pytest.raises(Conflict):
-        filings.reject_filing(filing.id, "too late", version=old_version)
+        filings.transition(filing.id, "reject", reason="too late", version=old_version)
     db.session.expire_all()
     assert db.session.get(ProjectFiling, filing.id).status == "registered"
     assert not db.session.scalars(select(StateTransition).where(StateTransition.action == "reject")).all()
@@ -178,7 +178,7 @@ def test_concurrent_decision_caught_by_version_column(app, world):
     with Session(db.engine) as other:
         mine = other.get(ProjectFiling, filing.id)
         with acting_as(world.regulator):
-            filings.register_filing(filing.id)
+            filings.transition(filing.id, "register")
         mine.status = "rejected"
         from sqlalchemy.orm.exc import StaleDataError
 
