@@ -20,13 +20,6 @@ FILING_FIRM_STATUSES = ("active", "expiring")
 MIN_TRAINING_DAYS = 5
 
 
-def _mandatory_certificates(firm: Firm) -> list[str]:
-    mandatory = ["business_licence"]
-    if firm.secrecy_level:
-        mandatory.append("secrecy_qualification")
-    return mandatory
-
-
 def firm_problems(firm: Firm, today: date) -> list[Problem]:
     """Why this firm may not file a project today (empty when it may): the firms area owns the rule."""
     from portal.firms.service import firm_can_file

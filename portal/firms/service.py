@@ -752,15 +752,6 @@ def add_certificate(firm_id: int, data: dict, upload: tuple[bytes, str] | None =
     return cert
 
 
-def get_certificate(actor: Actor | None, cert_id: int) -> Certificate:
-    actor = actor or current_actor()
-    cert = db.session.get(Certificate, cert_id)
-    if cert is None:
-        raise NotFound()
-    get_firm(actor, cert.firm_id)
-    return cert
-
-
 def get_own_certificate(actor: Actor, cert_id: int) -> tuple[Firm, Certificate]:
     cert = db.session.get(Certificate, cert_id)
     if cert is None:
