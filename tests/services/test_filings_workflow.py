@@ -3,9 +3,10 @@ import pytest
 from sqlalchemy import select
 
 from portal.core import audit
-from portal.core.errors import Conflict, NotFound, ValidationFailed
+from portal.core.errors import Conflict, InvalidState, NotFound, ValidationFailed
 from portal.core.models import AuditEvent, Notification, OutboxMessage, StateTransition
 from portal.core.workflow import ActionNotPermitted, InvalidTransition, ReasonRequired
+from portal.core.workflows import PROJECT_FILING
 from portal.extensions import db
 from portal.filings import service as filings
 from portal.filings.models import ProjectFiling
@@ -58,6 +59,32 @@ def test_return_then_edit_and_resubmit(world):
         filings.save_draft({"title": "Corrected title", "agency_id": world.agency.id}, filing_id=filing.id)
     filing = world.advance(filing, "submit")
     assert filing.status == "submitted" and filing.title == "Corrected title"
+
+
+# Once a filing leaves the firm's hands its content is what the agency and the regulator decided on.
+LOCKED_STATES = sorted(set(PROJECT_FILING.states) - {"draft", "returned", "declined"})
+
+
+@pytest.mark.parametrize("state", LOCKED_STATES)
+def test_save_draft_refuses_a_filing_that_is_not_draft_returned_or_declined(build, world, state):
+    filing = build.filing(firm=world.firm, agency=world.agency, status=state, title="As filed")
+    version = filing.version_id
+    with acting_as(world.vendor), pytest.raises(InvalidState):
+        filings.save_draft({"title": "Rewritten afterwards", "agency_id": world.agency.id}, filing_id=filing.id,
+                           version=version)
+    db.session.expire_all()
+    stored = db.session.get(ProjectFiling, filing.id)
+    assert (stored.status, stored.title, stored.version_id) == (state, "As filed", version)
+
+
+@pytest.mark.parametrize("state", ["draft", "returned", "declined"])
+def test_save_draft_edits_a_draft_returned_or_declined_filing(build, world, state):
+    filing = build.filing(firm=world.firm, agency=world.agency, status=state, title="As filed")
+    with acting_as(world.vendor):
+        filings.save_draft({"title": "Corrected", "agency_id": world.agency.id}, filing_id=filing.id)
+    db.session.expire_all()
+    stored = db.session.get(ProjectFiling, filing.id)
+    assert (stored.status, stored.title) == (state, "Corrected")
 
 
 def test_reject_is_final(world):
