@@ -106,7 +106,7 @@ def test_failed_acceptance_goes_back_to_in_progress_with_opinion(world):
 def test_fail_acceptance_without_opinion_is_refused(world):
     filing = world.advance(world.submitted(), "confirm", "register", "start_work", "complete")
     with acting_as(world.agency_user), pytest.raises(ValidationFailed) as exc:
-        filings.fail_acceptance(filing.id, sample_size=50, pass_rate=70, opinion=" ")
+        filings.record_acceptance(filing.id, passed=False, sample_size=50, pass_rate=70, opinion=" ")
     assert "opinion" in exc.value.field_errors
 
 
@@ -130,7 +130,7 @@ def test_moves_not_in_the_table_are_refused(build, world, state, action, who):
     filing = build.filing(firm=world.firm, agency=world.agency, status=state)
     with acting_as(getattr(world, who)), pytest.raises((InvalidTransition, NotFound)):
         if action == "accept":
-            filings.accept_work(filing.id, sample_size=10, pass_rate=100)
+            filings.record_acceptance(filing.id, passed=True, sample_size=10, pass_rate=100)
         else:
             filings.transition(filing.id, action, reason="x")
     db.session.expire_all()
