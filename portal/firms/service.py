@@ -78,8 +78,6 @@ MSG_CHANGE_RETURNED = N_("Your registration change request was returned: %(reaso
 MSG_RECHECK_SUBMITTED = N_("%(firm)s submitted its registration re-check.")
 MSG_RECHECK_APPROVED = N_("The registration re-check of %(firm)s was approved; valid until %(until)s.")
 MSG_RECHECK_RETURNED = N_("The registration re-check of %(firm)s was returned: %(reason)s")
-MSG_EXPIRING = N_("The registration of %(firm)s expires on %(until)s; submit the re-check.")
-MSG_LAPSED = N_("The registration of %(firm)s has lapsed.")
 
 # Problems that stop a firm from filing a project (msgid, params).
 CERT_MISSING = N_("No %(certificate)s is on record.")
@@ -409,21 +407,6 @@ def return_registration(firm_id: int, reason: str, version: int | None = None) -
     return firm
 
 
-def verification_result(firm: Firm, status: str, note: str = "") -> Firm:
-    """The government platform's enterprise verification outcome (called by the integration area).
-
-    `status` is one of not_checked, pending, verified, failed. Recorded and audited; commits.
-    """
-    if status not in ("not_checked", "pending", "verified", "failed"):
-        raise ValueError(f"unknown verification status {status!r}")
-    old = firm.verification_status
-    firm.verification_status = status
-    firm.verification_note = note or ""
-    audit.record("firm.verification", OBJECT_TYPE, firm.id, detail={"old": old, "new": status, "note": note or ""})
-    db.session.commit()
-    return firm
-
-
 # --- registration record edits and change requests -------------------------------------------------
 
 def _comparable(name: str, value):
@@ -613,29 +596,6 @@ def return_recheck(firm_id: int, reason: str, version: int | None = None) -> Fir
     timeline.record_transition(OBJECT_TYPE, firm, t.action, before, firm.status, reason.strip())
     inbox.notify(inbox.users_of_firm(firm.id), MSG_RECHECK_RETURNED, {"firm": firm.name, "reason": reason.strip()},
                  link="/firms/mine")
-    db.session.commit()
-    return firm
-
-
-def mark_expiring(firm: Firm) -> Firm:
-    """Alert scan: an active firm nears valid_until. Runs as the system; commits."""
-    t = FIRM_REGISTRATION.resolve(firm.status, "mark_expiring", ("system",))
-    before, firm.status = firm.status, t.to_state
-    timeline.record_transition(OBJECT_TYPE, firm, t.action, before, firm.status)
-    inbox.notify(inbox.users_of_firm(firm.id), MSG_EXPIRING,
-                 {"firm": firm.name, "until": firm.valid_until.isoformat() if firm.valid_until else ""},
-                 link="/firms/mine")
-    db.session.commit()
-    return firm
-
-
-def lapse(firm: Firm) -> Firm:
-    """Alert scan: an expiring firm passed valid_until without an approved re-check. Commits."""
-    t = FIRM_REGISTRATION.resolve(firm.status, "lapse", ("system",))
-    before, firm.status = firm.status, t.to_state
-    timeline.record_transition(OBJECT_TYPE, firm, t.action, before, firm.status)
-    recipients = inbox.users_of_firm(firm.id) + regulators_for(firm.district_code)
-    inbox.notify(recipients, MSG_LAPSED, {"firm": firm.name}, link=f"/firms/{firm.id}")
     db.session.commit()
     return firm
 
