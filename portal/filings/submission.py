@@ -1,8 +1,8 @@
 """Submission rules for project filings: what the firm, its staff and the filing itself must satisfy.
 
 Each check returns a list of (msgid, params) problems so the form can name every missing item at once.
-`firm_problems` is this area's own copy of the firm eligibility rule (firm active, registration valid,
-mandatory certificates current, not negative-listed while the local rule is on).
+`firm_problems` asks the firms area, which owns the firm eligibility rule (firm active, registration
+valid, mandatory certificates current, not negative-listed while the local rule is on).
 """
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from portal.extensions import db
 from portal.firms.models import Firm, StaffMember
 
 Problem = tuple[str, dict]
-FILING_FIRM_STATUSES = ("active", "expiring")
 MIN_TRAINING_DAYS = 5
 
 
