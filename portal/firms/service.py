@@ -357,24 +357,27 @@ def _first_users(firm: Firm) -> list[User]:
     return list(db.session.scalars(select(User).where(User.firm_id == firm.id).order_by(User.id)))
 
 
-def start_review(firm_id: int, version: int | None = None) -> Firm:
+def _supervised_move(firm_id: int, action: str, version: int | None, reason: str | None = None) -> tuple[Firm, str]:
+    """A regulator's registration step: the firm in their jurisdiction, at the version their page showed,
+    moved by `action`; returns the firm and the state it left (no commit)."""
     actor = current_actor()
     firm = _supervised_firm(actor, firm_id)
     _check_version(firm, version)
-    t = FIRM_REGISTRATION.resolve(firm.status, "start_review", actor.roles)
+    t = FIRM_REGISTRATION.resolve(firm.status, action, actor.roles, reason)
     before, firm.status = firm.status, t.to_state
-    timeline.record_transition(OBJECT_TYPE, firm, t.action, before, firm.status)
+    return firm, before
+
+
+def start_review(firm_id: int, version: int | None = None) -> Firm:
+    firm, before = _supervised_move(firm_id, "start_review", version)
+    timeline.record_transition(OBJECT_TYPE, firm, "start_review", before, firm.status)
     db.session.commit()
     return firm
 
 
 def approve_registration(firm_id: int, version: int | None = None) -> Firm:
     """Approve: the firm becomes active for the configured validity and its inactive users are enabled."""
-    actor = current_actor()
-    firm = _supervised_firm(actor, firm_id)
-    _check_version(firm, version)
-    t = FIRM_REGISTRATION.resolve(firm.status, "approve", actor.roles)
-    before, firm.status = firm.status, t.to_state
+    firm, before = _supervised_move(firm_id, "approve", version)
     today = clock.today()
     firm.valid_until = today + timedelta(days=validity_days())
     firm.registered_at = clock.utcnow()
@@ -385,7 +388,7 @@ def approve_registration(firm_id: int, version: int | None = None) -> Firm:
             user.active = True
             activated.append(user.id)
             audit.record("account.enabled", "user", user.id, detail={"reason": "firm registration approved"})
-    timeline.record_transition(OBJECT_TYPE, firm, t.action, before, firm.status,
+    timeline.record_transition(OBJECT_TYPE, firm, "approve", before, firm.status,
                                audit_detail={"valid_until": firm.valid_until.isoformat(), "activated": activated})
     inbox.notify([u.id for u in _first_users(firm)], MSG_REGISTRATION_APPROVED,
                  {"firm": firm.name, "until": firm.valid_until.isoformat()}, link="/firms/mine")
@@ -393,14 +396,16 @@ def approve_registration(firm_id: int, version: int | None = None) -> Firm:
     return firm
 
 
-def return_registration(firm_id: int, reason: str, version: int | None = None) -> Firm:
-    actor = current_actor()
-    firm = _supervised_firm(actor, firm_id)
-    _check_version(firm, version)
-    t = FIRM_REGISTRATION.resolve(firm.status, "return", actor.roles, reason)
-    before, firm.status = firm.status, t.to_state
+def _return_to_firm(firm_id: int, action: str, reason: str, version: int | None) -> Firm:
+    """A regulator sends an application or a re-check back with a reason the firm sees (no commit)."""
+    firm, before = _supervised_move(firm_id, action, version, reason)
     firm.status_reason = reason.strip()
-    timeline.record_transition(OBJECT_TYPE, firm, t.action, before, firm.status, reason.strip())
+    timeline.record_transition(OBJECT_TYPE, firm, action, before, firm.status, reason.strip())
+    return firm
+
+
+def return_registration(firm_id: int, reason: str, version: int | None = None) -> Firm:
+    firm = _return_to_firm(firm_id, "return", reason, version)
     inbox.notify([u.id for u in _first_users(firm) if u.active], MSG_REGISTRATION_RETURNED,
                  {"firm": firm.name, "reason": reason.strip()}, link="/firms/mine")
     db.session.commit()
@@ -571,14 +576,10 @@ def submit_recheck(firm_id: int, note: str = "", version: int | None = None) -> 
 
 
 def approve_recheck(firm_id: int, version: int | None = None) -> Firm:
-    actor = current_actor()
-    firm = _supervised_firm(actor, firm_id)
-    _check_version(firm, version)
-    t = FIRM_REGISTRATION.resolve(firm.status, "approve_recheck", actor.roles)
-    before, firm.status = firm.status, t.to_state
+    firm, before = _supervised_move(firm_id, "approve_recheck", version)
     base = max(clock.today(), firm.valid_until or clock.today())
     firm.valid_until = base + timedelta(days=validity_days())
-    timeline.record_transition(OBJECT_TYPE, firm, t.action, before, firm.status,
+    timeline.record_transition(OBJECT_TYPE, firm, "approve_recheck", before, firm.status,
                                audit_detail={"valid_until": firm.valid_until.isoformat()})
     inbox.notify(inbox.users_of_firm(firm.id), MSG_RECHECK_APPROVED,
                  {"firm": firm.name, "until": firm.valid_until.isoformat()}, link="/firms/mine")
@@ -587,13 +588,7 @@ def approve_recheck(firm_id: int, version: int | None = None) -> Firm:
 
 
 def return_recheck(firm_id: int, reason: str, version: int | None = None) -> Firm:
-    actor = current_actor()
-    firm = _supervised_firm(actor, firm_id)
-    _check_version(firm, version)
-    t = FIRM_REGISTRATION.resolve(firm.status, "return_recheck", actor.roles, reason)
-    before, firm.status = firm.status, t.to_state
-    firm.status_reason = reason.strip()
-    timeline.record_transition(OBJECT_TYPE, firm, t.action, before, firm.status, reason.strip())
+    firm = _return_to_firm(firm_id, "return_recheck", reason, version)
     inbox.notify(inbox.users_of_firm(firm.id), MSG_RECHECK_RETURNED, {"firm": firm.name, "reason": reason.strip()},
                  link="/firms/mine")
     db.session.commit()
