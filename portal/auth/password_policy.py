@@ -52,7 +52,3 @@ def check_password(password: str, username: str | None = None) -> list[str]:
     if password.lower() in common_passwords():
         errors.append(PASSWORD_TOO_COMMON)
     return errors
-
-
-def is_acceptable_password(password: str, username: str | None = None) -> bool:
-    return not check_password(password, username)

@@ -134,15 +134,6 @@ def validate_uscc(code: str) -> list[str]:
     return errors
 
 
-def is_valid_uscc(code: str) -> bool:
-    return not validate_uscc(code)
-
-
-def is_firm_uscc(code: str) -> bool:
-    """Valid and registered as an enterprise (工商, category 1)."""
-    return code.startswith("91") and is_valid_uscc(code)
-
-
 def validate_firm_uscc(code: str) -> list[str]:
     """Like validate_uscc, plus the enterprise prefix rule for outsourcing firms."""
     errors = validate_uscc(code)
@@ -222,10 +213,6 @@ def validate_id_number(s: str, today: date | None = None) -> list[str]:
     if id_check_char(s[:17]) != s[17]:
         errors.append(ID_BAD_CHECK)
     return errors
-
-
-def is_valid_id_number(s: str, today: date | None = None) -> bool:
-    return not validate_id_number(s, today)
 
 
 def normalize_id_number(s: str) -> str:

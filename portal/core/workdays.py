@@ -28,15 +28,6 @@ def _holidays_for(year: int) -> tuple[frozenset[date], frozenset[date]] | None:
     return frozenset(calendar.keys()), workdays
 
 
-def has_official_data(year: int) -> bool:
-    """True when the State Council's notice for ``year`` is known (chinese_calendar covers it)."""
-    try:
-        chinese_calendar.is_workday(date(year, 6, 1))
-    except NotImplementedError:
-        return False
-    return True
-
-
 def is_workday(d: date) -> bool:
     try:
         return bool(chinese_calendar.is_workday(d))
@@ -64,24 +55,3 @@ def add_workdays(d: date, n: int) -> date:
         if is_workday(current):
             remaining -= 1
     return current
-
-
-def workdays_between(a: date, b: date) -> int:
-    """Working days in (a, b], negative when b < a; so ``add_workdays(a, workdays_between(a, b)) == b``
-    whenever b is a working day."""
-    if b < a:
-        return -workdays_between(b, a)
-    count = 0
-    current = a
-    while current < b:
-        current += timedelta(days=1)
-        if is_workday(current):
-            count += 1
-    return count
-
-
-def next_workday(d: date) -> date:
-    """``d`` itself when it is a working day, otherwise the first working day after it."""
-    while not is_workday(d):
-        d += timedelta(days=1)
-    return d

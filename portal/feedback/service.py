@@ -408,16 +408,6 @@ def feedback_summary(firm_id: int, since: datetime | None = None, until: datetim
     return summary
 
 
-def summaries_by_firm(since: datetime | None = None, until: datetime | None = None,
-                      firm_ids: Iterable[int] | None = None) -> dict[int, FeedbackSummary]:
-    """Every firm's summary in one GROUP BY query (for scoring); firms without feedback are absent."""
-    stmt = _filters(select(Feedback.firm_id, *_aggregate_columns()).group_by(Feedback.firm_id),
-                    since, until, None, None)
-    if firm_ids is not None:
-        stmt = stmt.where(Feedback.firm_id.in_(list(firm_ids)))
-    return {row.firm_id: _summary_from_row(row) for row in db.session.execute(stmt)}
-
-
 def summary_for_viewer(firm_id: int) -> tuple[Firm, FeedbackSummary]:
     """The summary page: a firm sees its own; regulators see feedback from their jurisdiction."""
     actor = current_actor()

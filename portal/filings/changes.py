@@ -296,9 +296,3 @@ def diff(change: ChangeFiling) -> list[dict]:
         rows.append({"key": key, "label": FIELD_LABELS.get(key, key), "before": old, "after": new,
                      "changed": old != new})
     return rows
-
-
-def pending_changes(actor: Actor | None = None, limit: int = 10) -> list[ChangeFiling]:
-    return list(db.session.scalars(
-        visible_changes(actor).where(ChangeFiling.status.in_(("submitted", "under_review")))
-        .order_by(ChangeFiling.created_at).limit(limit)))

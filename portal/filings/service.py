@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import current_app
 from sqlalchemy import Select, and_, false, or_, select
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.auth.models import User
@@ -237,38 +237,6 @@ def transition(filing_id: int, action: str, *, reason: str = "", version: int | 
     _move(filing, action, reason)
     _commit()
     return filing
-
-
-def confirm_by_agency(filing_id: int, *, version=None, reason: str = "") -> ProjectFiling:
-    return transition(filing_id, "confirm", reason=reason, version=version)
-
-
-def decline_by_agency(filing_id: int, reason: str, *, version=None) -> ProjectFiling:
-    return transition(filing_id, "decline", reason=reason, version=version)
-
-
-def start_review(filing_id: int, *, version=None) -> ProjectFiling:
-    return transition(filing_id, "start_review", version=version)
-
-
-def return_filing(filing_id: int, reason: str, *, version=None) -> ProjectFiling:
-    return transition(filing_id, "return", reason=reason, version=version)
-
-
-def reject_filing(filing_id: int, reason: str, *, version=None) -> ProjectFiling:
-    return transition(filing_id, "reject", reason=reason, version=version)
-
-
-def register_filing(filing_id: int, *, version=None, reason: str = "") -> ProjectFiling:
-    return transition(filing_id, "register", reason=reason, version=version)
-
-
-def start_work(filing_id: int, *, version=None) -> ProjectFiling:
-    return transition(filing_id, "start_work", version=version)
-
-
-def close_filing(filing_id: int, *, version=None, reason: str = "") -> ProjectFiling:
-    return transition(filing_id, "close", reason=reason, version=version)
 
 
 def allowed_actions(filing: ProjectFiling, actor: Actor | None = None) -> list[str]:
@@ -562,16 +530,6 @@ def record_acceptance(filing_id: int, *, passed: bool, sample_size, pass_rate, o
     return filing
 
 
-def accept_work(filing_id: int, *, sample_size, pass_rate, opinion: str = "", version=None) -> ProjectFiling:
-    return record_acceptance(filing_id, passed=True, sample_size=sample_size, pass_rate=pass_rate,
-                             opinion=opinion, version=version)
-
-
-def fail_acceptance(filing_id: int, *, sample_size, pass_rate, opinion: str, version=None) -> ProjectFiling:
-    return record_acceptance(filing_id, passed=False, sample_size=sample_size, pass_rate=pass_rate,
-                             opinion=opinion, version=version)
-
-
 # --- receipt and public verification -------------------------------------------------------------
 
 def verification_code(number: str) -> str:
@@ -612,18 +570,6 @@ def status_counts(actor: Actor | None = None) -> dict[str, int]:
 
     scope = (tuple(sorted(actor.roles)), actor.firm_id, actor.agency_id, actor.district_code)
     return dict(aggregates.value("filings.status_counts", scope, [ProjectFiling], compute))
-
-
-def waiting_for_review(actor: Actor | None = None, limit: int = 10) -> list[tuple[ProjectFiling, int]]:
-    """Filings confirmed by their agency and not yet decided, oldest first, with days waiting."""
-    actor = actor or current_actor()
-    rows = db.session.scalars(
-        visible_filings(actor).where(ProjectFiling.status.in_(WAITING_FOR_REVIEW))
-        .options(lazyload(ProjectFiling.staff))
-        .order_by(ProjectFiling.confirmed_at.asc().nulls_first(), ProjectFiling.id).limit(limit)
-    ).all()
-    now = clock.utcnow()
-    return [(f, (now - (f.confirmed_at or f.submitted_at or now)).days) for f in rows]
 
 
 def age_days(moment: datetime | None) -> int | None:

@@ -1,8 +1,8 @@
 """Submission rules for project filings: what the firm, its staff and the filing itself must satisfy.
 
 Each check returns a list of (msgid, params) problems so the form can name every missing item at once.
-`firm_problems` is this area's own copy of the firm eligibility rule (firm active, registration valid,
-mandatory certificates current, not negative-listed while the local rule is on).
+`firm_problems` asks the firms area, which owns the firm eligibility rule (firm active, registration
+valid, mandatory certificates current, not negative-listed while the local rule is on).
 """
 from __future__ import annotations
 
@@ -16,15 +16,7 @@ from portal.extensions import db
 from portal.firms.models import Firm, StaffMember
 
 Problem = tuple[str, dict]
-FILING_FIRM_STATUSES = ("active", "expiring")
 MIN_TRAINING_DAYS = 5
-
-
-def _mandatory_certificates(firm: Firm) -> list[str]:
-    mandatory = ["business_licence"]
-    if firm.secrecy_level:
-        mandatory.append("secrecy_qualification")
-    return mandatory
 
 
 def firm_problems(firm: Firm, today: date) -> list[Problem]:

@@ -508,7 +508,7 @@ def filing_panels(user) -> list[Panel]:
 def _review_queue(actor, limit: int = 10) -> tuple[tuple, tuple]:
     """The regulator's review queue as plain data, cached per filing scope until a filing, firm, agency or
     change filing is written: the `limit` filings waiting longest as (id, number, firm name, waiting since)
-    in the order of `filings.waiting_for_review`, and (how many change filings wait, up to `limit`; the
+    oldest first, and (how many change filings wait, up to `limit`; the
     oldest one's id) or (). Days waiting are computed by the caller, so the clock never goes stale."""
     from portal.core import cache as aggregates
     from portal.filings.models import ChangeFiling

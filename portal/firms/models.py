@@ -23,7 +23,6 @@ from portal.core.constants import (
     CERTIFICATE_TYPES,
     CHANGE_REQUEST_STATUSES,
     FIRM_STATUSES,
-    GRADES,
     STAFF_ROLES,
 )
 from portal.extensions import db
@@ -73,10 +72,6 @@ class Firm(TimestampMixin, db.Model):
     version_id: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version_id}
-
-    @property
-    def grade_label(self) -> str:
-        return self.grade if self.grade in GRADES else ""
 
 
 class FirmChangeRequest(TimestampMixin, db.Model):

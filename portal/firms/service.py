@@ -78,8 +78,6 @@ MSG_CHANGE_RETURNED = N_("Your registration change request was returned: %(reaso
 MSG_RECHECK_SUBMITTED = N_("%(firm)s submitted its registration re-check.")
 MSG_RECHECK_APPROVED = N_("The registration re-check of %(firm)s was approved; valid until %(until)s.")
 MSG_RECHECK_RETURNED = N_("The registration re-check of %(firm)s was returned: %(reason)s")
-MSG_EXPIRING = N_("The registration of %(firm)s expires on %(until)s; submit the re-check.")
-MSG_LAPSED = N_("The registration of %(firm)s has lapsed.")
 
 # Problems that stop a firm from filing a project (msgid, params).
 CERT_MISSING = N_("No %(certificate)s is on record.")
@@ -359,24 +357,27 @@ def _first_users(firm: Firm) -> list[User]:
     return list(db.session.scalars(select(User).where(User.firm_id == firm.id).order_by(User.id)))
 
 
-def start_review(firm_id: int, version: int | None = None) -> Firm:
+def _supervised_move(firm_id: int, action: str, version: int | None, reason: str | None = None) -> tuple[Firm, str]:
+    """A regulator's registration step: the firm in their jurisdiction, at the version their page showed,
+    moved by `action`; returns the firm and the state it left (no commit)."""
     actor = current_actor()
     firm = _supervised_firm(actor, firm_id)
     _check_version(firm, version)
-    t = FIRM_REGISTRATION.resolve(firm.status, "start_review", actor.roles)
+    t = FIRM_REGISTRATION.resolve(firm.status, action, actor.roles, reason)
     before, firm.status = firm.status, t.to_state
-    timeline.record_transition(OBJECT_TYPE, firm, t.action, before, firm.status)
+    return firm, before
+
+
+def start_review(firm_id: int, version: int | None = None) -> Firm:
+    firm, before = _supervised_move(firm_id, "start_review", version)
+    timeline.record_transition(OBJECT_TYPE, firm, "start_review", before, firm.status)
     db.session.commit()
     return firm
 
 
 def approve_registration(firm_id: int, version: int | None = None) -> Firm:
     """Approve: the firm becomes active for the configured validity and its inactive users are enabled."""
-    actor = current_actor()
-    firm = _supervised_firm(actor, firm_id)
-    _check_version(firm, version)
-    t = FIRM_REGISTRATION.resolve(firm.status, "approve", actor.roles)
-    before, firm.status = firm.status, t.to_state
+    firm, before = _supervised_move(firm_id, "approve", version)
     today = clock.today()
     firm.valid_until = today + timedelta(days=validity_days())
     firm.registered_at = clock.utcnow()
@@ -387,7 +388,7 @@ def approve_registration(firm_id: int, version: int | None = None) -> Firm:
             user.active = True
             activated.append(user.id)
             audit.record("account.enabled", "user", user.id, detail={"reason": "firm registration approved"})
-    timeline.record_transition(OBJECT_TYPE, firm, t.action, before, firm.status,
+    timeline.record_transition(OBJECT_TYPE, firm, "approve", before, firm.status,
                                audit_detail={"valid_until": firm.valid_until.isoformat(), "activated": activated})
     inbox.notify([u.id for u in _first_users(firm)], MSG_REGISTRATION_APPROVED,
                  {"firm": firm.name, "until": firm.valid_until.isoformat()}, link="/firms/mine")
@@ -395,31 +396,18 @@ def approve_registration(firm_id: int, version: int | None = None) -> Firm:
     return firm
 
 
-def return_registration(firm_id: int, reason: str, version: int | None = None) -> Firm:
-    actor = current_actor()
-    firm = _supervised_firm(actor, firm_id)
-    _check_version(firm, version)
-    t = FIRM_REGISTRATION.resolve(firm.status, "return", actor.roles, reason)
-    before, firm.status = firm.status, t.to_state
+def _return_to_firm(firm_id: int, action: str, reason: str, version: int | None) -> Firm:
+    """A regulator sends an application or a re-check back with a reason the firm sees (no commit)."""
+    firm, before = _supervised_move(firm_id, action, version, reason)
     firm.status_reason = reason.strip()
-    timeline.record_transition(OBJECT_TYPE, firm, t.action, before, firm.status, reason.strip())
-    inbox.notify([u.id for u in _first_users(firm) if u.active], MSG_REGISTRATION_RETURNED,
-                 {"firm": firm.name, "reason": reason.strip()}, link="/firms/mine")
-    db.session.commit()
+    timeline.record_transition(OBJECT_TYPE, firm, action, before, firm.status, reason.strip())
     return firm
 
 
-def verification_result(firm: Firm, status: str, note: str = "") -> Firm:
-    """The government platform's enterprise verification outcome (called by the integration area).
-
-    `status` is one of not_checked, pending, verified, failed. Recorded and audited; commits.
-    """
-    if status not in ("not_checked", "pending", "verified", "failed"):
-        raise ValueError(f"unknown verification status {status!r}")
-    old = firm.verification_status
-    firm.verification_status = status
-    firm.verification_note = note or ""
-    audit.record("firm.verification", OBJECT_TYPE, firm.id, detail={"old": old, "new": status, "note": note or ""})
+def return_registration(firm_id: int, reason: str, version: int | None = None) -> Firm:
+    firm = _return_to_firm(firm_id, "return", reason, version)
+    inbox.notify([u.id for u in _first_users(firm) if u.active], MSG_REGISTRATION_RETURNED,
+                 {"firm": firm.name, "reason": reason.strip()}, link="/firms/mine")
     db.session.commit()
     return firm
 
@@ -588,14 +576,10 @@ def submit_recheck(firm_id: int, note: str = "", version: int | None = None) -> 
 
 
 def approve_recheck(firm_id: int, version: int | None = None) -> Firm:
-    actor = current_actor()
-    firm = _supervised_firm(actor, firm_id)
-    _check_version(firm, version)
-    t = FIRM_REGISTRATION.resolve(firm.status, "approve_recheck", actor.roles)
-    before, firm.status = firm.status, t.to_state
+    firm, before = _supervised_move(firm_id, "approve_recheck", version)
     base = max(clock.today(), firm.valid_until or clock.today())
     firm.valid_until = base + timedelta(days=validity_days())
-    timeline.record_transition(OBJECT_TYPE, firm, t.action, before, firm.status,
+    timeline.record_transition(OBJECT_TYPE, firm, "approve_recheck", before, firm.status,
                                audit_detail={"valid_until": firm.valid_until.isoformat()})
     inbox.notify(inbox.users_of_firm(firm.id), MSG_RECHECK_APPROVED,
                  {"firm": firm.name, "until": firm.valid_until.isoformat()}, link="/firms/mine")
@@ -604,38 +588,9 @@ def approve_recheck(firm_id: int, version: int | None = None) -> Firm:
 
 
 def return_recheck(firm_id: int, reason: str, version: int | None = None) -> Firm:
-    actor = current_actor()
-    firm = _supervised_firm(actor, firm_id)
-    _check_version(firm, version)
-    t = FIRM_REGISTRATION.resolve(firm.status, "return_recheck", actor.roles, reason)
-    before, firm.status = firm.status, t.to_state
-    firm.status_reason = reason.strip()
-    timeline.record_transition(OBJECT_TYPE, firm, t.action, before, firm.status, reason.strip())
+    firm = _return_to_firm(firm_id, "return_recheck", reason, version)
     inbox.notify(inbox.users_of_firm(firm.id), MSG_RECHECK_RETURNED, {"firm": firm.name, "reason": reason.strip()},
                  link="/firms/mine")
-    db.session.commit()
-    return firm
-
-
-def mark_expiring(firm: Firm) -> Firm:
-    """Alert scan: an active firm nears valid_until. Runs as the system; commits."""
-    t = FIRM_REGISTRATION.resolve(firm.status, "mark_expiring", ("system",))
-    before, firm.status = firm.status, t.to_state
-    timeline.record_transition(OBJECT_TYPE, firm, t.action, before, firm.status)
-    inbox.notify(inbox.users_of_firm(firm.id), MSG_EXPIRING,
-                 {"firm": firm.name, "until": firm.valid_until.isoformat() if firm.valid_until else ""},
-                 link="/firms/mine")
-    db.session.commit()
-    return firm
-
-
-def lapse(firm: Firm) -> Firm:
-    """Alert scan: an expiring firm passed valid_until without an approved re-check. Commits."""
-    t = FIRM_REGISTRATION.resolve(firm.status, "lapse", ("system",))
-    before, firm.status = firm.status, t.to_state
-    timeline.record_transition(OBJECT_TYPE, firm, t.action, before, firm.status)
-    recipients = inbox.users_of_firm(firm.id) + regulators_for(firm.district_code)
-    inbox.notify(recipients, MSG_LAPSED, {"firm": firm.name}, link=f"/firms/{firm.id}")
     db.session.commit()
     return firm
 
@@ -749,15 +704,6 @@ def add_certificate(firm_id: int, data: dict, upload: tuple[bytes, str] | None =
     audit.record("certificate.create", "certificate", cert.id,
                  detail={"firm": firm.id, "type": cert.cert_type, "number": cert.number})
     db.session.commit()
-    return cert
-
-
-def get_certificate(actor: Actor | None, cert_id: int) -> Certificate:
-    actor = actor or current_actor()
-    cert = db.session.get(Certificate, cert_id)
-    if cert is None:
-        raise NotFound()
-    get_firm(actor, cert.firm_id)
     return cert
 
 

@@ -316,18 +316,3 @@ def export_xlsx(query: Select, translate=lambda s: s) -> bytes:
     out = BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-# -- for scoring -----------------------------------------------------------------------------------
-
-def upheld_veto_incidents(since: datetime | None = None, until: datetime | None = None,
-                          firm_id: int | None = None) -> list[Incident]:
-    """Upheld incidents that veto a grade, concluded in [since, until) (by decision time)."""
-    stmt = select(Incident).where(Incident.status == "upheld", Incident.veto.is_(True))
-    if since is not None:
-        stmt = stmt.where(Incident.decided_at >= since)
-    if until is not None:
-        stmt = stmt.where(Incident.decided_at < until)
-    if firm_id is not None:
-        stmt = stmt.where(Incident.firm_id == firm_id)
-    return list(db.session.scalars(stmt.order_by(Incident.decided_at, Incident.id)))

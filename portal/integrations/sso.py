@@ -187,11 +187,3 @@ def link(pending: PendingLink, username: str, password: str, *, ip: str | None =
 def can_submit_filings(user: User) -> bool:
     """Accounts signed in through the platform below real-name level 3 may look but not file."""
     return user.gov_real_name_level is None or user.gov_real_name_level >= MIN_FILING_LEVEL
-
-
-def unlink(user: User) -> None:
-    old = user.gov_user_id
-    user.gov_user_id = None
-    user.gov_real_name_level = None
-    audit.record("sso.unlinked", "user", user.id, detail={"platform_user_id": old})
-    db.session.commit()

@@ -25,10 +25,6 @@ class OpenPeriodForm(FlaskForm):
     label = StringField(_l("Period (2026Q3 or 2026)"), validators=[DataRequired(), Length(max=20)])
 
 
-class VersionForm(FlaskForm):
-    version = HiddenField()
-
-
 class ObjectionForm(FlaskForm):
     indicator_code = SelectField(_l("Indicator"), validators=[DataRequired()])
     reason = TextAreaField(_l("Why the score is wrong"), validators=[DataRequired(), Length(max=4000)])

@@ -23,7 +23,6 @@ from portal.scoring.models import FirmScore, ScoringPeriod
 from portal.supervision.models import Alert, Inspection, InspectionResult, RectificationOrder
 
 WAITING_STATUSES = ("submitted", "confirmed", "under_review")
-REVIEW_STATUSES = ("confirmed", "under_review")
 OPEN_RECTIFICATION = ("issued", "answered", "rejected", "overdue", "escalated")
 OPEN_INCIDENT = ("reported", "investigating")
 PUBLISHED_PERIODS = ("final", "applied")

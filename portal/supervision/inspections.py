@@ -1,13 +1,10 @@
-"""Inspections (检查): checklists, planning by hand or by weighted random draw, results, publication.
-
-Also the evidence the scoring helper reads: `inspection_evidence(firm_ids, start, end)`.
-"""
+"""Inspections (检查): checklists, planning by hand or by weighted random draw, results, publication."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, func, select
 
 from portal.auth.models import User
 from portal.core import audit, clock, inbox, timeline
@@ -460,49 +457,3 @@ def _can_read_photo(actor: Actor, owner_id: int | None, _attachment: Attachment)
 
 
 attachments.register_read_rule("inspection", _can_read_photo)
-
-
-# --- evidence for scoring ------------------------------------------------------------------------------
-
-@dataclass
-class InspectionEvidence:
-    inspections: int = 0
-    refused: int = 0
-    security_items_checked: int = 0
-    security_items_passed: int = 0
-    failed_items: int = 0
-    inspection_ids: list[int] = field(default_factory=list)
-
-
-def _period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    return datetime.combine(start, time()) - timedelta(hours=8), \
-        datetime.combine(end + timedelta(days=1), time()) - timedelta(hours=8)
-
-
-def inspection_evidence(firm_ids: list[int], start: date, end: date) -> dict[int, InspectionEvidence]:
-    """Per firm: inspections checked in [start, end] (China dates), refusals and security-item results."""
-    lo, hi = _period_bounds(start, end)
-    evidence = {fid: InspectionEvidence() for fid in firm_ids}
-    if not firm_ids:
-        return evidence
-    in_period = and_(Inspection.firm_id.in_(firm_ids), Inspection.checked_at >= lo, Inspection.checked_at < hi)
-    for iid, fid, refused in db.session.execute(select(Inspection.id, Inspection.firm_id, Inspection.refused)
-                                                .where(in_period)):
-        ev = evidence[fid]
-        ev.inspections += 1
-        ev.refused += int(bool(refused))
-        ev.inspection_ids.append(iid)
-    rows = db.session.execute(
-        select(Inspection.firm_id, InspectionResult.result, InspectionResult.is_security, func.count())
-        .join(InspectionResult, InspectionResult.inspection_id == Inspection.id)
-        .where(in_period).group_by(Inspection.firm_id, InspectionResult.result, InspectionResult.is_security)
-    ).all()
-    for fid, result, is_security, n in rows:
-        ev = evidence[fid]
-        if result == "fail":
-            ev.failed_items += n
-        if is_security and result in ("pass", "fail"):
-            ev.security_items_checked += n
-            if result == "pass":
-                ev.security_items_passed += n
-    return evidence

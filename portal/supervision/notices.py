@@ -11,7 +11,7 @@ from portal.core import audit, clock, crypto, inbox
 from portal.core.context import Actor
 from portal.core.errors import NotFound, ValidationFailed
 from portal.core.identifiers import is_valid_mobile
-from portal.core.jurisdiction import in_jurisdiction, is_supervisor, require_supervisor, scoped
+from portal.core.jurisdiction import in_jurisdiction, require_supervisor, scoped
 from portal.core.msgids import N_
 from portal.core.pagination import Page, paginate
 from portal.extensions import db
@@ -270,7 +270,3 @@ def reveal_liaison_phone(actor: Actor, firm_id: int) -> str:
     audit.record("personal_data.reveal", "firm", firm.id, detail={"field": "liaison_phone"})
     db.session.commit()
     return crypto.decrypt(firm.liaison_phone_enc)
-
-
-def visible_to_firm_user(actor: Actor) -> bool:
-    return "vendor" in actor.roles and bool(actor.firm_id) and not is_supervisor(actor)

@@ -1,9 +1,9 @@
 """Rectification orders (整改通知, Archives Law Art. 45): issue, answer, verify or reject, overdue,
-escalation with a summons (约谈) and an optional penalty case. Evidence for scoring lives here too."""
+escalation with a summons (约谈) and an optional penalty case."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from sqlalchemy import Select, func, select
 
@@ -364,51 +364,6 @@ def _can_read_evidence(actor: Actor, owner_id: int | None, _attachment: Attachme
 
 
 attachments.register_read_rule("rectification_response", _can_read_evidence)
-
-
-# --- evidence for scoring ------------------------------------------------------------------------------
-
-@dataclass
-class RectificationEvidence:
-    orders_due: int = 0  # orders whose deadline fell in the period
-    closed_on_time: int = 0
-    overdue_open: int = 0  # overdue or escalated now (a scoring veto)
-    refused: int = 0
-    penalties: int = 0
-    order_ids: list[int] = field(default_factory=list)
-
-
-def rectification_evidence(firm_ids: list[int], start: date, end: date) -> dict[int, RectificationEvidence]:
-    """Per firm: orders due in [start, end], how many were verified by their deadline, overdue ones,
-    refusals and penalty cases decided in the period."""
-    evidence = {fid: RectificationEvidence() for fid in firm_ids}
-    if not firm_ids:
-        return evidence
-    rows = db.session.execute(
-        select(RectificationOrder.id, RectificationOrder.firm_id, RectificationOrder.deadline,
-               RectificationOrder.status, RectificationOrder.closed_at, RectificationOrder.refused)
-        .where(RectificationOrder.firm_id.in_(firm_ids),
-               (RectificationOrder.deadline.between(start, end))
-               | RectificationOrder.status.in_(("overdue", "escalated")))
-    ).all()
-    for oid, fid, deadline, status, closed_at, refused in rows:
-        ev = evidence[fid]
-        if start <= deadline <= end:
-            ev.orders_due += 1
-            ev.order_ids.append(oid)
-            deadline_end = datetime.combine(deadline + timedelta(days=1), time()) - timedelta(hours=8)
-            if status == "verified" and closed_at is not None and closed_at < deadline_end:
-                ev.closed_on_time += 1
-        if status in ("overdue", "escalated"):
-            ev.overdue_open += 1
-        ev.refused += int(bool(refused))
-    for fid, n in db.session.execute(
-        select(PenaltyCase.firm_id, func.count()).where(PenaltyCase.firm_id.in_(firm_ids),
-                                                         PenaltyCase.decided_on.between(start, end))
-        .group_by(PenaltyCase.firm_id)
-    ):
-        evidence[fid].penalties = n
-    return evidence
 
 
 def open_order_count_for_firm(firm_id: int) -> int:

@@ -3,9 +3,10 @@ import pytest
 from sqlalchemy import select
 
 from portal.core import audit
-from portal.core.errors import Conflict, NotFound, ValidationFailed
+from portal.core.errors import Conflict, InvalidState, NotFound, ValidationFailed
 from portal.core.models import AuditEvent, Notification, OutboxMessage, StateTransition
 from portal.core.workflow import ActionNotPermitted, InvalidTransition, ReasonRequired
+from portal.core.workflows import PROJECT_FILING
 from portal.extensions import db
 from portal.filings import service as filings
 from portal.filings.models import ProjectFiling
@@ -43,7 +44,7 @@ def test_register_straight_from_confirmed(world):
 def test_decline_needs_reason_and_firm_may_resubmit(world):
     filing = world.submitted()
     with acting_as(world.agency_user), pytest.raises(ReasonRequired):
-        filings.decline_by_agency(filing.id, "")
+        filings.transition(filing.id, "decline", reason="")
     filing = world.advance(filing, "decline")
     assert filing.status == "declined"
     number = filing.number
@@ -58,6 +59,32 @@ def test_return_then_edit_and_resubmit(world):
         filings.save_draft({"title": "Corrected title", "agency_id": world.agency.id}, filing_id=filing.id)
     filing = world.advance(filing, "submit")
     assert filing.status == "submitted" and filing.title == "Corrected title"
+
+
+# Once a filing leaves the firm's hands its content is what the agency and the regulator decided on.
+LOCKED_STATES = sorted(set(PROJECT_FILING.states) - {"draft", "returned", "declined"})
+
+
+@pytest.mark.parametrize("state", LOCKED_STATES)
+def test_save_draft_refuses_a_filing_that_is_not_draft_returned_or_declined(build, world, state):
+    filing = build.filing(firm=world.firm, agency=world.agency, status=state, title="As filed")
+    version = filing.version_id
+    with acting_as(world.vendor), pytest.raises(InvalidState):
+        filings.save_draft({"title": "Rewritten afterwards", "agency_id": world.agency.id}, filing_id=filing.id,
+                           version=version)
+    db.session.expire_all()
+    stored = db.session.get(ProjectFiling, filing.id)
+    assert (stored.status, stored.title, stored.version_id) == (state, "As filed", version)
+
+
+@pytest.mark.parametrize("state", ["draft", "returned", "declined"])
+def test_save_draft_edits_a_draft_returned_or_declined_filing(build, world, state):
+    filing = build.filing(firm=world.firm, agency=world.agency, status=state, title="As filed")
+    with acting_as(world.vendor):
+        filings.save_draft({"title": "Corrected", "agency_id": world.agency.id}, filing_id=filing.id)
+    db.session.expire_all()
+    stored = db.session.get(ProjectFiling, filing.id)
+    assert (stored.status, stored.title) == (state, "Corrected")
 
 
 def test_reject_is_final(world):
@@ -79,7 +106,7 @@ def test_failed_acceptance_goes_back_to_in_progress_with_opinion(world):
 def test_fail_acceptance_without_opinion_is_refused(world):
     filing = world.advance(world.submitted(), "confirm", "register", "start_work", "complete")
     with acting_as(world.agency_user), pytest.raises(ValidationFailed) as exc:
-        filings.fail_acceptance(filing.id, sample_size=50, pass_rate=70, opinion=" ")
+        filings.record_acceptance(filing.id, passed=False, sample_size=50, pass_rate=70, opinion=" ")
     assert "opinion" in exc.value.field_errors
 
 
@@ -103,7 +130,7 @@ def test_moves_not_in_the_table_are_refused(build, world, state, action, who):
     filing = build.filing(firm=world.firm, agency=world.agency, status=state)
     with acting_as(getattr(world, who)), pytest.raises((InvalidTransition, NotFound)):
         if action == "accept":
-            filings.accept_work(filing.id, sample_size=10, pass_rate=100)
+            filings.record_acceptance(filing.id, passed=True, sample_size=10, pass_rate=100)
         else:
             filings.transition(filing.id, action, reason="x")
     db.session.expire_all()
@@ -162,9 +189,9 @@ def test_stale_version_is_a_conflict_and_nothing_changes(world):
     filing = world.advance(world.submitted(), "confirm")
     old_version = filing.version_id
     with acting_as(world.regulator):
-        filings.register_filing(filing.id, version=old_version)
+        filings.transition(filing.id, "register", version=old_version)
     with acting_as(world.regulator), pytest.raises(Conflict):
-        filings.reject_filing(filing.id, "too late", version=old_version)
+        filings.transition(filing.id, "reject", reason="too late", version=old_version)
     db.session.expire_all()
     assert db.session.get(ProjectFiling, filing.id).status == "registered"
     assert not db.session.scalars(select(StateTransition).where(StateTransition.action == "reject")).all()
@@ -178,7 +205,7 @@ def test_concurrent_decision_caught_by_version_column(app, world):
     with Session(db.engine) as other:
         mine = other.get(ProjectFiling, filing.id)
         with acting_as(world.regulator):
-            filings.register_filing(filing.id)
+            filings.transition(filing.id, "register")
         mine.status = "rejected"
         from sqlalchemy.orm.exc import StaleDataError
 

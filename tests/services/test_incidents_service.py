@@ -11,6 +11,7 @@ from portal.core.workflow import ActionNotPermitted, InvalidTransition, ReasonRe
 from portal.extensions import db
 from portal.incidents import service
 from portal.incidents.models import Incident
+from portal.scoring import evidence as scoring_evidence
 from portal.supervision.models import RectificationOrder
 from tests.feedback.builders import accepted_project, acting
 
@@ -204,5 +205,7 @@ def test_veto_incidents_for_scoring(app, project):
         for incident in (veto, plain):
             service.start_investigation(incident.id)
             service.uphold_incident(incident.id, "Confirmed.")
-    found = service.upheld_veto_incidents(since=clock.utcnow() - timedelta(days=1), firm_id=filing.firm_id)
-    assert [i.id for i in found] == [veto.id]
+    evidence = scoring_evidence.collect(clock.today() - timedelta(days=1), clock.today())
+    assert evidence.vetoes[filing.firm_id] == {"incident_loss"}
+    assert evidence.deductions[filing.firm_id] == {"incident.other": 1}
+    assert evidence.refs[filing.firm_id]["incident_loss"] == [f"incident:{veto.id}"]

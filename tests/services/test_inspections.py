@@ -9,8 +9,15 @@ from sqlalchemy import select
 from portal.core import clock
 from portal.core.errors import NotAllowed, NotFound, ValidationFailed
 from portal.extensions import db
+from portal.scoring import evidence as scoring_evidence
 from portal.supervision import inspections
-from portal.supervision.models import ChecklistItem, ChecklistTemplate, Inspection, InspectionDraw
+from portal.supervision.models import (
+    ChecklistItem,
+    ChecklistTemplate,
+    Inspection,
+    InspectionDraw,
+    InspectionResult,
+)
 from tests.supervision import builders as sb
 
 
@@ -111,10 +118,11 @@ def test_record_results_requires_every_item_and_a_note_on_failures(city, build):
     assert db.session.get(Inspection, inspection.id).status == "checked"
     with pytest.raises(ValidationFailed):
         inspections.conclude(actor, inspection.id, "pass")
-    ev = inspections.inspection_evidence([firm.id], clock.today() - timedelta(days=1), clock.today())[firm.id]
-    assert ev.inspections == 1 and ev.failed_items == 1
-    assert ev.security_items_checked == sum(1 for i in items if i.is_security)
-    assert ev.security_items_passed == ev.security_items_checked - 1
+    stored = db.session.scalars(select(InspectionResult).where(InspectionResult.inspection_id == inspection.id)).all()
+    assert [r.result for r in stored].count("fail") == 1
+    security = sum(1 for i in items if i.is_security)
+    evidence = scoring_evidence.collect(clock.today() - timedelta(days=1), clock.today())
+    assert evidence.inputs[firm.id]["security.inspection_items"] == (security - 1, security)
 
 
 def test_planning_refuses_inspectors_outside_the_jurisdiction(build):
@@ -136,8 +144,9 @@ def test_refusal_is_recorded_and_counts_as_evidence(city, build):
     inspections.record_refusal(actor, inspection.id, "Gate closed; manager refused entry")
     inspection = db.session.get(Inspection, inspection.id)
     assert inspection.refused and inspection.status == "checked"
-    ev = inspections.inspection_evidence([firm.id], clock.today() - timedelta(days=1), clock.today())
-    assert ev[firm.id].refused == 1
+    evidence = scoring_evidence.collect(clock.today() - timedelta(days=1), clock.today())
+    assert evidence.vetoes[firm.id] == {"refused_inspection"}
+    assert evidence.refs[firm.id]["refused_inspection"] == [f"inspection:{inspection.id}"]
 
 
 def test_only_the_lead_publishes_and_only_concluded_inspections(city, build):

@@ -12,6 +12,7 @@ from portal.core.errors import NotFound, ValidationFailed
 from portal.core.models import Notification
 from portal.core.workflow import InvalidTransition
 from portal.extensions import db
+from portal.scoring import evidence as scoring_evidence
 from portal.supervision import alerts, inspections, rectification
 from portal.supervision.models import Inspection, PenaltyCase, RectificationOrder, Summons
 from tests.supervision import builders as sb
@@ -65,8 +66,9 @@ def test_full_cycle_inspection_to_closed_order(setup):
     assert [r.decision for r in hist.responses] == ["rejected", "accepted"]
     assert sum(len(v) for v in hist.evidence.values()) == 2
     assert [t.to_state for t in hist.timeline] == ["issued", "answered", "rejected", "answered", "verified"]
-    ev = rectification.rectification_evidence([firm.id], clock.today(), clock.today() + timedelta(days=40))
-    assert ev[firm.id].orders_due == 1 and ev[firm.id].closed_on_time == 1 and ev[firm.id].overdue_open == 0
+    evidence = scoring_evidence.collect(clock.today(), clock.today() + timedelta(days=40))
+    assert evidence.inputs[firm.id]["rectification.closed_on_time"] == (1, 1)
+    assert "rectification_overdue" not in evidence.vetoes[firm.id]
 
 
 def test_numbers_are_sequential_per_year(setup):
@@ -106,8 +108,9 @@ def test_overdue_then_escalation_with_summons_and_penalty_bounds(setup, travel):
     with pytest.raises(ValidationFailed):
         rectification.add_penalty(sb.actor(r1), order.id,
                                   rectification.PenaltyInput("art48_4", "More", "200000.01", clock.today()))
-    ev = rectification.rectification_evidence([firm.id], clock.today() - timedelta(days=30), clock.today())
-    assert ev[firm.id].overdue_open == 1 and ev[firm.id].penalties == 1
+    evidence = scoring_evidence.collect(clock.today() - timedelta(days=30), clock.today())
+    assert evidence.vetoes[firm.id] == {"rectification_overdue", "administrative_penalty"}
+    assert evidence.refs[firm.id]["administrative_penalty"] == [f"penalty:{case.id}"]
     # The firm may still answer an escalated order.
     rectification.respond(sb.actor(vendor), order.id, "Cameras installed")
     assert db.session.get(RectificationOrder, order.id).status == "answered"

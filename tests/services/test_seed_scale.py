@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from portal.auth.models import User
 from portal.core import audit, crypto
-from portal.core.identifiers import is_valid_id_number, is_valid_uscc
+from portal.core.identifiers import validate_id_number, validate_uscc
 from portal.core.models import AuditEvent, StateTransition
 from portal.extensions import db
 from portal.feedback.models import Feedback
@@ -42,13 +42,13 @@ def test_seed_scale_tiny_sizes_give_consistent_data(app, runner):
     assert db.session.scalar(select(func.count(Firm.id))) == 30
     assert db.session.scalar(select(func.count(Agency.id))) == 45
     assert db.session.scalar(select(func.count(ProjectFiling.id))) == 220
-    assert all(is_valid_uscc(u) for u in db.session.scalars(select(Firm.uscc)))
-    assert all(is_valid_uscc(u) for u in db.session.scalars(select(Agency.uscc)))
+    assert all(validate_uscc(u) == [] for u in db.session.scalars(select(Firm.uscc)))
+    assert all(validate_uscc(u) == [] for u in db.session.scalars(select(Agency.uscc)))
     assert db.session.scalar(select(func.count(User.id)).where(User.username == "vendor01")) == 1
 
     for member in db.session.scalars(select(StaffMember)):
         number = crypto.decrypt(member.id_number_enc)
-        assert is_valid_id_number(number)
+        assert validate_id_number(number) == []
         assert member.id_number_hash == crypto.lookup_hash(number)
 
     numbers = []

@@ -13,10 +13,7 @@ from portal.core.identifiers import (
     DISTRICTS,
     DISTRICTS_EN,
     district_name,
-    is_firm_uscc,
-    is_valid_id_number,
     is_valid_mobile,
-    is_valid_uscc,
     make_id_number,
     make_uscc,
     normalize_mobile,
@@ -44,8 +41,7 @@ def _with_valid_checks(first16: str) -> str:
 @pytest.mark.parametrize("code", PUBLISHED_USCCS)
 def test_published_uscc_codes_are_valid(code):
     assert validate_uscc(code) == []
-    assert is_valid_uscc(code)
-    assert is_firm_uscc(code)
+    assert validate_firm_uscc(code) == []
 
 
 def test_weights_are_powers_of_three_mod_31():
@@ -63,7 +59,6 @@ def test_charset_has_31_characters_without_ambiguous_letters():
 )
 def test_wrong_check_character_is_reported(code):
     assert ids.USCC_BAD_CHECK in validate_uscc(code)
-    assert not is_valid_uscc(code)
 
 
 @pytest.mark.parametrize("letter", list("IOSVZ"))
@@ -84,9 +79,8 @@ def test_wrong_length_is_rejected(code):
 def test_lower_case_is_rejected_not_upper_cased():
     code = "91440101ma5cjq4n59"
     assert ids.USCC_LOWERCASE in validate_uscc(code)
-    assert not is_valid_uscc(code)
     # The upper-cased form is fine, which proves the rejection is about case alone.
-    assert is_valid_uscc(code.upper())
+    assert validate_uscc(code.upper()) == []
 
 
 @pytest.mark.parametrize("code", ["91350100M00-100Y43", "91350100M000100Y4 ", "9135０100M000100Y43", "91350100Ｍ000100Y43"])
@@ -133,8 +127,7 @@ def test_division_must_be_digits():
 
 def test_non_enterprise_code_is_valid_but_not_a_firm():
     code = _with_valid_checks("52510502" + "MJ000001")
-    assert is_valid_uscc(code)
-    assert not is_firm_uscc(code)
+    assert validate_uscc(code) == []
     assert validate_firm_uscc(code) == [ids.USCC_NOT_FIRM]
     assert validate_firm_uscc(PUBLISHED_USCCS[0]) == []
 
@@ -154,7 +147,7 @@ def test_generated_uscc_is_valid(prefix, division, seed):
     code = make_uscc(prefix, division, random.Random(seed))
     assert validate_uscc(code) == []
     assert code.startswith(prefix + division)
-    assert is_firm_uscc(code) == (prefix == "91")
+    assert (validate_firm_uscc(code) == []) == (prefix == "91")
 
 
 @given(seed=st.integers(min_value=0, max_value=2**32), position=st.integers(min_value=0, max_value=17))
@@ -163,7 +156,7 @@ def test_any_single_substitution_in_a_generated_code_is_detected(seed, position)
     code = make_uscc("91", "510502", rng)
     replacement = rng.choice([c for c in ids.USCC_CHARSET if c != code[position]])
     altered = code[:position] + replacement + code[position + 1:]
-    assert not is_valid_uscc(altered)
+    assert validate_uscc(altered) != []
 
 
 def test_generator_is_deterministic_for_a_seed():
@@ -196,7 +189,6 @@ def test_published_and_neighbouring_id_numbers(number):
 def test_valid_id_numbers(first17):
     number = _id(first17)
     assert validate_id_number(number, TODAY) == []
-    assert is_valid_id_number(number, TODAY)
 
 
 def test_id_check_character_vector():

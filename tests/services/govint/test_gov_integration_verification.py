@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from portal.core.models import Notification, OutboxMessage
+from portal.core.models import AuditEvent, Notification, OutboxMessage
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.firms.verification import verify_firm
@@ -24,6 +24,8 @@ def test_matching_registry_entry_verifies_the_firm(app, fake, build):
     assert verify_firm(firm) == ("verified", "")
     db.session.commit()
     assert db.session.get(Firm, firm.id).verification_status == "verified"
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "firm.verification"))
+    assert event.object_id == str(firm.id) and '"new": "verified"' in event.detail
 
 
 def test_name_or_representative_mismatch_fails_with_the_registry_values(app, fake, build):
