@@ -11,7 +11,7 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
-from portal.core import audit, clock, inbox, local_rules
+from portal.core import audit, clock, inbox, local_rules, localtime
 from portal.core import uploads as attachments
 from portal.core.access import filing_condition, is_supervisor, regulators_for_district
 from portal.core.constants import AGENCY, VENDOR
@@ -116,7 +116,7 @@ class PeriodOption:
 
 def _start_of(filing: ProjectFiling) -> date | None:
     if filing.started_at is not None:
-        return (filing.started_at + timedelta(hours=8)).date()
+        return localtime.local_date(filing.started_at)
     return filing.start_date
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select
 from sqlalchemy.sql import ColumnElement, Select
 
+from portal.core import localtime
 from portal.core.constants import VETO_INCIDENT_TYPES
 from portal.extensions import db
 from portal.feedback.models import RATING_FIELDS, Feedback
@@ -33,8 +34,6 @@ from portal.supervision.models import (
 
 # Enough links to explain a number; the count itself is always complete.
 REF_LIMIT = 20
-# Period dates are Chinese calendar dates; timestamps are stored in UTC.
-CST = timedelta(hours=8)
 # Project states in which the work has begun (or is about to, once registered).
 WORK_STATES = ("registered", "in_progress", "completed", "accepted", "closed")
 DEDUCTED_INCIDENT_TYPES = ("device_media_violation", "personnel_violation", "other")
@@ -73,11 +72,6 @@ class PeriodEvidence:
         )
 
 
-def _bounds(starts_on: date, ends_on: date) -> tuple[datetime, datetime]:
-    """UTC instants of the first and after-last moment of the period in China Standard Time."""
-    return datetime.combine(starts_on, time()) - CST, datetime.combine(ends_on + timedelta(days=1), time()) - CST
-
-
 def _in(column, lower, upper) -> ColumnElement[bool]:
     return and_(column >= lower, column < upper)
 
@@ -102,7 +96,8 @@ def quarters_of(starts_on: date, ends_on: date) -> list[str]:
 class _Collector:
     def __init__(self, starts_on: date, ends_on: date):
         self.starts_on, self.ends_on = starts_on, ends_on
-        self.lower, self.upper = _bounds(starts_on, ends_on)
+        # Period dates are days of the bureau's calendar; timestamps are stored in UTC.
+        self.lower, self.upper = localtime.day_bounds_utc(starts_on, ends_on)
         self.out = PeriodEvidence()
 
     def rows(self, stmt: Select) -> list:

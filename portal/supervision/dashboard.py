@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from io import BytesIO
 
 from sqlalchemy import extract, func, select
 
 from portal.core import cache as aggregates
-from portal.core import clock
+from portal.core import clock, localtime
 from portal.core.context import Actor
 from portal.core.jurisdiction import require_supervisor, scoped
 from portal.core.msgids import N_
@@ -117,7 +117,7 @@ def filings_per_month(actor: Actor, months: int = 12) -> list[tuple[str, int]]:
     first = date(today.year, today.month, 1)
     for _ in range(months - 1):
         first = (first - timedelta(days=1)).replace(day=1)
-    lo = datetime.combine(first, time()) - timedelta(hours=8)
+    lo = localtime.day_start_utc(first)
     year, month = extract("year", ProjectFiling.submitted_at), extract("month", ProjectFiling.submitted_at)
     counts = {(int(y), int(m)): n for y, m, n in db.session.execute(scoped(
         select(year, month, func.count(ProjectFiling.id)).where(ProjectFiling.submitted_at >= lo)
@@ -218,8 +218,7 @@ def annual_summary(actor: Actor, year: int, gettext=lambda s: s) -> bytes:
     from openpyxl import Workbook
 
     require_supervisor(actor)
-    lo = datetime(year, 1, 1) - timedelta(hours=8)
-    hi = datetime(year + 1, 1, 1) - timedelta(hours=8)
+    lo, hi = localtime.year_bounds_utc(year)
     wb = Workbook()
     ws = wb.active
     ws.title = gettext(N_("Firms"))[:31]

@@ -5,12 +5,12 @@ Also the evidence the scoring helper reads: `inspection_evidence(firm_ids, start
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import Select, and_, func, select
 
 from portal.auth.models import User
-from portal.core import audit, clock, inbox, timeline
+from portal.core import audit, clock, inbox, localtime, timeline
 from portal.core import uploads as attachments
 from portal.core.constants import SERVICE_TYPES
 from portal.core.context import Actor
@@ -474,14 +474,9 @@ class InspectionEvidence:
     inspection_ids: list[int] = field(default_factory=list)
 
 
-def _period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    return datetime.combine(start, time()) - timedelta(hours=8), \
-        datetime.combine(end + timedelta(days=1), time()) - timedelta(hours=8)
-
-
 def inspection_evidence(firm_ids: list[int], start: date, end: date) -> dict[int, InspectionEvidence]:
     """Per firm: inspections checked in [start, end] (China dates), refusals and security-item results."""
-    lo, hi = _period_bounds(start, end)
+    lo, hi = localtime.day_bounds_utc(start, end)
     evidence = {fid: InspectionEvidence() for fid in firm_ids}
     if not firm_ids:
         return evidence

@@ -3,11 +3,11 @@ escalation with a summons (约谈) and an optional penalty case. Evidence for sc
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import Select, func, select
 
-from portal.core import audit, clock, inbox, timeline
+from portal.core import audit, clock, inbox, localtime, timeline
 from portal.core import uploads as attachments
 from portal.core.context import Actor
 from portal.core.errors import Conflict, NotFound, ValidationFailed
@@ -396,7 +396,7 @@ def rectification_evidence(firm_ids: list[int], start: date, end: date) -> dict[
         if start <= deadline <= end:
             ev.orders_due += 1
             ev.order_ids.append(oid)
-            deadline_end = datetime.combine(deadline + timedelta(days=1), time()) - timedelta(hours=8)
+            deadline_end = localtime.day_start_utc(deadline + timedelta(days=1))
             if status == "verified" and closed_at is not None and closed_at < deadline_end:
                 ev.closed_on_time += 1
         if status in ("overdue", "escalated"):
