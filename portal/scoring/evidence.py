@@ -18,6 +18,7 @@ from sqlalchemy.sql import ColumnElement, Select
 
 from portal.core import localtime
 from portal.core.constants import VETO_INCIDENT_TYPES
+from portal.core.localtime_sql import local_date
 from portal.extensions import db
 from portal.feedback.models import RATING_FIELDS, Feedback
 from portal.filings.models import ChangeFiling, ProjectFiling, filing_staff
@@ -74,11 +75,6 @@ class PeriodEvidence:
 
 def _in(column, lower, upper) -> ColumnElement[bool]:
     return and_(column >= lower, column < upper)
-
-
-def _day(column) -> ColumnElement:
-    """The date of a timestamp column (SQLite and PostgreSQL both spell it date())."""
-    return func.date(column)
 
 
 def quarters_of(starts_on: date, ends_on: date) -> list[str]:
@@ -154,7 +150,7 @@ def collect(starts_on: date, ends_on: date) -> PeriodEvidence:
     # Filing compliance: projects whose work starts in the period must be filed first.
     started = (pf.status.in_(WORK_STATES), pf.start_date >= starts_on, pf.start_date <= ends_on)
     before_start = and_(pf.is_late.is_(False), pf.submitted_at.is_not(None),
-                        _day(pf.submitted_at) <= pf.start_date)
+                        local_date(pf.submitted_at) <= pf.start_date)
     c.ratio("filing.before_start", pf.firm_id, before_start, started)
     c.refs(("filing.before_start",), "filing", pf.firm_id, pf.id, started, bad_first=~before_start)
 
@@ -165,7 +161,7 @@ def collect(starts_on: date, ends_on: date) -> PeriodEvidence:
            bad_first=ChangeFiling.is_late.is_(True), joins=change_join, distinct=True)
 
     completed = (_in(pf.completed_at, lo, hi),)
-    completion_ok = or_(pf.end_date.is_(None), _day(pf.completed_at) <= pf.end_date)
+    completion_ok = or_(pf.end_date.is_(None), local_date(pf.completed_at) <= pf.end_date)
     c.ratio("filing.completion_in_time", pf.firm_id, completion_ok, completed)
     c.refs(("filing.completion_in_time",), "filing", pf.firm_id, pf.id, completed, bad_first=~completion_ok)
 
@@ -235,7 +231,7 @@ def collect(starts_on: date, ends_on: date) -> PeriodEvidence:
     # Rectification: orders falling due in the period, closed (verified) by their deadline.
     ro = RectificationOrder
     due = (ro.deadline >= starts_on, ro.deadline <= ends_on)
-    on_time = and_(ro.status == "verified", ro.closed_at.is_not(None), _day(ro.closed_at) <= ro.deadline)
+    on_time = and_(ro.status == "verified", ro.closed_at.is_not(None), local_date(ro.closed_at) <= ro.deadline)
     c.ratio("rectification.closed_on_time", ro.firm_id, on_time, due)
     c.refs(("rectification.closed_on_time",), "rectification", ro.firm_id, ro.id, due, bad_first=~on_time)
 
