@@ -7,10 +7,11 @@ assigned staff meeting DA/T 68.2 §5.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from portal.core import localtime
 from portal.core.models import StateTransition
 from portal.extensions import db
 from portal.filings.models import ChangeFiling, ProjectFiling, filing_staff
@@ -35,13 +36,9 @@ class FilingEvidence:
     staff_qualified: int
 
 
-def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    return datetime.combine(start, time.min), datetime.combine(end + timedelta(days=1), time.min)
-
-
 def filing_evidence(firm_id: int, start: date, end: date) -> FilingEvidence:
     """Counts for `firm_id` over [start, end] (dates inclusive, timestamps in stored UTC)."""
-    since, until = _bounds(start, end)
+    since, until = localtime.day_bounds_utc(start, end)
     firm_filings = ProjectFiling.firm_id == firm_id
     submitted = db.session.execute(
         select(func.count(ProjectFiling.id), func.count(ProjectFiling.id).filter(ProjectFiling.is_late.is_(True)))
@@ -59,7 +56,7 @@ def filing_evidence(firm_id: int, start: date, end: date) -> FilingEvidence:
     ))
     late_completions = sum(
         1 for end_date, completed_at in due
-        if completed_at is None or completed_at >= datetime.combine(end_date + timedelta(days=1), time.min)
+        if completed_at is None or completed_at >= localtime.day_start_utc(end_date + timedelta(days=1))
     )
     accepted = db.session.execute(
         select(func.count(ProjectFiling.id), func.count(ProjectFiling.id).filter(ProjectFiling.acceptance_attempts == 1))
