@@ -335,7 +335,7 @@ def export_xlsx(query: Select, translate=lambda s: s, period_label=lambda s: s) 
     sheet.append([translate(h) for h in headers])
     for fb, number, title, firm_name, agency_name, reply in db.session.execute(query.limit(EXPORT_LIMIT)):
         sheet.append([f"{number or ''} {title}", firm_name, agency_name, period_label(fb.period_key),
-                      fb.created_at.strftime("%Y-%m-%d %H:%M")] + [getattr(fb, k) for k in RATING_FIELDS]
+                      localtime.format_local(fb.created_at)] + [getattr(fb, k) for k in RATING_FIELDS]
                      + [translate(N_("Yes")) if fb.hire_again else translate(N_("No")), fb.narrative, reply or ""])
     out = BytesIO()
     book.save(out)
