@@ -40,3 +40,15 @@ def test_localtime_and_clock_import_neither_flask_nor_sqlalchemy():
     for name in ("localtime.py", "clock.py"):
         roots = _imported_roots(PORTAL / "core" / name)
         assert not roots & {"flask", "flask_sqlalchemy", "sqlalchemy"}, (name, roots)
+
+
+def test_today_and_now_come_from_the_portal_clock():
+    """date.today() is the server's calendar, not the bureau's; datetime.now() escapes time travel."""
+    own_clock = re.compile(r"\bdate\.today\(\)|\bdatetime\.(now|utcnow|today)\(")
+    offenders = [
+        f"{path.relative_to(PORTAL.parent)}:{number}: {line.strip()}"
+        for path in sorted(PORTAL.rglob("*.py")) if path != PORTAL / "core" / "clock.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if own_clock.search(line)
+    ]
+    assert offenders == [], "use portal.core.clock / portal.core.localtime:\n" + "\n".join(offenders)
