@@ -3,18 +3,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import Select, select
 
-from portal.core import audit
+from portal.core import audit, localtime
 from portal.core.constants import AUDITOR
 from portal.core.context import current_actor
 from portal.core.errors import NotAllowed
 from portal.core.models import AuditEvent
 from portal.extensions import db
 
-CST = timedelta(hours=8)
 EXPORT_LIMIT = 100_000  # one export stays a file a person can open; narrow the filter for more
 OUTCOMES = ("success", "failure")
 EXPORT_COLUMNS = ("seq", "at", "actor", "role", "ip", "action", "object_type", "object_id", "outcome",
@@ -41,18 +40,14 @@ def _require_auditor() -> None:
         raise NotAllowed()
 
 
-def _utc_start(day: date) -> datetime:
-    return datetime.combine(day, time.min) - CST
-
-
 def search(f: AuditFilter) -> Select:
     """Rows matching the filter, newest first; exact matches use the indexes (action, object, time)."""
     _require_auditor()
     stmt = select(AuditEvent).order_by(AuditEvent.seq.desc())
     if f.date_from:
-        stmt = stmt.where(AuditEvent.at >= _utc_start(f.date_from))
+        stmt = stmt.where(AuditEvent.at >= localtime.day_start_utc(f.date_from))
     if f.date_to:
-        stmt = stmt.where(AuditEvent.at < _utc_start(f.date_to + timedelta(days=1)))
+        stmt = stmt.where(AuditEvent.at < localtime.day_start_utc(f.date_to + timedelta(days=1)))
     if f.actor:
         stmt = stmt.where(AuditEvent.actor == f.actor.strip())
     if f.action:
@@ -80,7 +75,7 @@ def export_rows(f: AuditFilter) -> Iterator[tuple]:
 
 def _export(stmt: Select) -> Iterator[tuple]:
     for row in db.session.scalars(stmt):
-        yield (row.seq, (row.at + CST).strftime("%Y-%m-%d %H:%M:%S"), row.actor, row.role, row.ip or "",
+        yield (row.seq, localtime.format_local(row.at, "%Y-%m-%d %H:%M:%S"), row.actor, row.role, row.ip or "",
                row.action, row.object_type or "", row.object_id or "", row.outcome, row.request_id or "",
                row.detail)
 

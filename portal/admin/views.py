@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -26,7 +26,7 @@ from portal.admin.forms import (
 from portal.auth import accounts
 from portal.auth import password_policy as passwords
 from portal.auth.models import User, UserSession
-from portal.core import clock
+from portal.core import clock, localtime
 from portal.core.errors import ValidationFailed
 from portal.core.exports import xlsx_download
 from portal.core.models import AuditEvent
@@ -40,7 +40,6 @@ from portal.web.forms import apply_service_errors, choices
 from portal.web.permissions import roles
 
 SYSADMIN, SECADMIN, AUDITOR = "sysadmin", "secadmin", "auditor"
-CST = timedelta(hours=8)
 
 
 # --- accounts (system admin and security admin) --------------------------------------------------
@@ -391,7 +390,7 @@ def admin_panels(user) -> list[Panel]:
     if user.has_role(AUDITOR):
         failures = db.session.scalar(
             select(func.count(AuditEvent.id)).where(AuditEvent.outcome == "failure",
-                                                   AuditEvent.at >= datetime.combine(clock.today(), time.min) - CST)
+                                                   AuditEvent.at >= localtime.day_start_utc(localtime.today()))
         ) or 0
         result.append(Panel(_("Audit"), [
             (_("Audit events"), db.session.scalar(select(func.max(AuditEvent.seq))) or 0, url_for("admin.audit_log")),

@@ -6,6 +6,7 @@ import random
 import re
 from datetime import date
 
+from portal.core import clock
 from portal.core.msgids import N_
 
 # --- Luzhou -------------------------------------------------------------------------------------
@@ -206,7 +207,7 @@ def validate_id_number(s: str, today: date | None = None) -> list[str]:
     born = id_birth_date(s)
     if born is None:
         errors.append(ID_BAD_BIRTH_DATE)
-    elif born > (today or date.today()):
+    elif born > (today or clock.today()):
         errors.append(ID_FUTURE_BIRTH_DATE)
     elif born < ID_EARLIEST_BIRTH:
         errors.append(ID_TOO_OLD)

@@ -11,7 +11,7 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
-from portal.core import audit, clock, inbox, local_rules
+from portal.core import audit, clock, inbox, local_rules, localtime
 from portal.core import uploads as attachments
 from portal.core.access import filing_condition, is_supervisor, regulators_for_district
 from portal.core.constants import AGENCY, VENDOR
@@ -116,7 +116,7 @@ class PeriodOption:
 
 def _start_of(filing: ProjectFiling) -> date | None:
     if filing.started_at is not None:
-        return (filing.started_at + timedelta(hours=8)).date()
+        return localtime.local_date(filing.started_at)
     return filing.start_date
 
 
@@ -335,7 +335,7 @@ def export_xlsx(query: Select, translate=lambda s: s, period_label=lambda s: s) 
     sheet.append([translate(h) for h in headers])
     for fb, number, title, firm_name, agency_name, reply in db.session.execute(query.limit(EXPORT_LIMIT)):
         sheet.append([f"{number or ''} {title}", firm_name, agency_name, period_label(fb.period_key),
-                      fb.created_at.strftime("%Y-%m-%d %H:%M")] + [getattr(fb, k) for k in RATING_FIELDS]
+                      localtime.format_local(fb.created_at)] + [getattr(fb, k) for k in RATING_FIELDS]
                      + [translate(N_("Yes")) if fb.hire_again else translate(N_("No")), fb.narrative, reply or ""])
     out = BytesIO()
     book.save(out)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import astuple, dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from functools import cache
 from io import BytesIO
 
@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import Select, String, cast, or_, select
 from sqlalchemy.orm import joinedload, lazyload
 
-from portal.core import pagination
+from portal.core import localtime, pagination
 from portal.core.constants import SERVICE_TYPES
 from portal.core.context import Actor, current_actor
 from portal.core.identifiers import DISTRICTS
@@ -118,9 +118,9 @@ def search(f: FilingFilter, actor: Actor | None = None) -> Select:
     if f.district:
         stmt = stmt.where(ProjectFiling.district_code == f.district)
     if f.date_from:
-        stmt = stmt.where(ProjectFiling.submitted_at >= datetime.combine(f.date_from, time.min) - timedelta(hours=8))
+        stmt = stmt.where(ProjectFiling.submitted_at >= localtime.day_start_utc(f.date_from))
     if f.date_to:
-        stmt = stmt.where(ProjectFiling.submitted_at < datetime.combine(f.date_to, time.min) + timedelta(hours=16))
+        stmt = stmt.where(ProjectFiling.submitted_at < localtime.day_start_utc(f.date_to + timedelta(days=1)))
     return stmt.order_by(*_order(f))
 
 
@@ -182,7 +182,7 @@ def export_xlsx(f: FilingFilter, actor: Actor | None = None, translate=lambda s:
             translate(PROJECT_FILING.states[filing.status]),
             ", ".join(translate(SERVICE_TYPES.get(code, code)) for code in filing.service_types or []),
             filing.start_date, filing.end_date,
-            (filing.submitted_at + timedelta(hours=8)).replace(microsecond=0) if filing.submitted_at else None,
+            localtime.to_local(filing.submitted_at).replace(microsecond=0) if filing.submitted_at else None,
             translate(N_("Yes")) if filing.is_late else "",
         ])
     for column_cells in sheet.columns:

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
-from portal.core import clock, inbox
+from portal.core import clock, inbox, localtime
 from portal.core import uploads as attachments
 from portal.core.access import filing_condition, is_supervisor, regulators_for_district
 from portal.core.constants import AGENCY, INCIDENT_TYPES, SEVERITIES, VENDOR, VETO_INCIDENT_TYPES
@@ -311,7 +311,7 @@ def export_xlsx(query: Select, translate=lambda s: s) -> bytes:
         sheet.append([incident.id, translate(INCIDENT_TYPES[incident.incident_type]),
                       translate(SEVERITIES[incident.severity]), translate(INCIDENT.states[incident.status]),
                       f"{number or ''} {title or ''}".strip(), firm_name,
-                      (incident.occurred_at + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M"),
+                      localtime.format_local(incident.occurred_at),
                       incident.conclusion, translate(N_("Yes")) if incident.veto else translate(N_("No"))])
     out = BytesIO()
     book.save(out)

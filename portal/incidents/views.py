@@ -1,13 +1,12 @@
 """Thin views: report an incident, list incidents by role, and the regulator's handling steps."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from portal.core import localtime
 from portal.core.access import is_supervisor
 from portal.core.constants import INCIDENT_TYPES, SEVERITIES
 from portal.core.context import current_actor
@@ -29,7 +28,6 @@ from portal.web.i18n import translate
 from portal.web.permissions import roles
 
 REPORTERS = ("agency", "vendor", "regulator", "lead")
-CST = timedelta(hours=8)
 SORTS = {
     "newest": (Incident.created_at.desc(), Incident.id.desc()),
     "oldest": (Incident.created_at.asc(), Incident.id.asc()),
@@ -87,7 +85,7 @@ def new():
     if form.validate_on_submit():
         uploads = [(f.read(), f.filename) for f in (form.files.data or []) if f and getattr(f, "filename", "")]
         # The form speaks China time; the database stores naive UTC.
-        occurred = form.occurred_at.data - CST if form.occurred_at.data else None
+        occurred = localtime.to_utc(form.occurred_at.data) if form.occurred_at.data else None
         report = service.IncidentReport(filing_id=form.filing_id.data or None, incident_type=form.incident_type.data,
                                         severity=form.severity.data, occurred_at=occurred,
                                         description=form.description.data or "")

@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select
 from sqlalchemy.sql import ColumnElement, Select
 
+from portal.core import localtime
 from portal.core.constants import VETO_INCIDENT_TYPES
+from portal.core.localtime_sql import local_date
 from portal.extensions import db
 from portal.feedback.models import RATING_FIELDS, Feedback
 from portal.filings import fields as filing_fields
@@ -34,8 +36,6 @@ from portal.supervision.models import (
 
 # Enough links to explain a number; the count itself is always complete.
 REF_LIMIT = 20
-# Period dates are Chinese calendar dates; timestamps are stored in UTC.
-CST = timedelta(hours=8)
 # Project states in which the work has begun (or is about to, once registered).
 WORK_STATES = ("registered", "in_progress", "completed", "accepted", "closed")
 DEDUCTED_INCIDENT_TYPES = ("device_media_violation", "personnel_violation", "other")
@@ -74,18 +74,8 @@ class PeriodEvidence:
         )
 
 
-def _bounds(starts_on: date, ends_on: date) -> tuple[datetime, datetime]:
-    """UTC instants of the first and after-last moment of the period in China Standard Time."""
-    return datetime.combine(starts_on, time()) - CST, datetime.combine(ends_on + timedelta(days=1), time()) - CST
-
-
 def _in(column, lower, upper) -> ColumnElement[bool]:
     return and_(column >= lower, column < upper)
-
-
-def _day(column) -> ColumnElement:
-    """The date of a timestamp column (SQLite and PostgreSQL both spell it date())."""
-    return func.date(column)
 
 
 def quarters_of(starts_on: date, ends_on: date) -> list[str]:
@@ -103,7 +93,8 @@ def quarters_of(starts_on: date, ends_on: date) -> list[str]:
 class _Collector:
     def __init__(self, starts_on: date, ends_on: date):
         self.starts_on, self.ends_on = starts_on, ends_on
-        self.lower, self.upper = _bounds(starts_on, ends_on)
+        # Period dates are days of the bureau's calendar; timestamps are stored in UTC.
+        self.lower, self.upper = localtime.day_bounds_utc(starts_on, ends_on)
         self.out = PeriodEvidence()
 
     def rows(self, stmt: Select) -> list:
@@ -160,7 +151,7 @@ def collect(starts_on: date, ends_on: date) -> PeriodEvidence:
     # Filing compliance: projects whose work starts in the period must be filed first.
     started = (pf.status.in_(WORK_STATES), pf.start_date >= starts_on, pf.start_date <= ends_on)
     before_start = and_(pf.is_late.is_(False), pf.submitted_at.is_not(None),
-                        _day(pf.submitted_at) <= pf.start_date)
+                        local_date(pf.submitted_at) <= pf.start_date)
     c.ratio("filing.before_start", pf.firm_id, before_start, started)
     c.refs(("filing.before_start",), "filing", pf.firm_id, pf.id, started, bad_first=~before_start)
 
@@ -177,7 +168,7 @@ def collect(starts_on: date, ends_on: date) -> PeriodEvidence:
         c.refs((spec.evidence,), "filing", pf.firm_id, pf.id, started, bad_first=or_(column.is_(None), column == ""))
 
     completed = (_in(pf.completed_at, lo, hi),)
-    completion_ok = or_(pf.end_date.is_(None), _day(pf.completed_at) <= pf.end_date)
+    completion_ok = or_(pf.end_date.is_(None), local_date(pf.completed_at) <= pf.end_date)
     c.ratio("filing.completion_in_time", pf.firm_id, completion_ok, completed)
     c.refs(("filing.completion_in_time",), "filing", pf.firm_id, pf.id, completed, bad_first=~completion_ok)
 
@@ -247,7 +238,7 @@ def collect(starts_on: date, ends_on: date) -> PeriodEvidence:
     # Rectification: orders falling due in the period, closed (verified) by their deadline.
     ro = RectificationOrder
     due = (ro.deadline >= starts_on, ro.deadline <= ends_on)
-    on_time = and_(ro.status == "verified", ro.closed_at.is_not(None), _day(ro.closed_at) <= ro.deadline)
+    on_time = and_(ro.status == "verified", ro.closed_at.is_not(None), local_date(ro.closed_at) <= ro.deadline)
     c.ratio("rectification.closed_on_time", ro.firm_id, on_time, due)
     c.refs(("rectification.closed_on_time",), "rectification", ro.firm_id, ro.id, due, bad_first=~on_time)
 

@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import Select, and_, false, func, select
 
 from portal.auth.models import User, UserRole
-from portal.core import audit, clock, inbox
+from portal.core import audit, clock, inbox, localtime
 from portal.core import uploads as attachments
 from portal.core.context import Actor, current_actor
 from portal.core.errors import Conflict, InvalidState, NotAllowed, NotFound, ValidationFailed
@@ -703,7 +703,7 @@ def _grade_history(firm_ids: list[int], period: ScoringPeriod) -> dict[int, list
 
 
 def _refused_rectification(firm_ids: list[int], period: ScoringPeriod) -> set[int]:
-    lower, upper = evidence._bounds(period.starts_on, period.ends_on)
+    lower, upper = localtime.day_bounds_utc(period.starts_on, period.ends_on)
     return set(db.session.scalars(
         select(RectificationOrder.firm_id).where(
             RectificationOrder.refused.is_(True), RectificationOrder.firm_id.in_(firm_ids),

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from sqlalchemy import Select, exists, func, or_, select, update
 
 from portal.auth.models import User, UserRole
-from portal.core import audit, clock, inbox, timeline
+from portal.core import audit, clock, inbox, localtime, timeline
 from portal.core import cache as aggregates
 from portal.core.context import Actor, current_actor, reset_actor, set_actor
 from portal.core.errors import NotFound, ValidationFailed
@@ -77,11 +77,6 @@ class ScanReport:
     @property
     def total_closed(self) -> int:
         return sum(self.closed.values())
-
-
-def _midnight_utc(day) -> datetime:
-    """Start of a China-time calendar day, as the naive UTC the database stores."""
-    return datetime.combine(day, time()) - timedelta(hours=8)
 
 
 # --- rules: each returns the hits whose condition holds now (one query, a join for names) -----------
@@ -191,7 +186,7 @@ def _review_waiting() -> list[Hit]:
     cutoff_day = add_workdays(clock.today(), -REVIEW_WORKDAYS)
     waiting_since = func.coalesce(ProjectFiling.confirmed_at, ProjectFiling.submitted_at)
     stmt = _filing_select().where(ProjectFiling.status.in_(("confirmed", "under_review")),
-                                  waiting_since < _midnight_utc(cutoff_day))
+                                  waiting_since < localtime.day_start_utc(cutoff_day))
     return _filing_hits(stmt, "review_waiting", "medium",
                         N_("Filing %(number)s has waited more than 5 working days for review"),
                         notify_firm=False)

@@ -5,15 +5,16 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from io import BytesIO
 
 from sqlalchemy import extract, func, select
 
 from portal.core import cache as aggregates
-from portal.core import clock
+from portal.core import clock, localtime
 from portal.core.context import Actor
 from portal.core.jurisdiction import require_supervisor, scoped
+from portal.core.localtime_sql import local_date
 from portal.core.msgids import N_
 from portal.extensions import db
 from portal.filings.models import ProjectFiling
@@ -116,8 +117,9 @@ def filings_per_month(actor: Actor, months: int = 12) -> list[tuple[str, int]]:
     first = date(today.year, today.month, 1)
     for _ in range(months - 1):
         first = (first - timedelta(days=1)).replace(day=1)
-    lo = datetime.combine(first, time()) - timedelta(hours=8)
-    year, month = extract("year", ProjectFiling.submitted_at), extract("month", ProjectFiling.submitted_at)
+    lo = localtime.day_start_utc(first)
+    submitted_on = local_date(ProjectFiling.submitted_at)
+    year, month = extract("year", submitted_on), extract("month", submitted_on)
     counts = {(int(y), int(m)): n for y, m, n in db.session.execute(scoped(
         select(year, month, func.count(ProjectFiling.id)).where(ProjectFiling.submitted_at >= lo)
         .group_by(year, month), actor, ProjectFiling.district_code))}
@@ -217,8 +219,7 @@ def annual_summary(actor: Actor, year: int, gettext=lambda s: s) -> bytes:
     from openpyxl import Workbook
 
     require_supervisor(actor)
-    lo = datetime(year, 1, 1) - timedelta(hours=8)
-    hi = datetime(year + 1, 1, 1) - timedelta(hours=8)
+    lo, hi = localtime.year_bounds_utc(year)
     wb = Workbook()
     ws = wb.active
     ws.title = gettext(N_("Firms"))[:31]
@@ -231,7 +232,7 @@ def annual_summary(actor: Actor, year: int, gettext=lambda s: s) -> bytes:
 
     ws = wb.create_sheet(gettext(N_("Filings"))[:31])
     ws.append([gettext(N_("District")), gettext(N_("Month")), gettext(N_("Status")), gettext(N_("Filings"))])
-    month = extract("month", ProjectFiling.submitted_at)
+    month = extract("month", local_date(ProjectFiling.submitted_at))
     for row in db.session.execute(scoped(
             select(ProjectFiling.district_code, month, ProjectFiling.status, func.count(ProjectFiling.id))
             .where(ProjectFiling.submitted_at >= lo, ProjectFiling.submitted_at < hi)

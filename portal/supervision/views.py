@@ -1,8 +1,6 @@
 """Supervision pages: thin views over the supervision services (dashboard, alerts, inspections, rectification, notices)."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import pgettext
@@ -87,7 +85,7 @@ def dashboard_view():
     actor = current_actor()
     data = dashboard.build(actor)
     return render_template("supervision/dashboard.html", d=data, rules=alerts.RULES, charts=dashboard.CHARTS,
-                           this_year=date.today().year)
+                           this_year=clock.today().year)
 
 
 
@@ -107,7 +105,7 @@ def chart(name: str):
 @bp.route("/summary")
 @roles(*SUPERVISORS)
 def annual_summary():
-    year = request.args.get("year", type=int) or date.today().year
+    year = request.args.get("year", type=int) or clock.today().year
     data = dashboard.annual_summary(current_actor(), year, gettext=_)
     return xlsx_response(f"supervision-summary-{year}.xlsx", data)
 
@@ -573,7 +571,7 @@ def rectification_escalate(order_id: int):
         if form.with_penalty.data:
             penalty = rectification.PenaltyInput(form.legal_basis.data or "", form.decision.data or "",
                                                  None if form.amount.data is None else str(form.amount.data),
-                                                 form.decided_on.data or date.today())
+                                                 form.decided_on.data or clock.today())
         try:
             rectification.escalate(actor, order_id, form.reason.data, form.held_on.data, form.attendees.data or "",
                                    form.record.data, penalty, version=form.version.data or None)
@@ -699,7 +697,7 @@ def liaison_confirm():
         except ValidationFailed as exc:
             apply_service_errors(form, exc)
     return render_template("supervision/liaison.html", form=form, firm=firm, due=notices.liaison_due(firm),
-                           quarter=notices.quarter_of(date.today()))
+                           quarter=notices.quarter_of(clock.today()))
 
 
 @bp.route("/contacts")

@@ -1,7 +1,7 @@
 """Jinja helpers shared by every template: locale, labels, dates in China time, masking."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import cache
 
 from flask import Flask, current_app, g
@@ -9,12 +9,10 @@ from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from portal.core import constants
+from portal.core import constants, localtime
 from portal.core.identifiers import district_name
 from portal.core.masking import mask_id_number, mask_phone
 from portal.web.i18n import gettext
-
-CST = timedelta(hours=8)
 
 
 def current_locale() -> str:
@@ -31,16 +29,14 @@ def _portal_code(locale) -> str:
 
 def localdt(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """Stored UTC → shown in China Standard Time."""
-    if value is None:
-        return ""
-    return (value + CST).strftime(fmt)
+    return localtime.format_local(value, fmt)
 
 
 def localdate(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = (value + CST).date()
+        value = localtime.local_date(value)
     return value.isoformat()
 
 

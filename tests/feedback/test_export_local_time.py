@@ -1,0 +1,23 @@
+"""The feedback export writes when feedback was given in China time, like every other export."""
+from __future__ import annotations
+
+from datetime import datetime
+from io import BytesIO
+
+from openpyxl import load_workbook
+
+from portal.extensions import db
+from portal.feedback import service
+from portal.feedback.models import Feedback
+from portal.web.context import actor_for_user
+from tests.feedback.builders import accepted_project, feedback_rows
+
+
+def test_feedback_export_gives_the_local_time(build):
+    filing, _agency_user, firm_user = accepted_project(build)
+    feedback_rows(filing, 1)
+    db.session.execute(Feedback.__table__.update().values(created_at=datetime(2026, 8, 20, 21, 5)))
+    db.session.commit()
+    data = service.export_xlsx(service.visible_feedback(actor_for_user(firm_user)))
+    rows = list(load_workbook(BytesIO(data)).active.values)
+    assert rows[1][4] == "2026-08-21 05:05"  # 21:05 UTC is 05:05 the next morning in Luzhou

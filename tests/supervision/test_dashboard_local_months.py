@@ -1,0 +1,31 @@
+"""Dashboard chart and annual summary put a filing in the month of the bureau's calendar (China time)."""
+from __future__ import annotations
+
+from datetime import datetime
+from io import BytesIO
+
+from openpyxl import load_workbook
+
+from portal.core import clock
+from portal.supervision import dashboard
+from tests.supervision.builders import actor
+
+
+def test_filings_chart_counts_a_filing_in_its_local_month(build):
+    regulator = actor(build.user("regulator", "regulator"))
+    clock.freeze(datetime(2026, 9, 15, 4, 0))
+    build.filing(submitted_at=datetime(2026, 8, 31, 16, 30))  # 00:30 on 1 September in Luzhou
+    build.filing(submitted_at=datetime(2026, 7, 31, 16, 30))  # 00:30 on 1 August, the chart's first day
+    series = dict(dashboard.filings_per_month(regulator, months=2))
+    assert series == {"2026-08": 1, "2026-09": 1}
+
+
+def test_annual_summary_puts_new_year_filings_in_january(build):
+    regulator = actor(build.user("regulator", "regulator"))
+    build.filing(submitted_at=datetime(2025, 12, 31, 19, 0))  # 03:00 on 1 January 2026 in Luzhou
+    build.filing(submitted_at=datetime(2026, 12, 31, 15, 0))  # 23:00 on 31 December 2026
+    build.filing(submitted_at=datetime(2026, 12, 31, 17, 0))  # 01:00 on 1 January 2027: another year
+    book = load_workbook(BytesIO(dashboard.annual_summary(regulator, 2026)))
+    sheet = book.worksheets[1]
+    months = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert sorted(months) == ["2026-01", "2026-12"]
