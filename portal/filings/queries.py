@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import Select, String, cast, or_, select
 from sqlalchemy.orm import joinedload, lazyload
 
-from portal.core import pagination
+from portal.core import access, pagination
 from portal.core.constants import SERVICE_TYPES
 from portal.core.context import Actor, current_actor
 from portal.core.identifiers import DISTRICTS
@@ -19,7 +19,6 @@ from portal.core.pagination import Page
 from portal.core.workflows import PROJECT_FILING
 from portal.extensions import db
 from portal.filings.models import ProjectFiling
-from portal.filings.service import scope_clause
 from portal.firms.models import Firm
 from portal.orgs.models import Agency
 
@@ -98,7 +97,7 @@ def search(f: FilingFilter, actor: Actor | None = None) -> Select:
     total count stays a scan of project_filing alone (at 100,000 rows the joins made it cost ~0.6 s).
     """
     actor = actor or current_actor()
-    stmt = select(ProjectFiling).where(scope_clause(actor)).options(*_loader_options())
+    stmt = select(ProjectFiling).where(access.visible(actor, ProjectFiling)).options(*_loader_options())
     if f.firm or f.sort == "firm":
         stmt = stmt.join(Firm, Firm.id == ProjectFiling.firm_id)
     if f.agency or f.sort == "agency":

@@ -16,9 +16,9 @@ from sqlalchemy import Select, exists, func, or_, select, update
 from portal.auth.models import User, UserRole
 from portal.core import audit, clock, inbox, timeline
 from portal.core import cache as aggregates
+from portal.core.access import require_supervisor, scoped, visible
 from portal.core.context import Actor, current_actor, reset_actor, set_actor
 from portal.core.errors import NotFound, ValidationFailed
-from portal.core.jurisdiction import require_supervisor, scoped
 from portal.core.msgids import N_
 from portal.core.pagination import Page, paginate
 from portal.core.workdays import add_workdays
@@ -378,7 +378,7 @@ class AlertFilter:
 
 def visible_alerts(actor: Actor) -> Select:
     require_supervisor(actor)
-    return scoped(select(Alert), actor, Alert.district_code)
+    return select(Alert).where(visible(actor, Alert))
 
 
 def filtered_alerts(actor: Actor, f: AlertFilter) -> Select:
