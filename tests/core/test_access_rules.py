@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.core import access
-from portal.core.context import Actor
+from portal.core.context import Actor, reset_actor, set_actor
 from portal.core.errors import NotFound
 from portal.extensions import db
 from portal.feedback.models import Feedback
@@ -116,3 +116,22 @@ def test_is_supervisor_is_defined_once_and_core_jurisdiction_is_gone():
                    if re.search(r"^\s*def _?is_supervisor\(|^\s*def _supervisor\(", p.read_text("utf-8"), re.M)]
     assert definitions == ["core/access.py"]
     assert not (root / "core" / "jurisdiction.py").exists()
+
+
+@pytest.mark.parametrize("role", ["agency", "regulator", "district"])
+def test_incident_report_on_a_draft_is_not_found_like_a_missing_filing(world, role):
+    """The old filing_condition did not hide drafts: the report reached the state check and answered
+    "registered projects only", which told an agency or a regulator that the draft exists."""
+    from datetime import datetime
+
+    from portal.incidents import service
+
+    token = set_actor(actor_for_user(world.users[role]))
+    try:
+        for filing_id in (world.filings["p5"].id, 999999):
+            report = service.IncidentReport(filing_id=filing_id, incident_type="other", severity="low",
+                                            occurred_at=datetime(2026, 1, 5, 2), description="Something went missing.")
+            with pytest.raises(NotFound):
+                service.report_incident(report)
+    finally:
+        reset_actor(token)
