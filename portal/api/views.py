@@ -17,6 +17,7 @@ from portal.api import scopes
 from portal.api import tokens as api_tokens
 from portal.api.blueprint import bp
 from portal.api.openapi import document
+from portal.core import access
 from portal.core.context import current_actor, set_actor
 from portal.core.pagination import Page, paginate
 from portal.extensions import csrf, db
@@ -209,7 +210,7 @@ def filings():
     if (agency_id := _int_arg("agency_id", None, 1, MAX_ID)) is not None:
         stmt = stmt.where(ProjectFiling.agency_id == agency_id)
     order = (ProjectFiling.id.desc(),)
-    key = ("api.filings", filing_search.scope_key(current_actor()), q, status, district, firm_id, agency_id)
+    key = ("api.filings", access.scope_key(current_actor()), q, status, district, firm_id, agency_id)
     result = filing_search.rows_page(stmt.order_by(*order), scopes.filing_rows(), order,
                                      _int_arg("page", 1, 1, 100000), _int_arg("per_page", 20, 1, MAX_PER_PAGE),
                                      count_key=key)

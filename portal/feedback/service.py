@@ -11,9 +11,9 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
-from portal.core import audit, clock, inbox, local_rules, localtime
+from portal.core import access, audit, clock, inbox, local_rules, localtime
 from portal.core import uploads as attachments
-from portal.core.access import filing_condition, is_supervisor, regulators_for_district
+from portal.core.access import regulators_for_district
 from portal.core.constants import AGENCY, VENDOR
 from portal.core.context import Actor, current_actor
 from portal.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
@@ -48,11 +48,6 @@ def window_days() -> int:
 
 # -- scoping ---------------------------------------------------------------------------------------
 
-def _scope(actor: Actor):
-    return filing_condition(actor, firm_col=Feedback.firm_id, agency_col=Feedback.agency_id,
-                            district_col=ProjectFiling.district_code)
-
-
 def visible_feedback(actor: Actor | None = None) -> Select:
     """Feedback rows with their project, firm, agency and reply, limited to what the actor may see."""
     actor = actor or current_actor()
@@ -63,30 +58,19 @@ def visible_feedback(actor: Actor | None = None) -> Select:
         .join(Firm, Firm.id == Feedback.firm_id)
         .join(Agency, Agency.id == Feedback.agency_id)
         .outerjoin(FeedbackReply, FeedbackReply.feedback_id == Feedback.id)
-        .where(_scope(actor))
+        .where(access.visible(actor, Feedback))
     )
 
 
 def get_feedback(actor: Actor | None, feedback_id: int) -> Feedback:
-    actor = actor or current_actor()
-    fb = db.session.scalar(
-        select(Feedback).join(ProjectFiling, ProjectFiling.id == Feedback.filing_id)
-        .where(Feedback.id == feedback_id, _scope(actor))
-    )
-    if fb is None:
-        raise NotFound()
-    return fb
+    return access.get_visible(actor or current_actor(), Feedback, feedback_id)
 
 
 def rateable_filing(actor: Actor | None, filing_id: int) -> ProjectFiling:
-    """A filing the actor's agency may rate: it must name the agency (else NotFound)."""
+    """A filing the actor's agency may rate: one it may see that names the agency (else NotFound)."""
     actor = actor or current_actor()
-    if AGENCY not in actor.roles or not actor.agency_id:
-        raise NotFound()
-    filing = db.session.scalar(
-        select(ProjectFiling).where(ProjectFiling.id == filing_id, ProjectFiling.agency_id == actor.agency_id)
-    )
-    if filing is None:
+    filing = access.get_visible(actor, ProjectFiling, filing_id)
+    if not access.is_agency_user(actor) or filing.agency_id != actor.agency_id:
         raise NotFound()
     return filing
 
@@ -392,7 +376,7 @@ def _filters(stmt: Select, since: datetime | None, until: datetime | None, distr
         if district_code is not None:
             stmt = stmt.where(ProjectFiling.district_code == district_code)
         if actor is not None:
-            stmt = stmt.where(_scope(actor))
+            stmt = stmt.where(access.visible(actor, Feedback))
     return stmt
 
 
@@ -416,7 +400,7 @@ def summary_for_viewer(firm_id: int) -> tuple[Firm, FeedbackSummary]:
         raise NotFound()
     if VENDOR in actor.roles and actor.firm_id == firm_id:
         return firm, feedback_summary(firm_id)
-    if not is_supervisor(actor):
+    if not access.is_supervisor(actor):
         raise NotFound()
     return firm, feedback_summary(firm_id, district_code=actor.district_code)
 
@@ -516,13 +500,15 @@ def agency_workspace(actor: Actor | None = None) -> Workspace:
     if AGENCY not in actor.roles or not actor.agency_id:
         raise NotFound()
     agency_id = actor.agency_id
+    # The agency's filings it may see: never a firm's draft (portal.core.access).
+    naming_agency = (ProjectFiling.agency_id == agency_id, access.visible(actor, ProjectFiling))
     by_status = dict(db.session.execute(
-        select(ProjectFiling.status, func.count(ProjectFiling.id)).where(ProjectFiling.agency_id == agency_id)
+        select(ProjectFiling.status, func.count(ProjectFiling.id)).where(*naming_agency)
         .group_by(ProjectFiling.status)
     ).all())
     # The workspace shows no staff: skip the roster eager load so the page costs the same queries
     # whether the agency has no projects or many.
-    base = select(ProjectFiling).where(ProjectFiling.agency_id == agency_id).options(lazyload(ProjectFiling.staff))
+    base = select(ProjectFiling).where(*naming_agency).options(lazyload(ProjectFiling.staff))
     to_confirm = list(db.session.scalars(base.where(ProjectFiling.status == "submitted")
                                          .order_by(ProjectFiling.submitted_at, ProjectFiling.id).limit(WORKSPACE_LIMIT)))
     to_accept = list(db.session.scalars(base.where(ProjectFiling.status == "completed")

@@ -9,7 +9,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from portal.core import clock, inbox, timeline
+from portal.core import access, clock, inbox, timeline
 from portal.core.constants import QUANTITY_UNITS
 from portal.core.context import Actor, current_actor
 from portal.core.errors import InvalidState, NotFound, ValidationFailed
@@ -202,8 +202,7 @@ def submit_change(filing_id: int, change_type: str, data: dict, reason: str, *, 
 
 def visible_changes(actor: Actor | None = None):
     actor = actor or current_actor()
-    return (select(ChangeFiling).join(ProjectFiling, ProjectFiling.id == ChangeFiling.filing_id)
-            .where(filings.scope_clause(actor)))
+    return select(ChangeFiling).where(access.visible(actor, ChangeFiling))
 
 
 def get_change(actor: Actor | None, change_id: int) -> tuple[ChangeFiling, ProjectFiling]:

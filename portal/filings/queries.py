@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import Select, String, cast, or_, select
 from sqlalchemy.orm import joinedload, lazyload
 
-from portal.core import localtime, pagination
+from portal.core import access, localtime, pagination
 from portal.core.constants import SERVICE_TYPES
 from portal.core.context import Actor, current_actor
 from portal.core.identifiers import DISTRICTS
@@ -19,7 +19,6 @@ from portal.core.pagination import Page
 from portal.core.workflows import PROJECT_FILING
 from portal.extensions import db
 from portal.filings.models import ProjectFiling
-from portal.filings.service import scope_clause
 from portal.firms.models import Firm
 from portal.orgs.models import Agency
 
@@ -98,7 +97,7 @@ def search(f: FilingFilter, actor: Actor | None = None) -> Select:
     total count stays a scan of project_filing alone (at 100,000 rows the joins made it cost ~0.6 s).
     """
     actor = actor or current_actor()
-    stmt = select(ProjectFiling).where(scope_clause(actor)).options(*_loader_options())
+    stmt = select(ProjectFiling).where(access.visible(actor, ProjectFiling)).options(*_loader_options())
     if f.firm or f.sort == "firm":
         stmt = stmt.join(Firm, Firm.id == ProjectFiling.firm_id)
     if f.agency or f.sort == "agency":
@@ -139,12 +138,7 @@ def list_page(f: FilingFilter, page: int | None, per_page: int | None = None, ac
     """One page of `search` as rows of LIST_COLUMNS (see rows_page); the total cached per scope and filter."""
     actor = actor or current_actor()
     return rows_page(search(f, actor), _list_rows(), _order(f), page, per_page,
-                     count_key=("filings.list", scope_key(actor), astuple(f)))
-
-
-def scope_key(actor: Actor) -> tuple:
-    """Everything `scope_clause` reads of the actor, for cache keys."""
-    return tuple(sorted(actor.roles)), actor.firm_id, actor.agency_id, actor.district_code
+                     count_key=("filings.list", access.scope_key(actor), astuple(f)))
 
 
 def rows_page(query: Select, rows: Select, order, page: int | None, per_page: int | None = None,

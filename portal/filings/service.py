@@ -13,13 +13,13 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
-from sqlalchemy import Select, and_, false, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.auth.models import User
+from portal.core import access, clock, inbox, outbox, timeline
 from portal.core import cache as aggregates
-from portal.core import clock, inbox, outbox, timeline
 from portal.core import uploads as attachments
 from portal.core.constants import QUANTITY_UNITS, SERVICE_TYPES
 from portal.core.context import Actor, current_actor
@@ -73,44 +73,12 @@ NOTIFY_MESSAGE = N_("Project filing %(number)s (%(title)s): %(action)s; it is no
 
 # --- who sees what -------------------------------------------------------------------------------
 
-def _is_supervisor(actor: Actor) -> bool:
-    return bool({"regulator", "lead"} & set(actor.roles))
-
-
-def scope_clause(actor: Actor):
-    """SQL condition limiting project filings to those the actor may see (deny by default)."""
-    clauses = []
-    roles = set(actor.roles)
-    if "vendor" in roles and actor.firm_id:
-        clauses.append(ProjectFiling.firm_id == actor.firm_id)
-    if "agency" in roles and actor.agency_id:
-        clauses.append(and_(ProjectFiling.agency_id == actor.agency_id, ProjectFiling.status != "draft"))
-    if _is_supervisor(actor):
-        condition = ProjectFiling.status != "draft"
-        if actor.district_code:
-            condition = and_(condition, ProjectFiling.district_code == actor.district_code)
-        clauses.append(condition)
-    return or_(*clauses) if clauses else false()
-
-
-def can_see(actor: Actor, filing: ProjectFiling) -> bool:
-    """The same rule as `scope_clause`, for an object already in hand."""
-    roles = set(actor.roles)
-    if "vendor" in roles and actor.firm_id and filing.firm_id == actor.firm_id:
-        return True
-    if "agency" in roles and actor.agency_id and filing.agency_id == actor.agency_id:
-        return filing.status != "draft"
-    if _is_supervisor(actor) and filing.status != "draft":
-        return actor.district_code is None or filing.district_code == actor.district_code
-    return False
-
-
 def visible_filings(actor: Actor | None = None) -> Select:
     """SELECT of the filings the actor may see, with firm and agency loaded in the same query."""
     actor = actor or current_actor()
     return (
         select(ProjectFiling)
-        .where(scope_clause(actor))
+        .where(access.visible(actor, ProjectFiling))
         .options(joinedload(ProjectFiling.firm, innerjoin=True), joinedload(ProjectFiling.agency, innerjoin=True))
     )
 
@@ -127,8 +95,7 @@ def get_filing(actor: Actor | None, filing_id: int) -> ProjectFiling:
 def _read_rule(actor: Actor, owner_id: int | None, _attachment: Attachment) -> bool:
     if owner_id is None:
         return False
-    filing = db.session.get(ProjectFiling, owner_id)
-    return filing is not None and can_see(actor, filing)
+    return access.can_see(actor, db.session.get(ProjectFiling, owner_id))
 
 
 attachments.register_read_rule(ATTACHMENT_OWNER, _read_rule)
@@ -563,7 +530,7 @@ def status_counts(actor: Actor | None = None) -> dict[str, int]:
 
     def compute() -> dict[str, int]:
         rows = db.session.execute(
-            select(ProjectFiling.status, func.count(ProjectFiling.id)).where(scope_clause(actor))
+            select(ProjectFiling.status, func.count(ProjectFiling.id)).where(access.visible(actor, ProjectFiling))
             .group_by(ProjectFiling.status)
         ).all()
         return {status: count for status, count in rows}

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.core import clock, timeline
+from portal.core import access, clock, timeline
 from portal.core.constants import ATTACHMENT_KINDS, SERVICE_TYPES
 from portal.core.context import current_actor
 from portal.core.errors import NotFound, ValidationFailed
@@ -519,7 +519,7 @@ def _review_queue(actor, limit: int = 10) -> tuple[tuple, tuple]:
             select(ProjectFiling.id, ProjectFiling.number, Firm.name, ProjectFiling.confirmed_at,
                    ProjectFiling.submitted_at)
             .join(Firm, Firm.id == ProjectFiling.firm_id).join(Agency, Agency.id == ProjectFiling.agency_id)
-            .where(filings.scope_clause(actor), ProjectFiling.status.in_(filings.WAITING_FOR_REVIEW))
+            .where(access.visible(actor, ProjectFiling), ProjectFiling.status.in_(filings.WAITING_FOR_REVIEW))
             .order_by(ProjectFiling.confirmed_at.asc().nulls_first(), ProjectFiling.id).limit(limit)
         ).all()
         changes = db.session.scalars(

@@ -11,7 +11,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
-from portal.core import audit, clock, crypto
+from portal.core import access, audit, clock, crypto
 from portal.core import uploads as attachments
 from portal.core.constants import STAFF_ROLES
 from portal.core.context import Actor, current_actor
@@ -22,7 +22,7 @@ from portal.core.models import Attachment
 from portal.core.msgids import N_
 from portal.extensions import db
 from portal.firms.models import Firm, StaffMember
-from portal.firms.service import clean_on_failure, firm_readable, get_firm, get_own_firm, is_supervisor
+from portal.firms.service import clean_on_failure, get_firm, get_own_firm
 
 DUPLICATE_ID = N_("This ID number is already on the firm's roster.")
 REVEALABLE = {"id_number": N_("ID number"), "phone": N_("Phone")}
@@ -31,17 +31,13 @@ REVEALABLE = {"id_number": N_("ID number"), "phone": N_("Phone")}
 # --- scoping ---------------------------------------------------------------------------------------
 
 def visible_staff(actor: Actor, firm_id: int) -> Select:
+    """One firm's roster, when the actor may see the firm (NotFound otherwise)."""
     get_firm(actor, firm_id)
-    return select(StaffMember).where(StaffMember.firm_id == firm_id)
+    return select(StaffMember).where(StaffMember.firm_id == firm_id, access.visible(actor, StaffMember))
 
 
 def get_staff(actor: Actor | None, staff_id: int) -> StaffMember:
-    actor = actor or current_actor()
-    member = db.session.get(StaffMember, staff_id)
-    if member is None:
-        raise NotFound()
-    get_firm(actor, member.firm_id)
-    return member
+    return access.get_visible(actor or current_actor(), StaffMember, staff_id)
 
 
 def get_own_staff(actor: Actor, staff_id: int) -> tuple[Firm, StaffMember]:
@@ -92,7 +88,7 @@ def masked_phone(member: StaffMember) -> str:
 def reveal(staff_id: int, what: str, reason: str) -> str:
     """A supervisor sees one whole value; the audit row names the value revealed and the reason."""
     actor = current_actor()
-    if not is_supervisor(actor):
+    if not access.is_supervisor(actor):
         raise NotFound()
     member = get_staff(actor, staff_id)
     if what not in REVEALABLE:
@@ -247,8 +243,7 @@ def set_left(staff_id: int, left: bool = True) -> StaffMember:
 
 
 def _read_commitment(actor: Actor, owner_id: int | None, attachment: Attachment) -> bool:
-    member = db.session.get(StaffMember, owner_id) if owner_id else None
-    return member is not None and firm_readable(actor, member.firm_id)
+    return owner_id is not None and access.can_see(actor, db.session.get(StaffMember, owner_id))
 
 
 attachments.register_read_rule("staff_commitment", _read_commitment)

@@ -17,7 +17,7 @@ from sqlalchemy import Select, String, cast, func, or_, select
 
 from portal.auth import accounts
 from portal.auth.models import User
-from portal.core import audit, clock, crypto, inbox, timeline
+from portal.core import access, audit, clock, crypto, inbox, timeline
 from portal.core import local_rules as rules
 from portal.core import uploads as attachments
 from portal.core.constants import CERTIFICATE_TYPES, SERVICE_TYPES
@@ -38,7 +38,6 @@ from portal.extensions import db
 from portal.firms.models import Certificate, Firm, FirmChangeRequest
 
 OBJECT_TYPE = "firm"
-SUPERVISORS = ("regulator", "lead")
 
 # Fields whose change on an active firm needs the bureau's review (FirmChangeRequest).
 KEY_FIELDS = ("name", "legal_representative", "registered_address", "operating_address", "district_code",
@@ -90,35 +89,13 @@ NEGATIVE_LISTED = N_("The firm is on the negative list and cannot file new proje
 
 # --- scoping ---------------------------------------------------------------------------------------
 
-def is_supervisor(actor: Actor) -> bool:
-    return any(r in SUPERVISORS for r in actor.roles)
-
-
 def visible_firms(actor: Actor | None = None) -> Select:
-    """Firms the actor may see: supervisors within their jurisdiction, a firm user only its own firm."""
-    actor = actor or current_actor()
-    query = select(Firm)
-    if is_supervisor(actor):
-        if actor.district_code:
-            query = query.where(Firm.district_code == actor.district_code)
-        return query
-    if actor.firm_id:
-        return query.where(Firm.id == actor.firm_id)
-    return query.where(Firm.id.is_(None))
-
-
-def can_see_firm(actor: Actor, firm: Firm) -> bool:
-    if is_supervisor(actor):
-        return actor.district_code is None or actor.district_code == firm.district_code
-    return actor.firm_id is not None and actor.firm_id == firm.id
+    """Firms the actor may see (portal.core.access)."""
+    return select(Firm).where(access.visible(actor or current_actor(), Firm))
 
 
 def get_firm(actor: Actor | None, firm_id: int) -> Firm:
-    actor = actor or current_actor()
-    firm = db.session.get(Firm, firm_id)
-    if firm is None or not can_see_firm(actor, firm):
-        raise NotFound()
-    return firm
+    return access.get_visible(actor or current_actor(), Firm, firm_id)
 
 
 def get_own_firm(actor: Actor, firm_id: int) -> Firm:
@@ -131,7 +108,7 @@ def get_own_firm(actor: Actor, firm_id: int) -> Firm:
 
 def _supervised_firm(actor: Actor, firm_id: int) -> Firm:
     firm = get_firm(actor, firm_id)
-    if not is_supervisor(actor):
+    if not access.is_supervisor(actor):
         raise NotFound()
     return firm
 
@@ -483,9 +460,7 @@ def update_registration(firm_id: int, data: dict, version: int | None = None) ->
 
 
 def visible_change_requests(actor: Actor | None = None) -> Select:
-    actor = actor or current_actor()
-    firm_ids = visible_firms(actor).with_only_columns(Firm.id)
-    return select(FirmChangeRequest).where(FirmChangeRequest.firm_id.in_(firm_ids.scalar_subquery()))
+    return select(FirmChangeRequest).where(access.visible(actor or current_actor(), FirmChangeRequest))
 
 
 def get_change_request(actor: Actor | None, request_id: int) -> FirmChangeRequest:
@@ -518,7 +493,7 @@ def change_rows(request: FirmChangeRequest) -> list[DiffRow]:
 def approve_change_request(request_id: int, version: int | None = None) -> FirmChangeRequest:
     actor = current_actor()
     request = get_change_request(actor, request_id)
-    if not is_supervisor(actor):
+    if not access.is_supervisor(actor):
         raise NotFound()
     _check_version(request, version)
     t = CHANGE_REQUEST.resolve(request.status, "approve", actor.roles)
@@ -546,7 +521,7 @@ def approve_change_request(request_id: int, version: int | None = None) -> FirmC
 def return_change_request(request_id: int, reason: str, version: int | None = None) -> FirmChangeRequest:
     actor = current_actor()
     request = get_change_request(actor, request_id)
-    if not is_supervisor(actor):
+    if not access.is_supervisor(actor):
         raise NotFound()
     _check_version(request, version)
     t = CHANGE_REQUEST.resolve(request.status, "return", actor.roles, reason)
@@ -769,10 +744,7 @@ def add_document(firm_id: int, data: bytes, filename: str) -> Attachment:
 # --- attachment read rules: the firm's users and supervisors in jurisdiction -----------------------
 
 def firm_readable(actor: Actor, firm_id: int | None) -> bool:
-    if firm_id is None:
-        return False
-    firm = db.session.get(Firm, firm_id)
-    return firm is not None and can_see_firm(actor, firm)
+    return firm_id is not None and access.can_see(actor, db.session.get(Firm, firm_id))
 
 
 def _read_firm_document(actor: Actor, owner_id: int | None, attachment: Attachment) -> bool:
@@ -780,8 +752,7 @@ def _read_firm_document(actor: Actor, owner_id: int | None, attachment: Attachme
 
 
 def _read_certificate(actor: Actor, owner_id: int | None, attachment: Attachment) -> bool:
-    cert = db.session.get(Certificate, owner_id) if owner_id else None
-    return cert is not None and firm_readable(actor, cert.firm_id)
+    return owner_id is not None and access.can_see(actor, db.session.get(Certificate, owner_id))
 
 
 attachments.register_read_rule("firm", _read_firm_document)

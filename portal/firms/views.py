@@ -9,7 +9,7 @@ from flask_login import current_user
 from openpyxl import Workbook
 
 from portal.auth.models import User
-from portal.core import audit, clock, timeline
+from portal.core import access, audit, clock, timeline
 from portal.core import cache as aggregates
 from portal.core.constants import CERTIFICATE_TYPES, SERVICE_TYPES
 from portal.core.context import current_actor
@@ -399,7 +399,7 @@ def detail(firm_id: int):
     actor = current_actor()
     firm = firm_service.get_firm(actor, firm_id)
     today = clock.today()
-    supervisor = firm_service.is_supervisor(actor)
+    supervisor = access.is_supervisor(actor)
     change_requests = list(db.session.scalars(
         firm_service.visible_change_requests(actor).where(FirmChangeRequest.firm_id == firm.id)
         .order_by(FirmChangeRequest.created_at.desc()).limit(20)))
@@ -445,7 +445,7 @@ def change_request(request_id: int):
     change = firm_service.get_change_request(actor, request_id)
     firm = firm_service.get_firm(actor, change.firm_id)
     return render_template("firms/change_request.html", change=change, firm=firm,
-                           rows=firm_service.change_rows(change), supervisor=firm_service.is_supervisor(actor),
+                           rows=firm_service.change_rows(change), supervisor=access.is_supervisor(actor),
                            form=DecisionForm(version=change.version_id),
                            timeline=timeline.timeline("change_request", change.id),
                            SERVICE_TYPES=SERVICE_TYPES, district_name=district_name)

@@ -15,7 +15,10 @@ from wtforms.widgets import HiddenInput
 
 
 class IncidentForm(FlaskForm):
-    filing_id = SelectField(_l("Project"), coerce=int, validators=[InputRequired(message=_l("Choose the project."))])
+    # The service decides whether the reporter may see the project (a hidden one is "not found"), so the
+    # choice is not checked against the list here.
+    filing_id = SelectField(_l("Project"), coerce=int, validate_choice=False,
+                            validators=[InputRequired(message=_l("Choose the project."))])
     incident_type = RadioField(_l("What kind of incident?"), validators=[InputRequired(message=_l("Choose the kind of incident."))])
     severity = RadioField(_l("Severity"), validators=[InputRequired(message=_l("Choose the severity."))])
     occurred_at = DateTimeLocalField(_l("When did it happen?"), format="%Y-%m-%dT%H:%M",

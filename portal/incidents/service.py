@@ -9,10 +9,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
-from portal.core import clock, inbox, localtime
+from portal.core import access, clock, inbox, localtime
 from portal.core import uploads as attachments
-from portal.core.access import filing_condition, is_supervisor, regulators_for_district
-from portal.core.constants import AGENCY, INCIDENT_TYPES, SEVERITIES, VENDOR, VETO_INCIDENT_TYPES
+from portal.core.access import regulators_for_district
+from portal.core.constants import AGENCY, INCIDENT_TYPES, SEVERITIES, VETO_INCIDENT_TYPES
 from portal.core.context import Actor, current_actor
 from portal.core.errors import Conflict, InvalidState, NotFound, ValidationFailed
 from portal.core.models import Attachment
@@ -36,12 +36,6 @@ Upload = tuple[bytes, str]
 
 # -- scoping ---------------------------------------------------------------------------------------
 
-def _scope(actor: Actor):
-    # Agencies see incidents on filings naming them; firms their own; regulators their jurisdiction.
-    return filing_condition(actor, firm_col=Incident.firm_id, agency_col=ProjectFiling.agency_id,
-                            district_col=Incident.district_code)
-
-
 def visible_incidents(actor: Actor | None = None) -> Select:
     """Incidents with project number/title and firm name, limited to what the actor may see."""
     actor = actor or current_actor()
@@ -49,26 +43,19 @@ def visible_incidents(actor: Actor | None = None) -> Select:
         select(Incident, ProjectFiling.number, ProjectFiling.title, Firm.name.label("firm_name"))
         .outerjoin(ProjectFiling, ProjectFiling.id == Incident.filing_id)
         .join(Firm, Firm.id == Incident.firm_id)
-        .where(_scope(actor))
+        .where(access.visible(actor, Incident))
     )
 
 
 def get_incident(actor: Actor | None, incident_id: int) -> Incident:
-    actor = actor or current_actor()
-    incident = db.session.scalar(
-        select(Incident).outerjoin(ProjectFiling, ProjectFiling.id == Incident.filing_id)
-        .where(Incident.id == incident_id, _scope(actor))
-    )
-    if incident is None:
-        raise NotFound()
-    return incident
+    return access.get_visible(actor or current_actor(), Incident, incident_id)
 
 
 def reportable_filings(actor: Actor | None = None, limit: int = 300) -> list[ProjectFiling]:
     """Filings the actor may report an incident on (newest first)."""
     actor = actor or current_actor()
     return list(db.session.scalars(
-        select(ProjectFiling).where(filing_condition(actor), ProjectFiling.status.in_(REPORTABLE_STATUSES))
+        select(ProjectFiling).where(access.visible(actor, ProjectFiling), ProjectFiling.status.in_(REPORTABLE_STATUSES))
         .order_by(ProjectFiling.id.desc()).limit(limit)
     ))
 
@@ -138,19 +125,17 @@ def _validate(report: IncidentReport) -> None:
 def report_incident(report: IncidentReport, files: Sequence[Upload] = ()) -> Incident:
     """Record an incident on a filing the reporter may see (agency: naming it; firm: own; regulator)."""
     actor = current_actor()
-    if not (AGENCY in actor.roles or VENDOR in actor.roles or is_supervisor(actor)):
+    if not (access.is_agency_user(actor) or access.is_firm_user(actor) or access.is_supervisor(actor)):
         raise NotFound()
     if report.filing_id is None:
         raise ValidationFailed({"filing_id": [N_("Choose the project.")]})
-    filing = db.session.scalar(
-        select(ProjectFiling).where(ProjectFiling.id == report.filing_id, filing_condition(actor))
-    )
-    if filing is None:
-        raise NotFound()
+    # A filing the reporter may not see (another firm's, or a draft for an agency or a regulator) is
+    # "not found", whatever its state: the state check below must not confirm that it exists.
+    filing = access.get_visible(actor, ProjectFiling, report.filing_id)
     if filing.status not in REPORTABLE_STATUSES:
         raise ValidationFailed({"filing_id": [N_("Incidents can be reported on registered projects only.")]})
     _validate(report)
-    role = "regulator" if is_supervisor(actor) else ("agency" if AGENCY in actor.roles else "vendor")
+    role = "regulator" if access.is_supervisor(actor) else ("agency" if AGENCY in actor.roles else "vendor")
     incident = Incident(
         filing_id=filing.id, firm_id=filing.firm_id, district_code=filing.district_code,
         incident_type=report.incident_type, severity=report.severity, occurred_at=report.occurred_at,
@@ -281,7 +266,7 @@ def order_rectification(incident_id: int, requirement: str, deadline: date | Non
     """The regulator's action on an upheld incident in their jurisdiction (one commit)."""
     actor = current_actor()
     incident = get_incident(actor, incident_id)
-    if not is_supervisor(actor):
+    if not access.is_supervisor(actor):
         raise NotFound()
     if version is not None and version != incident.version_id:
         raise Conflict(N_("This incident was changed by someone else. Reload to see its current state."))

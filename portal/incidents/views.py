@@ -6,8 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from portal.core import localtime
-from portal.core.access import is_supervisor
+from portal.core import access, localtime
 from portal.core.constants import INCIDENT_TYPES, SEVERITIES
 from portal.core.context import current_actor
 from portal.core.errors import ValidationFailed
@@ -106,7 +105,7 @@ def detail(incident_id: int):
     incident = service.get_incident(actor, incident_id)
     filing = db.session.get(ProjectFiling, incident.filing_id) if incident.filing_id else None
     firm_name = db.session.scalar(select(Firm.name).where(Firm.id == incident.firm_id))
-    supervisor = is_supervisor(actor)
+    supervisor = access.is_supervisor(actor)
     actions = [t.action for t in INCIDENT.allowed_actions(incident.status, actor.roles)] if supervisor else []
     decision = DecisionForm(version=incident.version_id)
     rect_form = RectificationForm(version=incident.version_id)

@@ -15,10 +15,10 @@ from datetime import date
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import Select, and_, false, func, select
+from sqlalchemy import Select, and_, func, select
 
 from portal.auth.models import User, UserRole
-from portal.core import audit, clock, inbox, localtime
+from portal.core import access, audit, clock, inbox, localtime
 from portal.core import uploads as attachments
 from portal.core.context import Actor, current_actor
 from portal.core.errors import Conflict, InvalidState, NotAllowed, NotFound, ValidationFailed
@@ -53,11 +53,9 @@ from portal.scoring.rules import (
 )
 from portal.supervision.models import RectificationOrder
 
-SUPERVISORS = ("regulator", "lead")
 # Firm states in which a firm is registered and therefore scored (with "not rated" when idle).
 SCORED_FIRM_STATES = ("active", "expiring", "recheck_submitted", "suspended", "negative_listed", "lapsed")
 FINAL_STATES = ("final", "applied")
-VISIBLE_TO_FIRMS = ("published", "final", "applied")
 # Applications that one period sets and the next period's application replaces.
 PERIODIC_ACTIONS = ("grade", "badge", "agency_warning", "inspection_weight", "focus_supervision")
 
@@ -70,10 +68,6 @@ def _roles(actor: Actor) -> tuple[str, ...]:
     return actor.roles or ("system",)
 
 
-def is_supervisor(actor: Actor) -> bool:
-    return any(r in actor.roles for r in SUPERVISORS)
-
-
 def _require_lead(actor: Actor) -> None:
     if "lead" not in actor.roles:
         raise NotAllowed(N_("Only the regulator lead may do this."))
@@ -81,56 +75,34 @@ def _require_lead(actor: Actor) -> None:
 
 def visible_periods(actor: Actor | None = None) -> Select:
     actor = actor or current_actor()
-    stmt = select(ScoringPeriod).order_by(ScoringPeriod.starts_on.desc(), ScoringPeriod.kind, ScoringPeriod.id)
-    if is_supervisor(actor):
-        return stmt
-    if "vendor" in actor.roles and actor.firm_id:
-        return stmt.where(ScoringPeriod.status.in_(VISIBLE_TO_FIRMS))
-    return stmt.where(false())
+    return (select(ScoringPeriod).where(access.visible(actor, ScoringPeriod))
+            .order_by(ScoringPeriod.starts_on.desc(), ScoringPeriod.kind, ScoringPeriod.id))
 
 
 def get_period(period_id: int, actor: Actor | None = None) -> ScoringPeriod:
-    actor = actor or current_actor()
-    period = db.session.scalar(visible_periods(actor).where(ScoringPeriod.id == period_id))
-    if period is None:
-        raise NotFound()
-    return period
+    return access.get_visible(actor or current_actor(), ScoringPeriod, period_id)
 
 
 def visible_scores(actor: Actor | None = None) -> Select:
-    """Firm scores the actor may read: supervisors within their jurisdiction, a firm only its own scores
-    once published (a draft is the bureau's working copy), nobody else."""
+    """Firm scores the actor may read (portal.core.access: a firm its own once the period is published),
+    with their period and firm joined for filters and columns."""
     actor = actor or current_actor()
-    stmt = select(FirmScore).join(ScoringPeriod, ScoringPeriod.id == FirmScore.period_id).join(
-        Firm, Firm.id == FirmScore.firm_id
-    )
-    if is_supervisor(actor):
-        if actor.district_code:
-            stmt = stmt.where(Firm.district_code == actor.district_code)
-        return stmt
-    if "vendor" in actor.roles and actor.firm_id:
-        return stmt.where(FirmScore.firm_id == actor.firm_id, ScoringPeriod.status.in_(VISIBLE_TO_FIRMS))
-    return stmt.where(false())
+    return (select(FirmScore).join(ScoringPeriod, ScoringPeriod.id == FirmScore.period_id)
+            .join(Firm, Firm.id == FirmScore.firm_id).where(access.visible(actor, FirmScore)))
 
 
 def get_score(score_id: int, actor: Actor | None = None) -> FirmScore:
-    score = db.session.scalar(visible_scores(actor).where(FirmScore.id == score_id))
-    if score is None:
-        raise NotFound()
-    return score
+    return access.get_visible(actor or current_actor(), FirmScore, score_id)
 
 
 def visible_objections(actor: Actor | None = None) -> Select:
     actor = actor or current_actor()
-    scores = visible_scores(actor).with_only_columns(FirmScore.id)
-    return select(Objection).where(Objection.firm_score_id.in_(scores)).order_by(Objection.submitted_at, Objection.id)
+    return (select(Objection).where(access.visible(actor, Objection))
+            .order_by(Objection.submitted_at, Objection.id))
 
 
 def get_objection(objection_id: int, actor: Actor | None = None) -> Objection:
-    objection = db.session.scalar(visible_objections(actor).where(Objection.id == objection_id))
-    if objection is None:
-        raise NotFound()
-    return objection
+    return access.get_visible(actor or current_actor(), Objection, objection_id)
 
 
 def _objection_readable(actor: Actor, owner_id: int | None, _attachment: Attachment) -> bool:
@@ -818,13 +790,9 @@ def finalise_due() -> list[str]:
 
 def visible_negative_list(actor: Actor | None = None) -> Select:
     actor = actor or current_actor()
-    stmt = select(NegativeListEntry).join(Firm, Firm.id == NegativeListEntry.firm_id).order_by(
-        NegativeListEntry.proposed_at.desc(), NegativeListEntry.id.desc())
-    if not is_supervisor(actor):
-        return stmt.where(false())
-    if actor.district_code:
-        stmt = stmt.where(Firm.district_code == actor.district_code)
-    return stmt
+    return (select(NegativeListEntry).join(Firm, Firm.id == NegativeListEntry.firm_id)
+            .where(access.visible(actor, NegativeListEntry))
+            .order_by(NegativeListEntry.proposed_at.desc(), NegativeListEntry.id.desc()))
 
 
 def decide_negative_list(entry_id: int, decision: str, reason: str, ends_on: date | None = None) -> NegativeListEntry:
@@ -928,7 +896,7 @@ def lift_expired() -> list[int]:
 def ranking(period_id: int, actor: Actor | None = None) -> list[tuple[FirmScore, Firm]]:
     """Scores of a period within the actor's jurisdiction, best first, not-rated last."""
     actor = actor or current_actor()
-    if not is_supervisor(actor):
+    if not access.is_supervisor(actor):
         raise NotFound()
     get_period(period_id, actor)
     stmt = visible_scores(actor).add_columns(Firm).where(FirmScore.period_id == period_id)
@@ -940,18 +908,16 @@ def ranking(period_id: int, actor: Actor | None = None) -> list[tuple[FirmScore,
 def focus_firms(actor: Actor | None = None) -> list[tuple[Firm, ResultApplication]]:
     """Firms on the focus-supervision list (重点监管) within the actor's jurisdiction."""
     actor = actor or current_actor()
-    if not is_supervisor(actor):
+    if not access.is_supervisor(actor):
         raise NotFound()
     stmt = (
         select(Firm, ResultApplication)
         .join(ResultApplication, and_(ResultApplication.firm_id == Firm.id,
                                       ResultApplication.action == "focus_supervision",
                                       ResultApplication.lifted_at.is_(None)))
-        .where(Firm.focus_supervision.is_(True))
+        .where(Firm.focus_supervision.is_(True), access.jurisdiction(actor, Firm.district_code))
         .order_by(Firm.name)
     )
-    if actor.district_code:
-        stmt = stmt.where(Firm.district_code == actor.district_code)
     return [(f, a) for f, a in db.session.execute(stmt)]
 
 

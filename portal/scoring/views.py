@@ -9,7 +9,7 @@ import sys
 from flask import Response, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from portal.core import clock
+from portal.core import access, clock
 from portal.core.context import current_actor
 from portal.core.errors import NotFound, ValidationFailed
 from portal.core.msgids import N_
@@ -122,7 +122,7 @@ def _render_message(message) -> str:
 @roles("vendor", "regulator", "lead")
 def index():
     actor = current_actor()
-    if scoring.is_supervisor(actor):
+    if access.is_supervisor(actor):
         page = paginate(scoring.visible_periods(actor), request.args.get("page", 1, type=int))
         return render_template("scoring/index.html", page=page, form=OpenPeriodForm(),
                                pending={p.id: scoring.pending_objections(p.id) for p in page.items})
@@ -243,7 +243,7 @@ def _render_score(score: FirmScore, objection_form=None, decide_forms=None, stat
         for o in objections:
             if o.status == "submitted" and o.id not in decide_forms:
                 decide_forms[o.id] = DecideObjectionForm(prefix=f"o{o.id}", formdata=None)
-    applications = scoring.applications_of(firm.id) if scoring.is_supervisor(actor) or \
+    applications = scoring.applications_of(firm.id) if access.is_supervisor(actor) or \
         actor.firm_id == firm.id else []
     return render_template("scoring/score.html", score=score, period=period, firm=firm, result=current,
                            original=original, amended=score.amended_result is not None, objections=objections,

@@ -16,9 +16,9 @@ from sqlalchemy import Select, exists, func, or_, select, update
 from portal.auth.models import User, UserRole
 from portal.core import audit, clock, inbox, localtime, timeline
 from portal.core import cache as aggregates
+from portal.core.access import require_supervisor, scope_key, scoped, visible
 from portal.core.context import Actor, current_actor, reset_actor, set_actor
 from portal.core.errors import NotFound, ValidationFailed
-from portal.core.jurisdiction import require_supervisor, scoped
 from portal.core.msgids import N_
 from portal.core.pagination import Page, paginate
 from portal.core.workdays import add_workdays
@@ -373,7 +373,7 @@ class AlertFilter:
 
 def visible_alerts(actor: Actor) -> Select:
     require_supervisor(actor)
-    return scoped(select(Alert), actor, Alert.district_code)
+    return select(Alert).where(visible(actor, Alert))
 
 
 def filtered_alerts(actor: Actor, f: AlertFilter) -> Select:
@@ -403,7 +403,7 @@ def filtered_alerts(actor: Actor, f: AlertFilter) -> Select:
 
 
 def list_alerts(actor: Actor, f: AlertFilter, page: int | None) -> Page:
-    key = ("alerts.list", actor.district_code, f.rule, f.severity, f.state, f.district, f.firm_id)
+    key = ("alerts.list", scope_key(actor), f.rule, f.severity, f.state, f.district, f.firm_id)
     return paginate(filtered_alerts(actor, f), page, count_key=key)
 
 

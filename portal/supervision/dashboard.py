@@ -12,8 +12,8 @@ from sqlalchemy import extract, func, select
 
 from portal.core import cache as aggregates
 from portal.core import clock, localtime
+from portal.core.access import PUBLISHED_PERIOD_STATUSES, require_supervisor, scoped
 from portal.core.context import Actor
-from portal.core.jurisdiction import require_supervisor, scoped
 from portal.core.localtime_sql import local_date
 from portal.core.msgids import N_
 from portal.extensions import db
@@ -26,7 +26,6 @@ from portal.supervision.models import Alert, Inspection, InspectionResult, Recti
 WAITING_STATUSES = ("submitted", "confirmed", "under_review")
 OPEN_RECTIFICATION = ("issued", "answered", "rejected", "overdue", "escalated")
 OPEN_INCIDENT = ("reported", "investigating")
-PUBLISHED_PERIODS = ("final", "applied")
 
 
 @dataclass
@@ -145,7 +144,7 @@ def score_trend(actor: Actor) -> list[tuple[str, float]]:
     rows = db.session.execute(scoped(
         select(ScoringPeriod.label, ScoringPeriod.starts_on, func.avg(total))
         .join(FirmScore, FirmScore.period_id == ScoringPeriod.id).join(Firm, Firm.id == FirmScore.firm_id)
-        .where(FirmScore.status == "rated", ScoringPeriod.status.in_(("published",) + PUBLISHED_PERIODS))
+        .where(FirmScore.status == "rated", ScoringPeriod.status.in_(PUBLISHED_PERIOD_STATUSES))
         .group_by(ScoringPeriod.id, ScoringPeriod.label, ScoringPeriod.starts_on)
         .order_by(ScoringPeriod.starts_on), actor, Firm.district_code)).all()
     return [(label, round(float(avg), 1)) for label, _s, avg in rows if avg is not None]

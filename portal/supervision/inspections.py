@@ -7,12 +7,12 @@ from datetime import date, timedelta
 from sqlalchemy import Select, func, select
 
 from portal.auth.models import User
-from portal.core import audit, clock, inbox, timeline
+from portal.core import access, audit, clock, inbox, timeline
 from portal.core import uploads as attachments
+from portal.core.access import in_jurisdiction, regulators_of, require_supervisor, scoped
 from portal.core.constants import SERVICE_TYPES
 from portal.core.context import Actor
 from portal.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
-from portal.core.jurisdiction import in_jurisdiction, is_supervisor, regulators_of, require_supervisor, scoped
 from portal.core.models import Attachment
 from portal.core.msgids import N_
 from portal.core.pagination import Page, paginate
@@ -120,20 +120,12 @@ def edit_template(actor: Actor, template_id: int, name: str, items: list[ItemInp
 # --- scoping -------------------------------------------------------------------------------------------
 
 def visible_inspections(actor: Actor) -> Select:
-    """Regulators: their jurisdiction. A firm user: its own firm's inspections once they are checked."""
-    if is_supervisor(actor):
-        return scoped(select(Inspection), actor, Inspection.district_code)
-    if "vendor" in actor.roles and actor.firm_id:
-        return select(Inspection).where(Inspection.firm_id == actor.firm_id,
-                                        Inspection.status.in_(("checked", "passed", "rectification_required")))
-    return select(Inspection).where(Inspection.id.is_(None))
+    """The inspections the actor may see (portal.core.access)."""
+    return select(Inspection).where(access.visible(actor, Inspection))
 
 
 def get_inspection(actor: Actor, inspection_id: int) -> Inspection:
-    inspection = db.session.scalar(visible_inspections(actor).where(Inspection.id == inspection_id))
-    if inspection is None:
-        raise NotFound()
-    return inspection
+    return access.get_visible(actor, Inspection, inspection_id)
 
 
 @dataclass
@@ -298,10 +290,7 @@ def random_draw(actor: Actor, n: int, target: str = "firm", planned_on: date | N
 
 def get_draw(actor: Actor, draw_id: int) -> InspectionDraw:
     require_supervisor(actor)
-    record = db.session.get(InspectionDraw, draw_id)
-    if record is None or (actor.district_code and record.district_code != actor.district_code):
-        raise NotFound()
-    return record
+    return access.get_visible(actor, InspectionDraw, draw_id)
 
 
 @dataclass

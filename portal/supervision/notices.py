@@ -5,13 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Select, case, func, select, update
+from sqlalchemy import Select, and_, case, func, select, update
 
 from portal.core import audit, clock, crypto, inbox
+from portal.core.access import (
+    in_jurisdiction,
+    is_firm_user,
+    require_supervisor,
+    scoped,
+    visible,
+)
 from portal.core.context import Actor
 from portal.core.errors import NotFound, ValidationFailed
 from portal.core.identifiers import is_valid_mobile
-from portal.core.jurisdiction import in_jurisdiction, require_supervisor, scoped
 from portal.core.msgids import N_
 from portal.core.pagination import Page, paginate
 from portal.extensions import db
@@ -135,19 +141,21 @@ def remind(actor: Actor, notice_id: int) -> int:
 
 def notices_for_firm(actor: Actor, page: int | None) -> Page:
     """A firm user's notices (rows of (Notice, NoticeRecipient)), newest first."""
-    if not actor.firm_id:
-        raise NotFound()
-    stmt = (select(Notice, NoticeRecipient).join(NoticeRecipient, NoticeRecipient.notice_id == Notice.id)
-            .where(NoticeRecipient.firm_id == actor.firm_id).order_by(Notice.published_at.desc(), Notice.id.desc()))
+    stmt = (_with_receipt(actor).where(visible(actor, Notice))
+            .order_by(Notice.published_at.desc(), Notice.id.desc()))
     return paginate(stmt, page, scalars=False)
 
 
-def _receipt(actor: Actor, notice_id: int) -> tuple[Notice, NoticeRecipient]:
-    if not actor.firm_id:
+def _with_receipt(actor: Actor) -> Select:
+    """(Notice, the actor's firm's receipt) rows: notices sent to the firm, for a firm user only."""
+    if not is_firm_user(actor):
         raise NotFound()
-    row = db.session.execute(
-        select(Notice, NoticeRecipient).join(NoticeRecipient, NoticeRecipient.notice_id == Notice.id)
-        .where(Notice.id == notice_id, NoticeRecipient.firm_id == actor.firm_id)).first()
+    return select(Notice, NoticeRecipient).join(NoticeRecipient, and_(NoticeRecipient.notice_id == Notice.id,
+                                                                      NoticeRecipient.firm_id == actor.firm_id))
+
+
+def _receipt(actor: Actor, notice_id: int) -> tuple[Notice, NoticeRecipient]:
+    row = db.session.execute(_with_receipt(actor).where(Notice.id == notice_id, visible(actor, Notice))).first()
     if row is None:
         raise NotFound()
     return row[0], row[1]

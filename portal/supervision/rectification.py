@@ -7,17 +7,15 @@ from datetime import date, timedelta
 
 from sqlalchemy import Select, func, select
 
-from portal.core import audit, clock, inbox, timeline
+from portal.core import access, audit, clock, inbox, timeline
 from portal.core import uploads as attachments
-from portal.core.context import Actor
-from portal.core.errors import Conflict, NotFound, ValidationFailed
-from portal.core.jurisdiction import (
+from portal.core.access import (
     in_jurisdiction,
-    is_supervisor,
     regulators_for_district,
     require_supervisor,
-    scoped,
 )
+from portal.core.context import Actor
+from portal.core.errors import Conflict, NotFound, ValidationFailed
 from portal.core.models import Attachment
 from portal.core.msgids import N_
 from portal.core.pagination import Page, paginate
@@ -41,19 +39,12 @@ OPEN_STATUSES = ("issued", "answered", "rejected", "overdue", "escalated")
 
 
 def visible_orders(actor: Actor) -> Select:
-    """Regulators: their jurisdiction; a firm user: its own firm's orders; anyone else: nothing."""
-    if is_supervisor(actor):
-        return scoped(select(RectificationOrder), actor, RectificationOrder.district_code)
-    if "vendor" in actor.roles and actor.firm_id:
-        return select(RectificationOrder).where(RectificationOrder.firm_id == actor.firm_id)
-    return select(RectificationOrder).where(RectificationOrder.id.is_(None))
+    """The rectification orders the actor may see (portal.core.access)."""
+    return select(RectificationOrder).where(access.visible(actor, RectificationOrder))
 
 
 def get_order(actor: Actor, order_id: int) -> RectificationOrder:
-    order = db.session.scalar(visible_orders(actor).where(RectificationOrder.id == order_id))
-    if order is None:
-        raise NotFound()
-    return order
+    return access.get_visible(actor, RectificationOrder, order_id)
 
 
 @dataclass

@@ -9,10 +9,10 @@ from sqlalchemy import select
 from portal.auth.models import User
 from portal.core import cache as aggregates
 from portal.core import clock
+from portal.core.access import is_supervisor, scoped, visible
 from portal.core.context import current_actor
 from portal.core.errors import ValidationFailed
 from portal.core.identifiers import DISTRICTS
-from portal.core.jurisdiction import is_supervisor, scoped
 from portal.core.pagination import paginate
 from portal.core.workflows import INSPECTION, RECTIFICATION
 from portal.extensions import db
@@ -262,7 +262,7 @@ def inspection_draw():
             return redirect(url_for("supervision.draw_detail", draw_id=record.id))
         except ValidationFailed as exc:
             apply_service_errors(form, exc)
-    draws = list(db.session.scalars(scoped(select(InspectionDraw), actor, InspectionDraw.district_code)
+    draws = list(db.session.scalars(select(InspectionDraw).where(visible(actor, InspectionDraw))
                                     .order_by(InspectionDraw.id.desc()).limit(20)))
     return render_template("supervision/draw.html", form=form, draws=draws,
                            candidates=inspections.draw_candidates(actor, "firm"))

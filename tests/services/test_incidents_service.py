@@ -75,12 +75,14 @@ def test_report_validation(app, project):
 
 
 def test_report_refused_on_draft_filing(app, build):
+    """The firm sees its own draft, so it is told why; the agency may not see it, so it is not found."""
     firm = build.firm()
     agency = build.agency()
-    user = build.user("agency", agency_id=agency.id)
     filing = build.filing(firm=firm, agency=agency, status="draft")
     with pytest.raises(ValidationFailed):
-        _report(user, filing)
+        _report(build.user("vendor", firm_id=firm.id), filing)
+    with pytest.raises(NotFound):
+        _report(build.user("agency", agency_id=agency.id), filing)
 
 
 @pytest.mark.parametrize("incident_type,veto", [
