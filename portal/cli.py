@@ -57,17 +57,54 @@ def seed_scale_command(firms: int, agencies: int, projects: int, feedback: int, 
 
 
 @audit_cli.command("verify")
+@click.option("--no-anchor", is_flag=True, help="Only check; do not anchor the verified head.")
 @with_appcontext
-def audit_verify() -> None:
-    """Check the whole audit chain; exit 1 at the first edited, deleted or inserted row."""
-    from portal.core import audit
+def audit_verify(no_anchor: bool) -> None:
+    """Check the chain and its anchors; exit 1 when rows were edited, deleted, inserted or cut off.
+
+    An intact chain's head is then anchored (AUDIT_ANCHOR_DIR and the government platform)."""
+    from portal.core import audit, audit_anchor
 
     report = audit.verify()
-    if report.ok:
-        click.echo(f"audit chain intact: {report.rows} rows")
-        return
-    click.echo(f"audit chain BROKEN at seq {report.first_bad_seq}: row {report.problem}", err=True)
-    sys.exit(1)
+    if not report.ok:
+        click.echo(f"audit chain BROKEN at seq {report.first_bad_seq}: row {report.problem}", err=True)
+        sys.exit(1)
+    anchors = audit_anchor.check()
+    if not anchors.ok:
+        click.echo(f"audit chain BROKEN: {anchors.problem}", err=True)
+        sys.exit(1)
+    click.echo(f"audit chain intact: {report.rows} rows; {anchors.anchors} anchor(s) in "
+               f"{audit_anchor.anchor_path()} agree")
+    if not no_anchor:
+        try:
+            _echo_anchor(audit_anchor.anchor_head(verified=report))
+        except audit_anchor.AnchorError as exc:
+            click.echo(f"audit chain BROKEN: {exc}", err=True)
+            sys.exit(1)
+
+
+@audit_cli.command("anchor")
+@with_appcontext
+def audit_anchor_command() -> None:
+    """Anchor the chain's head outside the database (run from cron); exit 1 if the chain does not
+    continue the last anchor."""
+    from portal.core import audit_anchor
+
+    try:
+        result = audit_anchor.anchor_head()
+    except audit_anchor.AnchorError as exc:
+        click.echo(f"audit chain BROKEN: {exc}", err=True)
+        sys.exit(1)
+    _echo_anchor(result)
+
+
+def _echo_anchor(result) -> None:
+    anchor = result.anchor
+    if result.written:
+        click.echo(f"anchored seq {anchor.seq} ({anchor.hash[:16]}…) as line {anchor.n}; "
+                   "queued for the government platform")
+    else:
+        click.echo(f"head unchanged since anchor line {anchor.n} (seq {anchor.seq})")
 
 
 def init_app(app: Flask) -> None:
