@@ -65,9 +65,9 @@ def audit_verify(no_anchor: bool) -> None:
     """Check the chain and its anchors; exit 1 when rows were edited, deleted, inserted or cut off.
 
     An intact chain's head is then anchored (AUDIT_ANCHOR_DIR and the government platform)."""
-    from portal.core import audit, audit_anchor
+    from portal.core import audit_anchor
 
-    report = audit.verify()
+    report = audit_anchor.verify_chain()
     if not report.ok:
         click.echo(f"audit chain BROKEN at seq {report.first_bad_seq}: row {report.problem}", err=True)
         sys.exit(1)

@@ -149,3 +149,22 @@ def test_restore_marker_lets_the_chain_continue_from_an_older_head(app, runner):
     assert (marker.kind, marker.seq, marker.note) == ("restore", 3, "snapshot-x")
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 0, result.output
+
+
+def test_a_row_committed_during_verification_is_not_reported_as_tampering(app, monkeypatch):
+    """audit.verify reads the head before the rows; a writer in between makes one pass look "inserted"."""
+    _rows(3)
+    real_verify = audit.verify
+    passes = []
+
+    def racing_verify(*args, **kwargs):
+        passes.append(1)
+        if len(passes) == 1:
+            return audit.ChainReport(False, 4, 4, "inserted")
+        return real_verify(*args, **kwargs)
+
+    monkeypatch.setattr(audit, "verify", racing_verify)
+    assert audit_anchor.verify_chain().ok and len(passes) == 2
+    passes.clear()
+    monkeypatch.setattr(audit, "verify", lambda *a, **k: audit.ChainReport(False, 2, 2, "edited"))
+    assert audit_anchor.verify_chain().problem == "edited"
