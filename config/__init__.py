@@ -30,6 +30,9 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "SQLALCHEMY_DATABASE_URI": ("DATABASE_URL", str),
     "UPLOAD_DIR": ("UPLOAD_DIR", str),
     "UPLOAD_MAX_MB": ("UPLOAD_MAX_MB", int),
+    "AUDIT_ANCHOR_DIR": ("AUDIT_ANCHOR_DIR", str),
+    "BACKUP_DIR": ("BACKUP_DIR", str),
+    "BACKUP_OFFSITE_DIR": ("BACKUP_OFFSITE_DIR", str),
     "SESSION_IDLE_MINUTES": ("SESSION_IDLE_MINUTES", int),
     "SESSION_ABSOLUTE_HOURS": ("SESSION_ABSOLUTE_HOURS", int),
     "LOGIN_MAX_FAILURES": ("LOGIN_MAX_FAILURES", int),
@@ -83,6 +86,12 @@ class Config:
     # Uploads: outside the web root; size limit answered with a 413 page.
     UPLOAD_DIR = str(BASE_DIR / "var" / "uploads")
     UPLOAD_MAX_MB = 20
+
+    # Audit-chain anchors: an append-only, signed file outside the database (put it on other storage).
+    AUDIT_ANCHOR_DIR = str(BASE_DIR / "var" / "audit-anchors")
+    # Snapshots of database and uploads (`flask backup create`); the off-site copy is optional.
+    BACKUP_DIR = str(BASE_DIR / "var" / "backups")
+    BACKUP_OFFSITE_DIR = ""
 
     # Sessions and login policy.
     SESSION_COOKIE_HTTPONLY = True

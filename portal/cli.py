@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -10,6 +11,7 @@ from flask.cli import AppGroup, with_appcontext
 from portal.extensions import db
 
 audit_cli = AppGroup("audit", help="Audit log tools.")
+backup_cli = AppGroup("backup", help="Snapshots of the database and the upload store (数据备份恢复).")
 
 
 @click.command("seed-demo")
@@ -57,17 +59,121 @@ def seed_scale_command(firms: int, agencies: int, projects: int, feedback: int, 
 
 
 @audit_cli.command("verify")
+@click.option("--no-anchor", is_flag=True, help="Only check; do not anchor the verified head.")
 @with_appcontext
-def audit_verify() -> None:
-    """Check the whole audit chain; exit 1 at the first edited, deleted or inserted row."""
-    from portal.core import audit
+def audit_verify(no_anchor: bool) -> None:
+    """Check the chain and its anchors; exit 1 when rows were edited, deleted, inserted or cut off.
 
+    An intact chain's head is then anchored (AUDIT_ANCHOR_DIR and the government platform)."""
+    from portal.core import audit_anchor
+
+    report = audit_anchor.verify_chain()
+    if not report.ok:
+        click.echo(f"audit chain BROKEN at seq {report.first_bad_seq}: row {report.problem}", err=True)
+        sys.exit(1)
+    anchors = audit_anchor.check()
+    if not anchors.ok:
+        click.echo(f"audit chain BROKEN: {anchors.problem}", err=True)
+        sys.exit(1)
+    click.echo(f"audit chain intact: {report.rows} rows; {anchors.anchors} anchor(s) in "
+               f"{audit_anchor.anchor_path()} agree")
+    if not no_anchor:
+        try:
+            _echo_anchor(audit_anchor.anchor_head(verified=report))
+        except audit_anchor.AnchorError as exc:
+            click.echo(f"audit chain BROKEN: {exc}", err=True)
+            sys.exit(1)
+
+
+@audit_cli.command("anchor")
+@with_appcontext
+def audit_anchor_command() -> None:
+    """Anchor the chain's head outside the database (run from cron); exit 1 if the chain does not
+    continue the last anchor."""
+    from portal.core import audit_anchor
+
+    try:
+        result = audit_anchor.anchor_head()
+    except audit_anchor.AnchorError as exc:
+        click.echo(f"audit chain BROKEN: {exc}", err=True)
+        sys.exit(1)
+    _echo_anchor(result)
+
+
+def _echo_anchor(result) -> None:
+    anchor = result.anchor
+    if result.written:
+        click.echo(f"anchored seq {anchor.seq} ({anchor.hash[:16]}…) as line {anchor.n}; "
+                   "queued for the government platform")
+    else:
+        click.echo(f"head unchanged since anchor line {anchor.n} (seq {anchor.seq})")
+
+
+@backup_cli.command("create")
+@click.option("--keep", type=click.IntRange(min=1), default=None,
+              help="Keep only the newest N snapshots (here and off-site); older ones are deleted.")
+@with_appcontext
+def backup_create(keep: int | None) -> None:
+    """Snapshot the database and uploads into BACKUP_DIR (and copy to BACKUP_OFFSITE_DIR when set)."""
+    from portal.core import backup
+
+    try:
+        created = backup.create(keep=keep)
+    except backup.BackupError as exc:
+        click.echo(f"backup FAILED: {exc}", err=True)
+        sys.exit(1)
+    manifest = created.manifest
+    click.echo(f"snapshot {created.path}: {sum(manifest['tables'].values())} rows in {len(manifest['tables'])} "
+               f"tables, {manifest['attachments']} attachment files, {len(manifest['files'])} files hashed")
+    for problem in manifest["upload_problems"]:
+        click.echo(f"WARNING: {problem}", err=True)
+    if created.offsite:
+        click.echo(f"off-site copy {created.offsite} verified")
+    for path in created.pruned:
+        click.echo(f"pruned {path}")
+
+
+@backup_cli.command("verify")
+@click.argument("snapshot", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@with_appcontext
+def backup_verify(snapshot: Path) -> None:
+    """Check a snapshot's signed manifest and every file's SHA-256; exit 1 on any difference."""
+    from portal.core import backup
+
+    problems = backup.verify(snapshot)
+    if problems:
+        for problem in problems:
+            click.echo(f"snapshot BROKEN: {problem}", err=True)
+        sys.exit(1)
+    click.echo(f"snapshot intact: {len(backup.read_manifest(snapshot)['files'])} files match the manifest")
+
+
+@backup_cli.command("restore")
+@click.argument("snapshot", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite a database or upload folder that is not empty.")
+@with_appcontext
+def backup_restore(snapshot: Path, force: bool) -> None:
+    """Rebuild an empty instance (database and UPLOAD_DIR) from a snapshot, checking every hash first."""
+    from portal.core import audit, audit_anchor, backup
+
+    try:
+        backup.restore(snapshot, force=force, echo=click.echo)
+    except backup.BackupError as exc:
+        click.echo(f"restore REFUSED: {exc}", err=True)
+        sys.exit(1)
+    click.echo("row counts match the manifest")
     report = audit.verify()
-    if report.ok:
-        click.echo(f"audit chain intact: {report.rows} rows")
-        return
-    click.echo(f"audit chain BROKEN at seq {report.first_bad_seq}: row {report.problem}", err=True)
-    sys.exit(1)
+    if not report.ok:
+        click.echo(f"audit chain BROKEN at seq {report.first_bad_seq}: row {report.problem}", err=True)
+        sys.exit(1)
+    click.echo(f"audit chain intact: {report.rows} rows")
+    try:
+        marker = audit_anchor.mark_restore(snapshot.name)
+    except audit_anchor.AnchorError as exc:
+        click.echo(f"WARNING: the restore was not recorded in the anchor file: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"restore recorded as anchor line {marker.n} (seq {marker.seq}); "
+               "run `flask audit verify` once the instance is back")
 
 
 jobs_cli = AppGroup("jobs", help="Scheduled jobs (production runs each from a systemd timer).")
@@ -115,6 +221,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(seed_scale_command)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(backup_cli)
     from portal.supervision.cli import alerts_cli
 
     app.cli.add_command(alerts_cli)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -73,6 +74,8 @@ def _app_and_dir():
             "SQLALCHEMY_DATABASE_URI": _database_url(tmpdir),
             "WTF_CSRF_ENABLED": False,
             "UPLOAD_DIR": str(tmpdir / "uploads"),
+            "AUDIT_ANCHOR_DIR": str(tmpdir / "audit-anchors"),
+            "BACKUP_DIR": str(tmpdir / "backups"),
             "SECRET_KEY": "test-secret",
             "PASSWORD_HASH_FAST": True,
         }
@@ -88,6 +91,8 @@ def app(_app_and_dir):
     app.config["WTF_CSRF_ENABLED"] = False
     with app.app_context():
         _truncate_all()
+        for folder in ("AUDIT_ANCHOR_DIR", "BACKUP_DIR"):  # outside the database: reset them too
+            shutil.rmtree(app.config[folder], ignore_errors=True)
         # The fake government platform lives on the session's app: every test starts it afresh.
         fake = app.extensions.get("gov_fake_platform")
         if fake is not None:

@@ -105,15 +105,21 @@ class ChainReport:
     rows: int
     first_bad_seq: int | None = None
     problem: str = ""
+    last_seq: int = 0  # the verified tail (what an anchor records), when ok
+    last_hash: str = GENESIS
 
 
-def verify(key: bytes | None = None, batch: int = 5000) -> ChainReport:
-    """Walk the chain in order; report the first edited, deleted or inserted row."""
+def verify(key: bytes | None = None, batch: int = 5000, *, after: tuple[int, str] | None = None) -> ChainReport:
+    """Walk the chain in order; report the first edited, deleted or inserted row.
+
+    `after=(seq, hash)` walks only the rows after a point already known good (an anchor)."""
     key = key or _key()
-    expected_seq, prev, count = 1, GENESIS, 0
+    start_seq, prev = after or (0, GENESIS)
+    expected_seq, count = start_seq + 1, 0
     head = db.session.get(AuditChainHead, 1)
     head_seq = head.last_seq if head is not None else 0
-    stmt = select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch)
+    stmt = (select(AuditEvent).where(AuditEvent.seq > start_seq).order_by(AuditEvent.seq)
+            .execution_options(yield_per=batch))
     for row in db.session.scalars(stmt):
         count += 1
         if row.seq > expected_seq:
@@ -126,4 +132,4 @@ def verify(key: bytes | None = None, batch: int = 5000) -> ChainReport:
         expected_seq += 1
     if head is not None and (head.last_seq != expected_seq - 1 or head.last_hash != prev):
         return ChainReport(False, count, expected_seq, "deleted")
-    return ChainReport(True, count)
+    return ChainReport(True, count, last_seq=expected_seq - 1, last_hash=prev)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .port import (
+    AnchorReceipt,
     CaseRef,
     EnterpriseInfo,
     GovAuthError,
@@ -31,6 +32,7 @@ from .port import (
 # business; the platform only refuses what cannot be a USCC at all.
 USCC_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
 CASE_STATUS_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+CHAIN_HASH_RE = re.compile(r"^[0-9a-f]{64}$")
 IDEMPOTENCY_KEY_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 _TOKEN_ALPHABET = string.ascii_letters + string.digits
 
@@ -142,6 +144,7 @@ class FakeGovPlatform:
             self._queued_failures: list[GovError] = []
             self.pushes: list[RecordedPush] = []
             self.cases: dict[str, CaseRecord] = {}
+            self.anchors: list[AnchorReceipt] = []
 
     def add_user(self, user: GovUserInfo) -> None:
         with self._lock:
@@ -315,6 +318,25 @@ class FakeGovPlatform:
             return record.ref()
 
         return self._idempotent("update_case", idempotency_key, request, apply)
+
+    def anchor_audit(
+        self, sequence: int, chain_hash: str, anchored_at: str, idempotency_key: str
+    ) -> AnchorReceipt:
+        request = {"sequence": sequence, "chain_hash": chain_hash, "anchored_at": anchored_at}
+
+        def apply() -> AnchorReceipt:
+            if isinstance(sequence, bool) or not isinstance(sequence, int) or sequence < 0:
+                raise GovRejected("sequence must be a whole number >= 0", code="invalid_request", status=400)
+            if not CHAIN_HASH_RE.match(chain_hash or ""):
+                raise GovRejected("chain_hash must be 64 lower-case hex digits", code="invalid_request",
+                                  status=400)
+            if not anchored_at or len(anchored_at) > 40:
+                raise GovRejected("anchored_at is required", code="invalid_request", status=400)
+            receipt = AnchorReceipt(f"AN-{self._next_sequence():08d}", sequence, chain_hash, anchored_at)
+            self.anchors.append(receipt)
+            return receipt
+
+        return self._idempotent("anchor_audit", idempotency_key, request, apply)
 
     def health(self) -> bool:
         with self._lock:

@@ -15,6 +15,7 @@ from .breaker import OPEN, BreakerStore, CircuitBreaker
 from .fake import naive_utc
 from .port import (
     AUTH_ERROR_CODES,
+    AnchorReceipt,
     CaseRef,
     EnterpriseInfo,
     GovAuthError,
@@ -180,6 +181,22 @@ class HttpGovPlatform:
     def update_case(self, case_no: str, status: str, remark: str, idempotency_key: str) -> CaseRef:
         body = {"status": status, "remark": remark, "idempotency_key": idempotency_key}
         return _case_ref(self._call("PUT", f"/cases/{quote(case_no, safe='')}", body=body, idempotent=True))
+
+    def anchor_audit(
+        self, sequence: int, chain_hash: str, anchored_at: str, idempotency_key: str
+    ) -> AnchorReceipt:
+        body = {
+            "sequence": sequence,
+            "chain_hash": chain_hash,
+            "anchored_at": anchored_at,
+            "idempotency_key": idempotency_key,
+        }
+        data = self._call("POST", "/audit-anchors", body=body, idempotent=True)
+        return _parse(
+            lambda: AnchorReceipt(
+                str(data["receipt_id"]), int(data["sequence"]), str(data["chain_hash"]), str(data["anchored_at"])
+            )
+        )
 
     def health(self) -> bool:
         try:

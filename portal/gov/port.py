@@ -98,6 +98,16 @@ class CaseRef:
     revision: int
 
 
+@dataclass(frozen=True)
+class AnchorReceipt:
+    """The platform's receipt for an audit-chain anchor: its own copy of the head, outside our database."""
+
+    receipt_id: str
+    sequence: int
+    chain_hash: str
+    anchored_at: str
+
+
 class GovError(Exception):
     """Base of every failure talking to the platform."""
 
@@ -153,6 +163,12 @@ class GovPlatform(Protocol):
     ) -> CaseRef: ...
 
     def update_case(self, case_no: str, status: str, remark: str, idempotency_key: str) -> CaseRef: ...
+
+    def anchor_audit(
+        self, sequence: int, chain_hash: str, anchored_at: str, idempotency_key: str
+    ) -> AnchorReceipt:
+        """Deposit the audit chain's head (sequence, hash, UTC time) with the platform."""
+        ...
 
     def health(self) -> bool:
         """True when the platform answers; never raises."""

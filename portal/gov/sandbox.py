@@ -17,6 +17,9 @@ Contract (every endpoint except /oauth/authorize and /_admin/* must carry the X-
                                                             → 201 {"case_no", "platform_case_id",
                                                                    "status", "revision"}
     PUT  /cases/<case_no>  {"status", "remark", "idempotency_key"}  → the same case object
+    POST /audit-anchors    {"sequence", "chain_hash", "anchored_at", "idempotency_key"}
+                                                            → 201 {"receipt_id", "sequence",
+                                                                   "chain_hash", "anchored_at"}
     GET  /health                                            → {"status": "ok"}
 
 Success answers are {"data": {...}}; failures are {"error": {"code", "message"}} with a 4xx status
@@ -31,7 +34,8 @@ Admin endpoints for tests and demos (unsigned; the sandbox binds to 127.0.0.1):
     POST /_admin/tickets        {"platform_user_id", "redirect_uri"[, "state", "name", "account_type",
                                  "uscc", "real_name_level"]} → 201 {"ticket", "redirect_url"}
     POST /_admin/users          a user object;  POST /_admin/enterprises  an enterprise object
-    GET  /_admin/messages, GET /_admin/cases    what the portal has pushed and filed
+    GET  /_admin/messages, GET /_admin/cases, GET /_admin/anchors
+                                what the portal has pushed, filed and anchored
     GET  /_admin/requests       contract requests received, per "METHOD /rule" (attempts, not outcomes)
     POST /_admin/callbacks      {"url", "event_type", "data"[, "event_id"]}: sign and POST a platform
                                 callback to the portal; answers the portal's status and body
@@ -380,6 +384,20 @@ def create_sandbox_app(config: Mapping[str, Any] | None = None) -> Flask:
 
         return contract(handle, changes_state=True)
 
+    @app.post("/audit-anchors")
+    def audit_anchors() -> Any:
+        def handle() -> tuple[Any, int]:
+            body = _body()
+            result = platform.anchor_audit(
+                _field(body, "sequence", int),
+                _field(body, "chain_hash"),
+                _field(body, "anchored_at"),
+                _field(body, "idempotency_key"),
+            )
+            return asdict(result), 201
+
+        return contract(handle, changes_state=True)
+
     @app.get("/health")
     def health() -> Any:
         return contract(lambda: ({"status": "ok"}, 200), changes_state=False)
@@ -462,6 +480,10 @@ def create_sandbox_app(config: Mapping[str, Any] | None = None) -> Flask:
     @app.get("/_admin/cases")
     def admin_cases() -> Any:
         return admin(lambda: ({no: asdict(c) for no, c in platform.cases.items()}, 200))
+
+    @app.get("/_admin/anchors")
+    def admin_anchors() -> Any:
+        return admin(lambda: ([asdict(a) for a in platform.anchors], 200))
 
     @app.post("/_admin/callbacks")
     def admin_callbacks() -> Any:

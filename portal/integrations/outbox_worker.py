@@ -32,7 +32,7 @@ from portal.extensions import db
 from portal.gov.port import EnterpriseInfo, GovError, GovPlatform, GovRejected, GovUnavailable
 from portal.integrations import gov_client
 
-KINDS = ("push_message", "case_create", "case_update", "verify_enterprise")
+KINDS = ("push_message", "case_create", "case_update", "verify_enterprise", "audit_anchor")
 ORDERED_PREFIX = "case:"
 
 
@@ -111,6 +111,8 @@ def deliver(platform: GovPlatform, message: Claimed) -> Outcome:
             except GovRejected as exc:
                 return Outcome("delivered", rejected_reason=exc.message)
             return Outcome("delivered", info=info)
+        elif message.kind == "audit_anchor":
+            platform.anchor_audit(int(payload["sequence"]), payload["hash"], payload["anchored_at"], message.key)
         else:
             return Outcome("dead", f"unknown message kind {message.kind!r}")
     except GovUnavailable as exc:

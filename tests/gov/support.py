@@ -64,6 +64,8 @@ class Harness(Protocol):
 
     def case_history(self, case_no: str) -> list[list[str]]: ...
 
+    def anchors(self) -> list[dict[str, Any]]: ...
+
 
 class FakeHarness:
     def __init__(self, clock: FakeClock) -> None:
@@ -88,6 +90,9 @@ class FakeHarness:
 
     def case_history(self, case_no: str) -> list[list[str]]:
         return [list(step) for step in self.fake.cases[case_no].history]
+
+    def anchors(self) -> list[dict[str, Any]]:
+        return [asdict(a) for a in self.fake.anchors]
 
 
 class SandboxHarness:
@@ -121,3 +126,6 @@ class SandboxHarness:
 
     def case_history(self, case_no: str) -> list[list[str]]:
         return self._admin("GET", "/_admin/cases")[case_no]["history"]
+
+    def anchors(self) -> list[dict[str, Any]]:
+        return self._admin("GET", "/_admin/anchors")

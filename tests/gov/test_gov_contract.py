@@ -9,6 +9,7 @@ import pytest
 
 from portal.gov.fake import naive_utc
 from portal.gov.port import (
+    AnchorReceipt,
     CaseRef,
     EnterpriseInfo,
     GovAuthError,
@@ -239,6 +240,28 @@ def test_bad_case_status_is_refused(harness: Harness) -> None:
 def test_missing_idempotency_key_is_refused(harness: Harness) -> None:
     with pytest.raises(GovRejected):
         harness.platform.create_case("LZ-2026-0004", "t", "received", None, "")
+
+
+def test_audit_anchor_is_deposited_once_per_idempotency_key(harness: Harness) -> None:
+    chain_hash = "ab" * 32
+    first = harness.platform.anchor_audit(42, chain_hash, "2026-11-26T08:00:00Z", "audit-anchor:42:abab")
+    again = harness.platform.anchor_audit(42, chain_hash, "2026-11-26T08:00:00Z", "audit-anchor:42:abab")
+    assert isinstance(first, AnchorReceipt)
+    assert again == first
+    assert (first.sequence, first.chain_hash, first.anchored_at) == (42, chain_hash, "2026-11-26T08:00:00Z")
+    assert harness.anchors() == [
+        {"receipt_id": first.receipt_id, "sequence": 42, "chain_hash": chain_hash,
+         "anchored_at": "2026-11-26T08:00:00Z"}
+    ]
+    assert harness.dedupe_log()["audit-anchor:42:abab"] == {"operation": "anchor_audit", "received": 2, "applied": 1}
+
+
+@pytest.mark.parametrize("sequence, chain_hash", [(-1, "ab" * 32), (3, "not-a-hash"), (3, "AB" * 32)])
+def test_malformed_audit_anchor_is_refused(harness: Harness, sequence: int, chain_hash: str) -> None:
+    with pytest.raises(GovRejected) as caught:
+        harness.platform.anchor_audit(sequence, chain_hash, "2026-11-26T08:00:00Z", "audit-anchor:bad")
+    assert caught.value.code == "invalid_request"
+    assert harness.anchors() == []
 
 
 def test_health(harness: Harness) -> None:
