@@ -8,7 +8,6 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
-    HiddenField,
     IntegerField,
     RadioField,
     SelectChoice,
@@ -20,6 +19,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.web.forms import VersionField
 
 QUANTITY_FIELDS = ("volumes", "items", "boxes", "pages", "records")
 
@@ -58,7 +59,7 @@ class QuantitiesMixin:
 
 
 class FilingForm(QuantitiesMixin, FlaskForm):
-    version = HiddenField()
+    version = VersionField()
     # Parties and contract
     title = StringField(_l("Project title"), validators=[DataRequired(), Length(max=200)])
     agency_id = SelectField(_l("Agency (立档单位)"), coerce=int, validators=[DataRequired()])
@@ -112,19 +113,19 @@ class FilingForm(QuantitiesMixin, FlaskForm):
 
 
 class ActionForm(FlaskForm):
-    version = HiddenField()
+    version = VersionField()
     reason = TextAreaField(_l("Reason or remark"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
 
 
 class CompletionForm(QuantitiesMixin, FlaskForm):
-    version = HiddenField()
+    version = VersionField()
     data_wipe_confirmed = BooleanField(_l("I confirm that project data was wiped from every device and medium, and checked, before they left the site."))
     handback_sheet = FileField(_l("Signed hand-back sheet"))
     note = TextAreaField(_l("Remark"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
 
 
 class AcceptanceForm(FlaskForm):
-    version = HiddenField()
+    version = VersionField()
     sample_size = IntegerField(_l("Items sampled"), validators=[Optional(), NumberRange(min=1, max=10**8)])
     pass_rate = DecimalField(_l("Pass rate (%)"), places=2, validators=[Optional(), NumberRange(min=0, max=100)])
     opinion = TextAreaField(_l("Opinion (required when acceptance fails)"), validators=[Optional(), Length(max=5000)],
@@ -134,7 +135,7 @@ class AcceptanceForm(FlaskForm):
 
 
 class ChangeForm(QuantitiesMixin, FlaskForm):
-    version = HiddenField()
+    version = VersionField()
     change_type = SelectField(_l("What changes"), choices=[], validators=[DataRequired()])
     reason = TextAreaField(_l("Reason for the change"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
     effective_date = DateField(_l("Change takes effect on"), validators=[Optional()])

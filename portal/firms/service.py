@@ -17,12 +17,12 @@ from sqlalchemy import Select, String, cast, func, or_, select
 
 from portal.auth import accounts
 from portal.auth.models import User
-from portal.core import audit, clock, crypto, inbox, timeline
+from portal.core import audit, clock, crypto, inbox, timeline, transactions
 from portal.core import local_rules as rules
 from portal.core import uploads as attachments
 from portal.core.constants import CERTIFICATE_TYPES, SERVICE_TYPES
 from portal.core.context import Actor, current_actor
-from portal.core.errors import Conflict, NotFound, ValidationFailed
+from portal.core.errors import NotFound, ValidationFailed
 from portal.core.identifiers import (
     DISTRICTS,
     normalize_mobile,
@@ -136,11 +136,6 @@ def _supervised_firm(actor: Actor, firm_id: int) -> Firm:
     if not is_supervisor(actor):
         raise NotFound()
     return firm
-
-
-def _check_version(obj, version: int | None) -> None:
-    if version is not None and int(version) != obj.version_id:
-        raise Conflict(N_("This record was changed by someone else in the meantime. Reload and try again."))
 
 
 def regulators_for(district_code: str) -> list[int]:
@@ -294,7 +289,7 @@ def apply(data: dict) -> Application:
                                audit_detail={"uscc": uscc, "first_user": user.id, "self_registration": True})
     inbox.notify(regulators_for(firm.district_code), MSG_APPLICATION_RECEIVED, {"firm": firm.name},
                  link=f"/firms/{firm.id}")
-    db.session.commit()
+    transactions.commit()
     return Application(firm, reference)
 
 
@@ -342,7 +337,7 @@ def resubmit_application(firm_id: int, data: dict) -> Firm:
                                audit_detail={"changed": changed})
     inbox.notify(regulators_for(firm.district_code), MSG_APPLICATION_RECEIVED, {"firm": firm.name},
                  link=f"/firms/{firm.id}")
-    db.session.commit()
+    transactions.commit()
     return firm
 
 
@@ -359,22 +354,22 @@ def _first_users(firm: Firm) -> list[User]:
     return list(db.session.scalars(select(User).where(User.firm_id == firm.id).order_by(User.id)))
 
 
-def start_review(firm_id: int, version: int | None = None) -> Firm:
+def start_review(firm_id: int, version: str | int | None = None) -> Firm:
     actor = current_actor()
     firm = _supervised_firm(actor, firm_id)
-    _check_version(firm, version)
+    transactions.check_version(firm, version)
     t = FIRM_REGISTRATION.resolve(firm.status, "start_review", actor.roles)
     before, firm.status = firm.status, t.to_state
     timeline.record_transition(OBJECT_TYPE, firm, t.action, before, firm.status)
-    db.session.commit()
+    transactions.commit()
     return firm
 
 
-def approve_registration(firm_id: int, version: int | None = None) -> Firm:
+def approve_registration(firm_id: int, version: str | int | None = None) -> Firm:
     """Approve: the firm becomes active for the configured validity and its inactive users are enabled."""
     actor = current_actor()
     firm = _supervised_firm(actor, firm_id)
-    _check_version(firm, version)
+    transactions.check_version(firm, version)
     t = FIRM_REGISTRATION.resolve(firm.status, "approve", actor.roles)
     before, firm.status = firm.status, t.to_state
     today = clock.today()
@@ -391,21 +386,21 @@ def approve_registration(firm_id: int, version: int | None = None) -> Firm:
                                audit_detail={"valid_until": firm.valid_until.isoformat(), "activated": activated})
     inbox.notify([u.id for u in _first_users(firm)], MSG_REGISTRATION_APPROVED,
                  {"firm": firm.name, "until": firm.valid_until.isoformat()}, link="/firms/mine")
-    db.session.commit()
+    transactions.commit()
     return firm
 
 
-def return_registration(firm_id: int, reason: str, version: int | None = None) -> Firm:
+def return_registration(firm_id: int, reason: str, version: str | int | None = None) -> Firm:
     actor = current_actor()
     firm = _supervised_firm(actor, firm_id)
-    _check_version(firm, version)
+    transactions.check_version(firm, version)
     t = FIRM_REGISTRATION.resolve(firm.status, "return", actor.roles, reason)
     before, firm.status = firm.status, t.to_state
     firm.status_reason = reason.strip()
     timeline.record_transition(OBJECT_TYPE, firm, t.action, before, firm.status, reason.strip())
     inbox.notify([u.id for u in _first_users(firm) if u.active], MSG_REGISTRATION_RETURNED,
                  {"firm": firm.name, "reason": reason.strip()}, link="/firms/mine")
-    db.session.commit()
+    transactions.commit()
     return firm
 
 
@@ -420,7 +415,7 @@ def verification_result(firm: Firm, status: str, note: str = "") -> Firm:
     firm.verification_status = status
     firm.verification_note = note or ""
     audit.record("firm.verification", OBJECT_TYPE, firm.id, detail={"old": old, "new": status, "note": note or ""})
-    db.session.commit()
+    transactions.commit()
     return firm
 
 
@@ -451,12 +446,12 @@ class EditOutcome:
     change_request: FirmChangeRequest | None
 
 
-def update_registration(firm_id: int, data: dict, version: int | None = None) -> EditOutcome:
+def update_registration(firm_id: int, data: dict, version: str | int | None = None) -> EditOutcome:
     """The firm edits its record. Non-key fields apply at once (audited); key-field changes of an
     approved firm become one FirmChangeRequest for the bureau to review."""
     actor = current_actor()
     firm = get_own_firm(actor, firm_id)
-    _check_version(firm, version)
+    transactions.check_version(firm, version)
     values, errors = _clean_registration(data, firm)
     if errors:
         raise ValidationFailed(errors)
@@ -490,7 +485,7 @@ def update_registration(firm_id: int, data: dict, version: int | None = None) ->
                      link=f"/firms/change-requests/{request.id}")
     if applied:
         audit.record("firm.update", OBJECT_TYPE, firm.id, detail={**audit_detail, "fields": applied})
-    db.session.commit()
+    transactions.commit()
     return EditOutcome(applied, request)
 
 
@@ -527,12 +522,12 @@ def change_rows(request: FirmChangeRequest) -> list[DiffRow]:
     return rows
 
 
-def approve_change_request(request_id: int, version: int | None = None) -> FirmChangeRequest:
+def approve_change_request(request_id: int, version: str | int | None = None) -> FirmChangeRequest:
     actor = current_actor()
     request = get_change_request(actor, request_id)
     if not is_supervisor(actor):
         raise NotFound()
-    _check_version(request, version)
+    transactions.check_version(request, version)
     t = CHANGE_REQUEST.resolve(request.status, "approve", actor.roles)
     firm = db.session.get(Firm, request.firm_id)
     for name, value in request.new_values.items():
@@ -551,16 +546,16 @@ def approve_change_request(request_id: int, version: int | None = None) -> FirmC
     audit.record("firm.update", OBJECT_TYPE, firm.id,
                  detail={"fields": sorted(request.new_values), "change_request": request.id})
     inbox.notify(inbox.users_of_firm(firm.id), MSG_CHANGE_APPROVED, {}, link="/firms/mine")
-    db.session.commit()
+    transactions.commit()
     return request
 
 
-def return_change_request(request_id: int, reason: str, version: int | None = None) -> FirmChangeRequest:
+def return_change_request(request_id: int, reason: str, version: str | int | None = None) -> FirmChangeRequest:
     actor = current_actor()
     request = get_change_request(actor, request_id)
     if not is_supervisor(actor):
         raise NotFound()
-    _check_version(request, version)
+    transactions.check_version(request, version)
     t = CHANGE_REQUEST.resolve(request.status, "return", actor.roles, reason)
     before, request.status = request.status, t.to_state
     request.decided_by_id, request.decided_at = actor.user_id, clock.utcnow()
@@ -568,29 +563,29 @@ def return_change_request(request_id: int, reason: str, version: int | None = No
     timeline.record_transition("change_request", request, t.action, before, request.status, reason.strip())
     inbox.notify(inbox.users_of_firm(request.firm_id), MSG_CHANGE_RETURNED, {"reason": reason.strip()},
                  link="/firms/mine")
-    db.session.commit()
+    transactions.commit()
     return request
 
 
 # --- validity: re-check, expiring, lapse -----------------------------------------------------------
 
-def submit_recheck(firm_id: int, note: str = "", version: int | None = None) -> Firm:
+def submit_recheck(firm_id: int, note: str = "", version: str | int | None = None) -> Firm:
     actor = current_actor()
     firm = get_own_firm(actor, firm_id)
-    _check_version(firm, version)
+    transactions.check_version(firm, version)
     t = FIRM_REGISTRATION.resolve(firm.status, "submit_recheck", actor.roles)
     before, firm.status = firm.status, t.to_state
     timeline.record_transition(OBJECT_TYPE, firm, t.action, before, firm.status, (note or "").strip())
     inbox.notify(regulators_for(firm.district_code), MSG_RECHECK_SUBMITTED, {"firm": firm.name},
                  link=f"/firms/{firm.id}")
-    db.session.commit()
+    transactions.commit()
     return firm
 
 
-def approve_recheck(firm_id: int, version: int | None = None) -> Firm:
+def approve_recheck(firm_id: int, version: str | int | None = None) -> Firm:
     actor = current_actor()
     firm = _supervised_firm(actor, firm_id)
-    _check_version(firm, version)
+    transactions.check_version(firm, version)
     t = FIRM_REGISTRATION.resolve(firm.status, "approve_recheck", actor.roles)
     before, firm.status = firm.status, t.to_state
     base = max(clock.today(), firm.valid_until or clock.today())
@@ -599,21 +594,21 @@ def approve_recheck(firm_id: int, version: int | None = None) -> Firm:
                                audit_detail={"valid_until": firm.valid_until.isoformat()})
     inbox.notify(inbox.users_of_firm(firm.id), MSG_RECHECK_APPROVED,
                  {"firm": firm.name, "until": firm.valid_until.isoformat()}, link="/firms/mine")
-    db.session.commit()
+    transactions.commit()
     return firm
 
 
-def return_recheck(firm_id: int, reason: str, version: int | None = None) -> Firm:
+def return_recheck(firm_id: int, reason: str, version: str | int | None = None) -> Firm:
     actor = current_actor()
     firm = _supervised_firm(actor, firm_id)
-    _check_version(firm, version)
+    transactions.check_version(firm, version)
     t = FIRM_REGISTRATION.resolve(firm.status, "return_recheck", actor.roles, reason)
     before, firm.status = firm.status, t.to_state
     firm.status_reason = reason.strip()
     timeline.record_transition(OBJECT_TYPE, firm, t.action, before, firm.status, reason.strip())
     inbox.notify(inbox.users_of_firm(firm.id), MSG_RECHECK_RETURNED, {"firm": firm.name, "reason": reason.strip()},
                  link="/firms/mine")
-    db.session.commit()
+    transactions.commit()
     return firm
 
 
@@ -625,7 +620,7 @@ def mark_expiring(firm: Firm) -> Firm:
     inbox.notify(inbox.users_of_firm(firm.id), MSG_EXPIRING,
                  {"firm": firm.name, "until": firm.valid_until.isoformat() if firm.valid_until else ""},
                  link="/firms/mine")
-    db.session.commit()
+    transactions.commit()
     return firm
 
 
@@ -636,7 +631,7 @@ def lapse(firm: Firm) -> Firm:
     timeline.record_transition(OBJECT_TYPE, firm, t.action, before, firm.status)
     recipients = inbox.users_of_firm(firm.id) + regulators_for(firm.district_code)
     inbox.notify(recipients, MSG_LAPSED, {"firm": firm.name}, link=f"/firms/{firm.id}")
-    db.session.commit()
+    transactions.commit()
     return firm
 
 
@@ -748,7 +743,7 @@ def add_certificate(firm_id: int, data: dict, upload: tuple[bytes, str] | None =
         cert.attachment_id = attachment.id
     audit.record("certificate.create", "certificate", cert.id,
                  detail={"firm": firm.id, "type": cert.cert_type, "number": cert.number})
-    db.session.commit()
+    transactions.commit()
     return cert
 
 
@@ -781,7 +776,7 @@ def update_certificate(cert_id: int, data: dict, upload: tuple[bytes, str] | Non
         cert.attachment_id = attachment.id
         changed.append("file")
     audit.record("certificate.update", "certificate", cert.id, detail={"firm": firm.id, "fields": changed})
-    db.session.commit()
+    transactions.commit()
     return cert
 
 
@@ -791,7 +786,7 @@ def delete_certificate(cert_id: int) -> None:
     audit.record("certificate.delete", "certificate", cert.id,
                  detail={"firm": firm.id, "type": cert.cert_type, "number": cert.number})
     db.session.delete(cert)
-    db.session.commit()
+    transactions.commit()
 
 
 def expiring_certificates(firm_id: int, today: date, days: int = 60) -> list[Certificate]:
@@ -816,7 +811,7 @@ def add_document(firm_id: int, data: bytes, filename: str) -> Attachment:
     if attachment is None:
         raise ValidationFailed({"file": [N_("Choose a file.")]})
     audit.record("firm.document_added", OBJECT_TYPE, firm.id, detail={"attachment": attachment.id})
-    db.session.commit()
+    transactions.commit()
     return attachment
 
 

@@ -18,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.scoring.rules import RuleSet
+from portal.web.forms import VersionField
 
 
 class OpenPeriodForm(FlaskForm):
@@ -25,7 +26,7 @@ class OpenPeriodForm(FlaskForm):
 
 
 class VersionForm(FlaskForm):
-    version = HiddenField()
+    version = VersionField()
 
 
 class ObjectionForm(FlaskForm):
