@@ -61,8 +61,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from portal.web import params
     from portal.web.blueprints import BLUEPRINTS
 
+    params.init_app(app)
     for bp in BLUEPRINTS():
         app.register_blueprint(bp)
     if app.config.get("BENCH_BASELINE"):

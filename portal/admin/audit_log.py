@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import Select, select
 
-from portal.core import audit, localtime
+from portal.core import audit, localtime, transactions
 from portal.core.constants import AUDITOR
 from portal.core.context import current_actor
 from portal.core.errors import NotAllowed
@@ -69,7 +69,7 @@ def export_rows(f: AuditFilter) -> Iterator[tuple]:
     """Rows for an export of the current filter (times in China Standard Time); the export is audited."""
     stmt = search(f).limit(EXPORT_LIMIT).execution_options(yield_per=2000)
     audit.record("audit.export", "audit_event", None, detail=f.as_detail())
-    db.session.commit()
+    transactions.commit()
     return _export(stmt)
 
 
@@ -86,5 +86,5 @@ def verify_chain() -> audit.ChainReport:
     report = audit.verify()
     audit.record("audit.verify", "audit_event", None, outcome="success" if report.ok else "failure",
                  detail={"rows": report.rows, "first_bad_seq": report.first_bad_seq, "problem": report.problem})
-    db.session.commit()
+    transactions.commit()
     return report

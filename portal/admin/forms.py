@@ -10,7 +10,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.core.constants import OFFICE_LEVELS, ROLE_LABELS
 from portal.core.identifiers import DISTRICTS
-from portal.web.forms import choices
+from portal.web.forms import DateInRange, choices
 
 # What a system admin may create; admin roles are given afterwards by the security admin (三员分立).
 ACCOUNT_KINDS = {
@@ -130,8 +130,8 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_from = DateField(_l("From"), validators=[Optional(), DateInRange()])
+    date_to = DateField(_l("To"), validators=[Optional(), DateInRange()])
     actor = StringField(_l("Actor (username)"), validators=[Optional(), Length(max=64)])
     action = StringField(_l("Action"), validators=[Optional(), Length(max=64)])
     object_type = StringField(_l("Object type"), validators=[Optional(), Length(max=40)])

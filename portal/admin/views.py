@@ -37,6 +37,7 @@ from portal.home.panels import Panel, register
 from portal.orgs import service as organisations
 from portal.orgs.models import Agency, RegulatorOffice
 from portal.web.forms import apply_service_errors, choices
+from portal.web.params import int_arg
 from portal.web.permissions import roles
 
 SYSADMIN, SECADMIN, AUDITOR = "sysadmin", "secadmin", "auditor"
@@ -51,7 +52,7 @@ def accounts_list():
     form = AccountFilterForm(request.args)
     form.validate()
     query = accounts.search_users(form.q.data or "", form.role.data or "", form.status.data or "")
-    page = paginate(query, request.args.get("page", 1, type=int))
+    page = paginate(query, int_arg("page", 1))
     return render_template("admin/accounts.html", form=form, page=page, now=clock.utcnow())
 
 
@@ -158,7 +159,7 @@ def account_sessions(user_id: int):
 @bp.route("/accounts/<int:user_id>/sessions/end", methods=["POST"])
 @roles(SECADMIN)
 def account_sessions_end(user_id: int):
-    session_id = request.form.get("session_id", type=int)
+    session_id = int_arg("session_id", source=request.form)
     if session_id:
         accounts.revoke_session(user_id, session_id)
         flash(_("The session has ended."), "success")
@@ -206,7 +207,7 @@ def agencies():
     form = AgencyFilterForm(request.args)
     form.validate()
     query = organisations.search_agencies(form.q.data or "", form.district.data or "")
-    page = paginate(query, request.args.get("page", 1, type=int))
+    page = paginate(query, int_arg("page", 1))
     return render_template("admin/agencies.html", form=form, page=page)
 
 
@@ -315,7 +316,7 @@ def _audit_form() -> AuditFilterForm:
 @roles(AUDITOR)
 def audit_log_page():
     form = _audit_form()
-    page = paginate(audit_log.search(_audit_filter(form)), request.args.get("page", 1, type=int))
+    page = paginate(audit_log.search(_audit_filter(form)), int_arg("page", 1))
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("admin/audit.html", form=form, page=page, export_args=args)
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.api.models import ApiToken
 from portal.auth.models import User
-from portal.core import audit, clock
+from portal.core import audit, clock, transactions
 from portal.core.errors import NotFound
 from portal.extensions import db
 
@@ -32,7 +32,7 @@ def create(username: str, name: str = "") -> tuple[str, ApiToken]:
     db.session.add(row)
     db.session.flush()
     audit.record("api_token.created", "user", user.id, detail={"token_id": row.id, "name": row.name})
-    db.session.commit()
+    transactions.commit()
     return token, row
 
 
@@ -45,7 +45,7 @@ def revoke(token_or_id: str) -> ApiToken:
         raise NotFound()
     row.revoked_at = clock.utcnow()
     audit.record("api_token.revoked", "user", row.user_id, detail={"token_id": row.id})
-    db.session.commit()
+    transactions.commit()
     return row
 
 
@@ -77,5 +77,5 @@ def authenticate(token: str) -> User | None:
     now = clock.utcnow()
     if row.last_used_at is None or now - row.last_used_at > timedelta(seconds=60):
         row.last_used_at = now
-        db.session.commit()
+        transactions.commit()
     return user

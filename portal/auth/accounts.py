@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 from portal.auth.hashing import make_hasher
 from portal.auth.models import User, UserRole, UserSession
 from portal.auth.password_policy import check_password
-from portal.core import audit, clock
+from portal.core import audit, clock, transactions
 from portal.core.constants import ADMIN_ROLES, ROLES
 from portal.core.context import current_actor
 from portal.core.errors import NotAllowed, NotFound, ValidationFailed
@@ -100,7 +100,7 @@ def authenticate(username: str, password: str, ip: str | None = None, user_agent
                                last_seen_at=now, ip=ip, user_agent=(user_agent or "")[:255]))
     audit.record("login.success", "user", user.id, detail={"username": user.username},
                  actor=_actor_for(user, ip))
-    db.session.commit()
+    transactions.commit()
     return LoginResult(user, token)
 
 
@@ -148,7 +148,7 @@ def load_session(token: str | None) -> User | None:
     # Write last_seen at most once a minute: keeps idle tracking without a write per request.
     if now - row.last_seen_at > timedelta(seconds=60):
         row.last_seen_at = now
-        db.session.commit()
+        transactions.commit()
     return user
 
 
@@ -156,7 +156,7 @@ def _end(row: UserSession, reason: str, now) -> None:
     row.ended_at = now
     row.end_reason = reason
     audit.record("session.ended", "user", row.user_id, detail={"reason": reason, "session": row.id})
-    db.session.commit()
+    transactions.commit()
 
 
 def logout(token: str | None) -> None:
@@ -167,7 +167,7 @@ def logout(token: str | None) -> None:
         row.ended_at = clock.utcnow()
         row.end_reason = "logout"
         audit.record("logout", "user", row.user_id)
-        db.session.commit()
+        transactions.commit()
 
 
 def end_sessions(user_id: int, reason: str, keep_token: str | None = None) -> int:
@@ -185,7 +185,7 @@ def revoke_sessions(user_id: int) -> int:
     if db.session.get(User, user_id) is None:
         raise NotFound()
     count = end_sessions(user_id, "revoked_by_secadmin")
-    db.session.commit()
+    transactions.commit()
     return count
 
 
@@ -211,7 +211,7 @@ def change_password(user: User, current: str | None, new: str, keep_token: str |
     user.password_changed_at = clock.utcnow()
     end_sessions(user.id, "password_changed", keep_token=keep_token)
     audit.record("password.change", "user", user.id)
-    db.session.commit()
+    transactions.commit()
 
 
 def check_role_combination(roles: list[str] | tuple[str, ...]) -> list[str]:
@@ -253,7 +253,7 @@ def create_user(*, username: str, display_name: str, password: str, roles: list[
     db.session.flush()
     audit.record("account.created", "user", user.id, detail={"username": username, "roles": sorted(set(roles))})
     if commit:
-        db.session.commit()
+        transactions.commit()
     return user
 
 
@@ -297,7 +297,7 @@ def set_roles(user_id: int, roles: list[str]) -> User:
         db.session.rollback()
         raise ValidationFailed({"roles": [N_("The database refused this role combination.")]}) from exc
     audit.record("role.change", "user", user.id, detail={"old": old, "new": wanted})
-    db.session.commit()
+    transactions.commit()
     return user
 
 
@@ -311,7 +311,7 @@ def set_active(user_id: int, active: bool) -> User:
     if not active:
         end_sessions(user.id, "account_disabled")
     audit.record("account.disabled" if not active else "account.enabled", "user", user.id)
-    db.session.commit()
+    transactions.commit()
     return user
 
 
@@ -322,7 +322,7 @@ def unlock(user_id: int) -> User:
     user.locked_until = None
     user.failed_logins = 0
     audit.record("account.unlocked", "user", user.id)
-    db.session.commit()
+    transactions.commit()
     return user
 
 
@@ -338,7 +338,7 @@ def reset_password(user_id: int, temporary: str) -> User:
     user.must_change_password = True
     end_sessions(user.id, "password_reset")
     audit.record("password.reset", "user", user.id)
-    db.session.commit()
+    transactions.commit()
     return user
 
 
@@ -393,7 +393,7 @@ def revoke_session(user_id: int, session_id: int) -> None:
         row.ended_at = clock.utcnow()
         row.end_reason = "revoked_by_secadmin"
         audit.record("session.ended", "user", user_id, detail={"reason": "revoked_by_secadmin", "session": row.id})
-        db.session.commit()
+        transactions.commit()
 def login_via_sso(user: User, ip: str | None = None, user_agent: str | None = None,
                   detail: dict | None = None) -> LoginResult:
     """Open a server-side session for a user the government platform has identified; audited like a
@@ -410,5 +410,5 @@ def login_via_sso(user: User, ip: str | None = None, user_agent: str | None = No
     audit.record("login.success", "user", user.id,
                  detail={"username": user.username, "method": "sso", **(detail or {})},
                  actor=_actor_for(user, ip))
-    db.session.commit()
+    transactions.commit()
     return LoginResult(user, token)

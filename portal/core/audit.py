@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app
 from sqlalchemy import select, update
 
-from portal.core import clock
+from portal.core import clock, transactions
 from portal.core.context import Actor, current_actor
 from portal.core.models import AuditChainHead, AuditEvent
 from portal.extensions import db
@@ -96,7 +96,7 @@ def record(
 def record_and_commit(action: str, object_type=None, object_id=None, **kwargs) -> None:
     """For security events that change nothing else (a failed login): their own transaction."""
     record(action, object_type, object_id, **kwargs)
-    db.session.commit()
+    transactions.commit()
 
 
 @dataclass

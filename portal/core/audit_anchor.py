@@ -25,7 +25,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
-from portal.core import audit, clock, outbox
+from portal.core import audit, clock, outbox, transactions
 from portal.core.models import AuditChainHead, AuditEvent
 from portal.extensions import db
 
@@ -158,7 +158,7 @@ def _deposit(anchor: Anchor) -> None:
     outbox.enqueue(OUTBOX_KIND, {"sequence": anchor.seq, "hash": anchor.hash, "anchored_at": anchor.at,
                                  "kind": anchor.kind, "line": anchor.n},
                    idempotency_key=f"audit-anchor:{anchor.n}:{anchor.seq}")
-    db.session.commit()
+    transactions.commit()
 
 
 def verify_chain(after: tuple[int, str] | None = None, attempts: int = 3) -> audit.ChainReport:

@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, func, or_, select, update
 
 from portal.auth.models import User, UserRole
 from portal.core import cache as aggregates
-from portal.core import clock, outbox
+from portal.core import clock, outbox, transactions
 from portal.core.models import Notification
 from portal.extensions import db
 from portal.orgs.models import RegulatorOffice
@@ -66,7 +66,7 @@ def mark_read(user_id: int, notification_id: int | None = None) -> None:
     if notification_id is not None:
         stmt = stmt.where(Notification.id == notification_id)
     db.session.execute(stmt.values(read_at=clock.utcnow()))
-    db.session.commit()
+    transactions.commit()
 
 
 def regulators_for(district_code: str | None, include_leads: bool = False) -> list[int]:

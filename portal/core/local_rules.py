@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from portal.core import audit, clock
+from portal.core import audit, clock, transactions
 from portal.core.context import current_actor
 from portal.core.models import LocalRule
 from portal.extensions import db
@@ -37,4 +37,4 @@ def set_rule(key: str, value, reason: str) -> None:
     row.changed_at = clock.utcnow()
     row.reason = reason
     audit.record("rule.change", "local_rule", key, detail={"old": old, "new": value, "reason": reason})
-    db.session.commit()
+    transactions.commit()

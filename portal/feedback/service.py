@@ -11,7 +11,7 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
-from portal.core import access, audit, clock, inbox, local_rules, localtime
+from portal.core import access, audit, clock, inbox, local_rules, localtime, transactions
 from portal.core import uploads as attachments
 from portal.core.access import regulators_for_district
 from portal.core.constants import AGENCY, VENDOR
@@ -192,7 +192,7 @@ def submit_feedback(filing_id: int, period_key: str, ratings: dict[str, int | No
     inbox.notify(inbox.users_of_firm(filing.firm_id),
                  N_("New feedback from the agency on project %(number)s (%(period)s)."),
                  {"number": filing.number or "", "period": period_key}, link=f"/feedback/{fb.id}")
-    db.session.commit()
+    transactions.commit()
     return fb
 
 
@@ -247,7 +247,7 @@ def edit_feedback(feedback_id: int, ratings: dict[str, int | None], narrative: s
     audit.record("feedback.edit", "feedback", fb.id, detail={"before": before, "after": snapshot(fb)})
     inbox.notify(inbox.users_of_firm(fb.firm_id), N_("The agency changed its feedback #%(id)s."),
                  {"id": fb.id}, link=f"/feedback/{fb.id}")
-    db.session.commit()
+    transactions.commit()
     return fb
 
 
@@ -296,7 +296,7 @@ def reply_to_feedback(feedback_id: int, body: str) -> FeedbackReply:
     audit.record("feedback.reply", "feedback", fb.id, detail={"reply": reply.id})
     inbox.notify(inbox.users_of_agency(fb.agency_id), N_("The firm replied to your feedback #%(id)s."),
                  {"id": fb.id}, link=f"/feedback/{fb.id}")
-    db.session.commit()
+    transactions.commit()
     return reply
 
 
@@ -467,7 +467,7 @@ def send_missing_feedback_reminders(today: date | None = None) -> int:
                      params, link=f"/filings/{filing.id}", dedupe=f"{reminder_key(filing.id)}:reg")
         audit.record("feedback.reminder", "project_filing", filing.id, detail={"key": alert.key})
         sent += 1
-    db.session.commit()
+    transactions.commit()
     return sent
 
 

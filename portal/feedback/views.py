@@ -28,6 +28,7 @@ from portal.home.panels import Panel, register
 from portal.incidents.models import Incident
 from portal.incidents.service import OPEN_STATUSES, visible_incidents
 from portal.web.forms import apply_service_errors
+from portal.web.params import int_arg
 from portal.web.permissions import roles
 
 READERS = ("agency", "vendor", "regulator", "lead")
@@ -123,7 +124,7 @@ def _answerable_feedback_count(firm_id: int) -> int:
 
 def _filtered_feedback():
     query = service.visible_feedback()
-    firm_id = request.args.get("firm", type=int)
+    firm_id = int_arg("firm")
     if firm_id:
         query = query.where(Feedback.firm_id == firm_id)
     kind = request.args.get("kind")
@@ -142,7 +143,7 @@ def _filtered_feedback():
 @roles(*READERS)
 def index():
     query, sort = _filtered_feedback()
-    page = paginate(query, request.args.get("page", 1, type=int), scalars=False)
+    page = paginate(query, int_arg("page", 1), scalars=False)
     return render_template("feedback/index.html", page=page, sort=sort, ui=_template_globals())
 
 

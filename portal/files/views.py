@@ -7,7 +7,6 @@ from flask import send_file
 
 from portal.core import audit
 from portal.core import uploads as attachments
-from portal.extensions import db
 from portal.files.blueprint import bp
 from portal.web.permissions import authenticated
 
@@ -17,8 +16,7 @@ from portal.web.permissions import authenticated
 def download(attachment_id: int):
     attachment = attachments.get_readable(attachment_id)
     data = attachments.read_bytes(attachment)
-    audit.record("attachment.download", "attachment", attachment.id)
-    db.session.commit()
+    audit.record_and_commit("attachment.download", "attachment", attachment.id)
     response = send_file(BytesIO(data), mimetype=attachment.content_type, as_attachment=True,
                          download_name=attachment.original_name, max_age=0)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -9,7 +9,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from portal.core import access, clock, inbox, timeline
+from portal.core import access, clock, inbox, timeline, transactions
 from portal.core.constants import QUANTITY_UNITS
 from portal.core.context import Actor, current_actor
 from portal.core.errors import InvalidState, NotFound, ValidationFailed
@@ -168,7 +168,7 @@ def submit_change(filing_id: int, change_type: str, data: dict, reason: str, *, 
     actor = current_actor()
     filings._require_vendor(actor)
     filing = filings.get_filing(actor, filing_id)
-    filings._check_version(filing, version)
+    transactions.check_version(filing, version)
     if filing.status not in filings.ACTIVE_STATES:
         raise InvalidState(N_("Changes can be filed only on a registered project or one in progress."))
     if change_type not in CHANGE_TYPES:
@@ -196,7 +196,7 @@ def submit_change(filing_id: int, change_type: str, data: dict, reason: str, *, 
                                      {"filing_id": filing.id, "change_type": change_type})
     db.session.flush()
     _notify(filing, change, N_("Submit"), row.id)
-    filings._commit()
+    transactions.commit()
     return change
 
 
@@ -222,7 +222,7 @@ def decide_change(change_id: int, action: str, *, reason: str = "", version=None
     """Regulator: start review, approve (applied to the filing at once) or return with reason."""
     actor = current_actor()
     change, filing = get_change(actor, change_id)
-    filings._check_version(change, version)
+    transactions.check_version(change, version)
     transition = CHANGE_FILING.resolve(change.status, action, actor.roles, reason)
     if action == "resubmit":
         raise InvalidState(N_("A returned change is resubmitted from its edit form."))
@@ -243,7 +243,7 @@ def decide_change(change_id: int, action: str, *, reason: str = "", version=None
                                      {"filing_id": filing.id})
     db.session.flush()
     _notify(filing, change, transition.label, row.id)
-    filings._commit()
+    transactions.commit()
     return change
 
 
@@ -252,7 +252,7 @@ def resubmit_change(change_id: int, data: dict, reason: str, *, version=None) ->
     actor = current_actor()
     filings._require_vendor(actor)
     change, filing = get_change(actor, change_id)
-    filings._check_version(change, version)
+    transactions.check_version(change, version)
     transition = CHANGE_FILING.resolve(change.status, "resubmit", actor.roles)
     if not (reason or "").strip():
         raise ValidationFailed({"reason": [N_("Explain the reason for the change.")]})
@@ -271,7 +271,7 @@ def resubmit_change(change_id: int, data: dict, reason: str, *, version=None) ->
                                      {"filing_id": filing.id})
     db.session.flush()
     _notify(filing, change, transition.label, row.id)
-    filings._commit()
+    transactions.commit()
     return change
 
 

@@ -8,7 +8,6 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
-    HiddenField,
     IntegerField,
     RadioField,
     SelectChoice,
@@ -22,6 +21,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.filings import fields
+from portal.web.forms import VersionField
 
 QUANTITY_FIELDS = ("volumes", "items", "boxes", "pages", "records")
 
@@ -86,7 +86,7 @@ def _filing_field(spec: fields.FilingField):
 class _FilingFormBase(QuantitiesMixin, FlaskForm):
     """What the filing form asks besides the declared fields, which `FilingForm` below adds."""
 
-    version = HiddenField()
+    version = VersionField()
     # Staff and site security
     staff_ids = MultiCheckboxField(_l("Assigned staff"), coerce=int, choices=[])
     chk_network_isolation = BooleanField(_l("Processing machines are isolated from the internet"))
@@ -110,19 +110,19 @@ FilingForm = type("FilingForm", (_FilingFormBase,), {spec.name: _filing_field(sp
 
 
 class ActionForm(FlaskForm):
-    version = HiddenField()
+    version = VersionField()
     reason = TextAreaField(_l("Reason or remark"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
 
 
 class CompletionForm(QuantitiesMixin, FlaskForm):
-    version = HiddenField()
+    version = VersionField()
     data_wipe_confirmed = BooleanField(_l("I confirm that project data was wiped from every device and medium, and checked, before they left the site."))
     handback_sheet = FileField(_l("Signed hand-back sheet"))
     note = TextAreaField(_l("Remark"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
 
 
 class AcceptanceForm(FlaskForm):
-    version = HiddenField()
+    version = VersionField()
     sample_size = IntegerField(_l("Items sampled"), validators=[Optional(), NumberRange(min=1, max=10**8)])
     pass_rate = DecimalField(_l("Pass rate (%)"), places=2, validators=[Optional(), NumberRange(min=0, max=100)])
     opinion = TextAreaField(_l("Opinion (required when acceptance fails)"), validators=[Optional(), Length(max=5000)],
@@ -132,7 +132,7 @@ class AcceptanceForm(FlaskForm):
 
 
 class ChangeForm(QuantitiesMixin, FlaskForm):
-    version = HiddenField()
+    version = VersionField()
     change_type = SelectField(_l("What changes"), choices=[], validators=[DataRequired()])
     reason = TextAreaField(_l("Reason for the change"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
     effective_date = DateField(_l("Change takes effect on"), validators=[Optional()])

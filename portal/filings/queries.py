@@ -21,6 +21,7 @@ from portal.extensions import db
 from portal.filings.models import ProjectFiling
 from portal.firms.models import Firm
 from portal.orgs.models import Agency
+from portal.web.params import parse_date
 
 EXPORT_LIMIT = 20000
 SORTS = {
@@ -58,10 +59,8 @@ class FilingFilter:
     @classmethod
     def from_args(cls, args) -> FilingFilter:
         def _date(name):
-            try:
-                return date.fromisoformat(args.get(name, "")) if args.get(name) else None
-            except ValueError:
-                return None
+            # Lenient: a filter date that is not one (or out of range) is left out, not an error.
+            return parse_date(args.get(name))
 
         sort = args.get("sort", "updated")
         return cls(

@@ -15,10 +15,9 @@ from decimal import Decimal, InvalidOperation
 from flask import current_app
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal.auth.models import User
-from portal.core import access, clock, inbox, outbox, timeline
+from portal.core import access, clock, inbox, outbox, timeline, transactions
 from portal.core import cache as aggregates
 from portal.core import uploads as attachments
 from portal.core.constants import QUANTITY_UNITS, SERVICE_TYPES
@@ -66,8 +65,6 @@ _STAMPS = {
     "closed": "closed_at",
 }
 
-CONFLICT_MESSAGE = N_("This filing was changed by someone else while you were looking at it. Nothing was "
-                      "saved; reload the page to see the current version.")
 NOTIFY_MESSAGE = N_("Project filing %(number)s (%(title)s): %(action)s; it is now %(state)s.")
 
 
@@ -131,25 +128,6 @@ def link_for(filing: ProjectFiling) -> str:
 
 # --- transitions ---------------------------------------------------------------------------------
 
-def _check_version(obj, version) -> None:
-    if version in (None, ""):
-        return
-    try:
-        expected = int(version)
-    except (TypeError, ValueError) as exc:
-        raise Conflict(CONFLICT_MESSAGE) from exc
-    if expected != obj.version_id:
-        raise Conflict(CONFLICT_MESSAGE)
-
-
-def _commit() -> None:
-    try:
-        db.session.commit()
-    except StaleDataError as exc:
-        db.session.rollback()
-        raise Conflict(CONFLICT_MESSAGE) from exc
-
-
 def _firm_of(filing: ProjectFiling) -> Firm:
     return db.session.get(Firm, filing.firm_id)
 
@@ -190,7 +168,7 @@ def _move(filing: ProjectFiling, action: str, reason: str = "", audit_detail: di
 
 def _load_for_action(filing_id: int, version) -> ProjectFiling:
     filing = get_filing(current_actor(), filing_id)
-    _check_version(filing, version)
+    transactions.check_version(filing, version)
     return filing
 
 
@@ -202,7 +180,7 @@ def transition(filing_id: int, action: str, *, reason: str = "", version: int | 
         raise InvalidState(N_("This action needs its own form."))
     filing = _load_for_action(filing_id, version)
     _move(filing, action, reason)
-    _commit()
+    transactions.commit()
     return filing
 
 
@@ -332,7 +310,7 @@ def save_draft(data: dict, *, filing_id: int | None = None, staff_ids: Iterable[
                 raise NotFound()
             if filing.status not in EDITABLE_STATES:
                 raise InvalidState(N_("Only a draft, returned or declined filing can be edited."))
-            _check_version(filing, version)
+            transactions.check_version(filing, version)
         _assign(filing, data)
         agency = db.session.get(Agency, filing.agency_id) if filing.agency_id else None
         if agency is None:
@@ -347,7 +325,7 @@ def save_draft(data: dict, *, filing_id: int | None = None, staff_ids: Iterable[
     except (ValidationFailed, NotFound, InvalidState, Conflict):
         db.session.rollback()
         raise
-    _commit()
+    transactions.commit()
     return filing
 
 
@@ -363,9 +341,9 @@ def add_attachment(filing_id: int, kind: str, filename: str, data: bytes) -> Att
     try:
         _store_uploads(filing, [(kind, filename, data)])
     except ValidationFailed:
-        db.session.commit()  # keep the audit record of the refused upload
+        transactions.commit()  # keep the audit record of the refused upload
         raise
-    db.session.commit()
+    transactions.commit()
     return filing_attachments(filing)[-1]
 
 
@@ -379,7 +357,7 @@ def delete_draft(filing_id: int) -> None:
 
     audit.record("project_filing.delete_draft", OBJECT_TYPE, filing.id, detail={"title": filing.title})
     db.session.delete(filing)
-    db.session.commit()
+    transactions.commit()
 
 
 # --- submission ----------------------------------------------------------------------------------
@@ -420,7 +398,7 @@ def submit_filing(filing_id: int, *, version=None) -> ProjectFiling:
         filing.number = filing_numbers.allocate(today.year)
     _move(filing, "submit", audit_detail={"number": filing.number, "late": filing.is_late},
           case_kind="case_create" if first else "case_update")
-    _commit()
+    transactions.commit()
     return filing
 
 
@@ -452,7 +430,7 @@ def report_completion(filing_id: int, *, delivered_quantities: dict, data_wipe_c
     filing.delivered_quantities = delivered
     filing.data_wipe_confirmed = True
     _move(filing, "complete", note, audit_detail={"delivered": delivered})
-    _commit()
+    transactions.commit()
     return filing
 
 
@@ -493,7 +471,7 @@ def record_acceptance(filing_id: int, *, passed: bool, sample_size, pass_rate, o
         filing.completed_at = None
     _move(filing, action, opinion or "",
           audit_detail={"sample_size": size, "pass_rate": str(rate), "attempt": filing.acceptance_attempts})
-    _commit()
+    transactions.commit()
     return filing
 
 

@@ -36,6 +36,7 @@ from portal.home.panels import Panel, register
 from portal.orgs.models import Agency
 from portal.web.forms import apply_service_errors
 from portal.web.i18n import gettext, translate
+from portal.web.params import int_arg
 from portal.web.permissions import public, roles
 
 READERS = ("vendor", "agency", "regulator", "lead")
@@ -50,9 +51,9 @@ PER_PAGE_CHOICES = (20, 50, 100)
 @roles(*READERS)
 def index():
     criteria = filing_search.FilingFilter.from_args(request.args)
-    per_page = request.args.get("per_page", type=int)
+    per_page = int_arg("per_page")
     per_page = per_page if per_page in PER_PAGE_CHOICES else None
-    page = filing_search.list_page(criteria, request.args.get("page", 1, type=int), per_page)
+    page = filing_search.list_page(criteria, int_arg("page", 1), per_page)
     # Labels translated once per page (the filter's selects and every row share them), through the
     # request's catalogue (portal.web.i18n.gettext: a third of flask_babel.gettext's cost).
     status_labels = {code: gettext(text) for code, text in PROJECT_FILING.states.items()}

@@ -9,7 +9,6 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
-    HiddenField,
     IntegerField,
     PasswordField,
     SelectField,
@@ -24,6 +23,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from portal.core.constants import CERTIFICATE_TYPES, SERVICE_TYPES, STAFF_ROLES
 from portal.core.identifiers import DISTRICTS
 from portal.core.workflows import FIRM_REGISTRATION
+from portal.web.forms import VersionField
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -84,7 +84,7 @@ class ApplicationForm(RegistrationFields):
 
 
 class EditRegistrationForm(RegistrationFields):
-    version = HiddenField()
+    version = VersionField()
 
 
 class ReferenceForm(FlaskForm):
@@ -92,12 +92,12 @@ class ReferenceForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
-    version = HiddenField()
+    version = VersionField()
     reason = TextAreaField(_l("Reason"), validators=[Length(max=2000)])
 
 
 class RecheckForm(FlaskForm):
-    version = HiddenField()
+    version = VersionField()
     note = TextAreaField(_l("Note to the reviewer"), validators=[Length(max=2000)])
 
 

@@ -9,9 +9,8 @@ from zipfile import BadZipFile
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import Select, func, select
-from sqlalchemy.exc import IntegrityError
 
-from portal.core import access, audit, clock, crypto
+from portal.core import access, audit, clock, crypto, transactions
 from portal.core import uploads as attachments
 from portal.core.constants import STAFF_ROLES
 from portal.core.context import Actor, current_actor
@@ -98,7 +97,7 @@ def reveal(staff_id: int, what: str, reason: str) -> str:
     value = crypto.decrypt(member.id_number_enc if what == "id_number" else member.phone_enc)
     audit.record("personal_data.reveal", "staff_member", member.id,
                  detail={"firm": member.firm_id, "field": what, "reason": reason.strip()})
-    db.session.commit()
+    transactions.commit()
     return value
 
 
@@ -173,11 +172,7 @@ def _duplicate(firm_id: int, number: str, exclude: int | None = None) -> bool:
 
 def _commit_unique() -> None:
     """The unique (firm, id_number_hash) constraint backs the check when two saves race."""
-    try:
-        db.session.commit()
-    except IntegrityError as exc:
-        db.session.rollback()
-        raise ValidationFailed({"id_number": [DUPLICATE_ID]}) from exc
+    transactions.commit(refused=ValidationFailed({"id_number": [DUPLICATE_ID]}))
 
 
 def _commitment_file(firm: Firm, member: StaffMember, upload: tuple[bytes, str] | None) -> Attachment | None:
@@ -238,7 +233,7 @@ def set_left(staff_id: int, left: bool = True) -> StaffMember:
     member.active = not left
     member.left_at = clock.utcnow() if left else None
     audit.record("staff.left" if left else "staff.rejoined", "staff_member", member.id, detail={"firm": firm.id})
-    db.session.commit()
+    transactions.commit()
     return member
 
 
@@ -420,11 +415,7 @@ def import_roster(firm_id: int, data: bytes, translate=lambda s: s) -> int:
         _apply(member, dict(record))
         db.session.add(member)
     audit.record("staff.import", "firm", firm.id, detail={"rows": len(rows)})
-    try:
-        db.session.commit()
-    except IntegrityError as exc:
-        db.session.rollback()
-        raise ImportRejected([ImportProblem(0, "", DUPLICATE_ID)]) from exc
+    transactions.commit(refused=ImportRejected([ImportProblem(0, "", DUPLICATE_ID)]))
     return len(rows)
 
 
@@ -448,7 +439,7 @@ def export_roster(actor: Actor, firm_id: int, translate=lambda s: s) -> bytes:
             translate(N_("in post") if m.active else N_("left")),
         ])
     audit.record("staff.export", "firm", firm.id, detail={"rows": len(members)})
-    db.session.commit()
+    transactions.commit()
     out = BytesIO()
     book.save(out)
     return out.getvalue()

@@ -17,12 +17,12 @@ from sqlalchemy import Select, String, cast, func, or_, select
 
 from portal.auth import accounts
 from portal.auth.models import User
-from portal.core import access, audit, clock, crypto, inbox, timeline
+from portal.core import access, audit, clock, crypto, inbox, timeline, transactions
 from portal.core import local_rules as rules
 from portal.core import uploads as attachments
 from portal.core.constants import CERTIFICATE_TYPES, SERVICE_TYPES
 from portal.core.context import Actor, current_actor
-from portal.core.errors import Conflict, NotFound, ValidationFailed
+from portal.core.errors import NotFound, ValidationFailed
 from portal.core.identifiers import (
     DISTRICTS,
     normalize_mobile,
@@ -111,11 +111,6 @@ def _supervised_firm(actor: Actor, firm_id: int) -> Firm:
     if not access.is_supervisor(actor):
         raise NotFound()
     return firm
-
-
-def _check_version(obj, version: int | None) -> None:
-    if version is not None and int(version) != obj.version_id:
-        raise Conflict(N_("This record was changed by someone else in the meantime. Reload and try again."))
 
 
 def regulators_for(district_code: str) -> list[int]:
@@ -269,7 +264,7 @@ def apply(data: dict) -> Application:
                                audit_detail={"uscc": uscc, "first_user": user.id, "self_registration": True})
     inbox.notify(regulators_for(firm.district_code), MSG_APPLICATION_RECEIVED, {"firm": firm.name},
                  link=f"/firms/{firm.id}")
-    db.session.commit()
+    transactions.commit()
     return Application(firm, reference)
 
 
@@ -317,7 +312,7 @@ def resubmit_application(firm_id: int, data: dict) -> Firm:
                                audit_detail={"changed": changed})
     inbox.notify(regulators_for(firm.district_code), MSG_APPLICATION_RECEIVED, {"firm": firm.name},
                  link=f"/firms/{firm.id}")
-    db.session.commit()
+    transactions.commit()
     return firm
 
 
@@ -334,25 +329,25 @@ def _first_users(firm: Firm) -> list[User]:
     return list(db.session.scalars(select(User).where(User.firm_id == firm.id).order_by(User.id)))
 
 
-def _supervised_move(firm_id: int, action: str, version: int | None, reason: str | None = None) -> tuple[Firm, str]:
+def _supervised_move(firm_id: int, action: str, version: str | int | None, reason: str | None = None) -> tuple[Firm, str]:
     """A regulator's registration step: the firm in their jurisdiction, at the version their page showed,
     moved by `action`; returns the firm and the state it left (no commit)."""
     actor = current_actor()
     firm = _supervised_firm(actor, firm_id)
-    _check_version(firm, version)
+    transactions.check_version(firm, version)
     t = FIRM_REGISTRATION.resolve(firm.status, action, actor.roles, reason)
     before, firm.status = firm.status, t.to_state
     return firm, before
 
 
-def start_review(firm_id: int, version: int | None = None) -> Firm:
+def start_review(firm_id: int, version: str | int | None = None) -> Firm:
     firm, before = _supervised_move(firm_id, "start_review", version)
     timeline.record_transition(OBJECT_TYPE, firm, "start_review", before, firm.status)
-    db.session.commit()
+    transactions.commit()
     return firm
 
 
-def approve_registration(firm_id: int, version: int | None = None) -> Firm:
+def approve_registration(firm_id: int, version: str | int | None = None) -> Firm:
     """Approve: the firm becomes active for the configured validity and its inactive users are enabled."""
     firm, before = _supervised_move(firm_id, "approve", version)
     today = clock.today()
@@ -369,11 +364,11 @@ def approve_registration(firm_id: int, version: int | None = None) -> Firm:
                                audit_detail={"valid_until": firm.valid_until.isoformat(), "activated": activated})
     inbox.notify([u.id for u in _first_users(firm)], MSG_REGISTRATION_APPROVED,
                  {"firm": firm.name, "until": firm.valid_until.isoformat()}, link="/firms/mine")
-    db.session.commit()
+    transactions.commit()
     return firm
 
 
-def _return_to_firm(firm_id: int, action: str, reason: str, version: int | None) -> Firm:
+def _return_to_firm(firm_id: int, action: str, reason: str, version: str | int | None) -> Firm:
     """A regulator sends an application or a re-check back with a reason the firm sees (no commit)."""
     firm, before = _supervised_move(firm_id, action, version, reason)
     firm.status_reason = reason.strip()
@@ -381,11 +376,11 @@ def _return_to_firm(firm_id: int, action: str, reason: str, version: int | None)
     return firm
 
 
-def return_registration(firm_id: int, reason: str, version: int | None = None) -> Firm:
+def return_registration(firm_id: int, reason: str, version: str | int | None = None) -> Firm:
     firm = _return_to_firm(firm_id, "return", reason, version)
     inbox.notify([u.id for u in _first_users(firm) if u.active], MSG_REGISTRATION_RETURNED,
                  {"firm": firm.name, "reason": reason.strip()}, link="/firms/mine")
-    db.session.commit()
+    transactions.commit()
     return firm
 
 
@@ -416,12 +411,12 @@ class EditOutcome:
     change_request: FirmChangeRequest | None
 
 
-def update_registration(firm_id: int, data: dict, version: int | None = None) -> EditOutcome:
+def update_registration(firm_id: int, data: dict, version: str | int | None = None) -> EditOutcome:
     """The firm edits its record. Non-key fields apply at once (audited); key-field changes of an
     approved firm become one FirmChangeRequest for the bureau to review."""
     actor = current_actor()
     firm = get_own_firm(actor, firm_id)
-    _check_version(firm, version)
+    transactions.check_version(firm, version)
     values, errors = _clean_registration(data, firm)
     if errors:
         raise ValidationFailed(errors)
@@ -455,7 +450,7 @@ def update_registration(firm_id: int, data: dict, version: int | None = None) ->
                      link=f"/firms/change-requests/{request.id}")
     if applied:
         audit.record("firm.update", OBJECT_TYPE, firm.id, detail={**audit_detail, "fields": applied})
-    db.session.commit()
+    transactions.commit()
     return EditOutcome(applied, request)
 
 
@@ -490,12 +485,12 @@ def change_rows(request: FirmChangeRequest) -> list[DiffRow]:
     return rows
 
 
-def approve_change_request(request_id: int, version: int | None = None) -> FirmChangeRequest:
+def approve_change_request(request_id: int, version: str | int | None = None) -> FirmChangeRequest:
     actor = current_actor()
     request = get_change_request(actor, request_id)
     if not access.is_supervisor(actor):
         raise NotFound()
-    _check_version(request, version)
+    transactions.check_version(request, version)
     t = CHANGE_REQUEST.resolve(request.status, "approve", actor.roles)
     firm = db.session.get(Firm, request.firm_id)
     for name, value in request.new_values.items():
@@ -514,16 +509,16 @@ def approve_change_request(request_id: int, version: int | None = None) -> FirmC
     audit.record("firm.update", OBJECT_TYPE, firm.id,
                  detail={"fields": sorted(request.new_values), "change_request": request.id})
     inbox.notify(inbox.users_of_firm(firm.id), MSG_CHANGE_APPROVED, {}, link="/firms/mine")
-    db.session.commit()
+    transactions.commit()
     return request
 
 
-def return_change_request(request_id: int, reason: str, version: int | None = None) -> FirmChangeRequest:
+def return_change_request(request_id: int, reason: str, version: str | int | None = None) -> FirmChangeRequest:
     actor = current_actor()
     request = get_change_request(actor, request_id)
     if not access.is_supervisor(actor):
         raise NotFound()
-    _check_version(request, version)
+    transactions.check_version(request, version)
     t = CHANGE_REQUEST.resolve(request.status, "return", actor.roles, reason)
     before, request.status = request.status, t.to_state
     request.decided_by_id, request.decided_at = actor.user_id, clock.utcnow()
@@ -531,26 +526,26 @@ def return_change_request(request_id: int, reason: str, version: int | None = No
     timeline.record_transition("change_request", request, t.action, before, request.status, reason.strip())
     inbox.notify(inbox.users_of_firm(request.firm_id), MSG_CHANGE_RETURNED, {"reason": reason.strip()},
                  link="/firms/mine")
-    db.session.commit()
+    transactions.commit()
     return request
 
 
 # --- validity: re-check, expiring, lapse -----------------------------------------------------------
 
-def submit_recheck(firm_id: int, note: str = "", version: int | None = None) -> Firm:
+def submit_recheck(firm_id: int, note: str = "", version: str | int | None = None) -> Firm:
     actor = current_actor()
     firm = get_own_firm(actor, firm_id)
-    _check_version(firm, version)
+    transactions.check_version(firm, version)
     t = FIRM_REGISTRATION.resolve(firm.status, "submit_recheck", actor.roles)
     before, firm.status = firm.status, t.to_state
     timeline.record_transition(OBJECT_TYPE, firm, t.action, before, firm.status, (note or "").strip())
     inbox.notify(regulators_for(firm.district_code), MSG_RECHECK_SUBMITTED, {"firm": firm.name},
                  link=f"/firms/{firm.id}")
-    db.session.commit()
+    transactions.commit()
     return firm
 
 
-def approve_recheck(firm_id: int, version: int | None = None) -> Firm:
+def approve_recheck(firm_id: int, version: str | int | None = None) -> Firm:
     firm, before = _supervised_move(firm_id, "approve_recheck", version)
     base = max(clock.today(), firm.valid_until or clock.today())
     firm.valid_until = base + timedelta(days=validity_days())
@@ -558,15 +553,15 @@ def approve_recheck(firm_id: int, version: int | None = None) -> Firm:
                                audit_detail={"valid_until": firm.valid_until.isoformat()})
     inbox.notify(inbox.users_of_firm(firm.id), MSG_RECHECK_APPROVED,
                  {"firm": firm.name, "until": firm.valid_until.isoformat()}, link="/firms/mine")
-    db.session.commit()
+    transactions.commit()
     return firm
 
 
-def return_recheck(firm_id: int, reason: str, version: int | None = None) -> Firm:
+def return_recheck(firm_id: int, reason: str, version: str | int | None = None) -> Firm:
     firm = _return_to_firm(firm_id, "return_recheck", reason, version)
     inbox.notify(inbox.users_of_firm(firm.id), MSG_RECHECK_RETURNED, {"firm": firm.name, "reason": reason.strip()},
                  link="/firms/mine")
-    db.session.commit()
+    transactions.commit()
     return firm
 
 
@@ -678,7 +673,7 @@ def add_certificate(firm_id: int, data: dict, upload: tuple[bytes, str] | None =
         cert.attachment_id = attachment.id
     audit.record("certificate.create", "certificate", cert.id,
                  detail={"firm": firm.id, "type": cert.cert_type, "number": cert.number})
-    db.session.commit()
+    transactions.commit()
     return cert
 
 
@@ -702,7 +697,7 @@ def update_certificate(cert_id: int, data: dict, upload: tuple[bytes, str] | Non
         cert.attachment_id = attachment.id
         changed.append("file")
     audit.record("certificate.update", "certificate", cert.id, detail={"firm": firm.id, "fields": changed})
-    db.session.commit()
+    transactions.commit()
     return cert
 
 
@@ -712,7 +707,7 @@ def delete_certificate(cert_id: int) -> None:
     audit.record("certificate.delete", "certificate", cert.id,
                  detail={"firm": firm.id, "type": cert.cert_type, "number": cert.number})
     db.session.delete(cert)
-    db.session.commit()
+    transactions.commit()
 
 
 def expiring_certificates(firm_id: int, today: date, days: int = 60) -> list[Certificate]:
@@ -737,7 +732,7 @@ def add_document(firm_id: int, data: bytes, filename: str) -> Attachment:
     if attachment is None:
         raise ValidationFailed({"file": [N_("Choose a file.")]})
     audit.record("firm.document_added", OBJECT_TYPE, firm.id, detail={"attachment": attachment.id})
-    db.session.commit()
+    transactions.commit()
     return attachment
 
 

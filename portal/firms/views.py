@@ -39,6 +39,7 @@ from portal.firms.models import Certificate, FirmChangeRequest, StaffMember
 from portal.home import panels
 from portal.web.forms import apply_service_errors
 from portal.web.i18n import translate
+from portal.web.params import int_arg
 from portal.web.permissions import authenticated, public, roles
 
 APPLICATION_SESSION_KEY = "firm_application"
@@ -138,7 +139,7 @@ def edit(firm_id: int):
     if form.validate_on_submit():
         try:
             outcome = firm_service.update_registration(firm.id, form.registration_data(),
-                                                       version=form.version.data or None)
+                                                       version=form.version.data)
         except ValidationFailed as exc:
             apply_service_errors(form, exc)
         else:
@@ -158,7 +159,7 @@ def edit(firm_id: int):
 @roles("vendor")
 def recheck(firm_id: int):
     form = RecheckForm()
-    firm_service.submit_recheck(firm_id, form.note.data or "", version=form.version.data or None)
+    firm_service.submit_recheck(firm_id, form.note.data or "", version=form.version.data)
     flash(_("The re-check was submitted."), "success")
     return redirect(url_for("firms.detail", firm_id=firm_id))
 
@@ -279,7 +280,7 @@ def staff(firm_id: int):
     actor = current_actor()
     firm = firm_service.get_firm(actor, firm_id)
     status = request.args.get("status", "active")
-    page = paginate(roster.roster_query(actor, firm.id, status), request.args.get("page", 1, type=int))
+    page = paginate(roster.roster_query(actor, firm.id, status), int_arg("page", 1))
     rows = [(m, roster.masked_id(m), roster.masked_phone(m)) for m in page.items]
     return render_template("firms/staff.html", firm=firm, page=page, rows=rows, status=status,
                            reveal_form=RevealForm(), own=current_user.firm_id == firm.id,
@@ -350,7 +351,7 @@ def _filter() -> tuple[FirmFilterForm, firm_service.FirmFilter]:
 @roles("regulator", "lead")
 def index():
     form, flt = _filter()
-    page = paginate(firm_service.firm_query(current_actor(), flt), request.args.get("page", 1, type=int))
+    page = paginate(firm_service.firm_query(current_actor(), flt), int_arg("page", 1))
     staff_counts = roster.staff_count_by_firm([f.id for f in page.items])
     return render_template("firms/index.html", form=form, page=page, staff_counts=staff_counts,
                            district_name=district_name)
@@ -373,8 +374,7 @@ def export():
                       ", ".join(translate(SERVICE_TYPES.get(t, t)) for t in firm.service_types or []),
                       firm.grade or "", firm.liaison_name,
                       roster.mask_phone(firm_service.liaison_phone(firm))])
-    audit.record("firm.export", "firm", None, detail={"rows": len(rows)})
-    db.session.commit()
+    audit.record_and_commit("firm.export", "firm", None, detail={"rows": len(rows)})
     out = BytesIO()
     book.save(out)
     return xlsx_download(out.getvalue(), "firms.xlsx")
@@ -433,7 +433,7 @@ def decide(firm_id: int, action: str):
     if action not in _DECISIONS:
         abort(404)
     form = DecisionForm()
-    _DECISIONS[action](firm_id, form.reason.data or "", form.version.data or None)
+    _DECISIONS[action](firm_id, form.reason.data or "", form.version.data)
     flash(_("The decision was recorded."), "success")
     return redirect(url_for("firms.detail", firm_id=firm_id))
 
@@ -456,9 +456,9 @@ def change_request(request_id: int):
 def decide_change(request_id: int, action: str):
     form = DecisionForm()
     if action == "approve":
-        firm_service.approve_change_request(request_id, form.version.data or None)
+        firm_service.approve_change_request(request_id, form.version.data)
     elif action == "return":
-        firm_service.return_change_request(request_id, form.reason.data or "", form.version.data or None)
+        firm_service.return_change_request(request_id, form.reason.data or "", form.version.data)
     else:
         abort(404)
     flash(_("The decision was recorded."), "success")

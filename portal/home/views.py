@@ -12,6 +12,7 @@ from portal.core.pagination import paginate
 from portal.extensions import db
 from portal.home.blueprint import bp
 from portal.home.panels import panels_for
+from portal.web.params import int_arg
 from portal.web.permissions import authenticated
 
 
@@ -32,14 +33,14 @@ def inbox_list():
     unread = request.args.get("unread") == "1"
     if unread:
         query = query.where(Notification.read_at.is_(None))
-    page = paginate(query, request.args.get("page", 1, type=int), count_key=("inbox", current_user.id, unread))
+    page = paginate(query, int_arg("page", 1), count_key=("inbox", current_user.id, unread))
     return render_template("home/inbox.html", page=page)
 
 
 @bp.route("/inbox/read", methods=["POST"])
 @authenticated
 def inbox_read():
-    notification_id = request.form.get("id", type=int)
+    notification_id = int_arg("id", source=request.form)
     inbox.mark_read(current_user.id, notification_id)
     if notification_id is None:
         flash(_("All messages are marked as read."), "success")

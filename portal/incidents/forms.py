@@ -4,14 +4,14 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DateTimeLocalField,
-    IntegerField,
     MultipleFileField,
     RadioField,
     SelectField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
-from wtforms.widgets import HiddenInput
+
+from portal.web.forms import VersionField
 
 
 class IncidentForm(FlaskForm):
@@ -30,10 +30,10 @@ class IncidentForm(FlaskForm):
 
 class DecisionForm(FlaskForm):
     reason = TextAreaField(_l("Reasons"), validators=[Optional(), Length(max=5000)])
-    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    version = VersionField()
 
 
 class RectificationForm(FlaskForm):
     requirement = TextAreaField(_l("What the firm must put right"), validators=[DataRequired(), Length(max=5000)])
     deadline = DateField(_l("Deadline"), validators=[Optional()])
-    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    version = VersionField()

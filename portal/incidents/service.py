@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
-from portal.core import access, clock, inbox, localtime
+from portal.core import access, clock, inbox, localtime, transactions
 from portal.core import uploads as attachments
 from portal.core.access import regulators_for_district
 from portal.core.constants import AGENCY, INCIDENT_TYPES, SEVERITIES, VETO_INCIDENT_TYPES
@@ -154,17 +154,16 @@ def report_incident(report: IncidentReport, files: Sequence[Upload] = ()) -> Inc
                  N_("A security incident (%(type)s) was reported on project %(number)s."),
                  {"type": f"msg:{INCIDENT_TYPES[incident.incident_type]}", "number": filing.number or ""},
                  link=f"/incidents/{incident.id}")
-    db.session.commit()
+    transactions.commit()
     return incident
 
 
 # -- regulator's handling --------------------------------------------------------------------------
 
-def _decide(incident_id: int, action: str, reason: str, version: int | None) -> Incident:
+def _decide(incident_id: int, action: str, reason: str, version: str | int | None) -> Incident:
     actor = current_actor()
     incident = get_incident(actor, incident_id)
-    if version is not None and version != incident.version_id:
-        raise Conflict(N_("This incident was changed by someone else. Reload to see its current state."))
+    transactions.check_version(incident, version)
     transition = INCIDENT.resolve(incident.status, action, actor.roles, reason)
     before = incident.status
     incident.status = transition.to_state
@@ -180,19 +179,19 @@ def _decide(incident_id: int, action: str, reason: str, version: int | None) -> 
                  N_("Incident #%(id)s is now %(state)s."),
                  {"id": incident.id, "state": f"msg:{INCIDENT.state_label(incident.status)}"},
                  link=f"/incidents/{incident.id}")
-    db.session.commit()
+    transactions.commit()
     return incident
 
 
-def start_investigation(incident_id: int, version: int | None = None) -> Incident:
+def start_investigation(incident_id: int, version: str | int | None = None) -> Incident:
     return _decide(incident_id, "investigate", "", version)
 
 
-def uphold_incident(incident_id: int, reason: str, version: int | None = None) -> Incident:
+def uphold_incident(incident_id: int, reason: str, version: str | int | None = None) -> Incident:
     return _decide(incident_id, "uphold", reason, version)
 
 
-def dismiss_incident(incident_id: int, reason: str, version: int | None = None) -> Incident:
+def dismiss_incident(incident_id: int, reason: str, version: str | int | None = None) -> Incident:
     return _decide(incident_id, "dismiss", reason, version)
 
 
@@ -262,16 +261,15 @@ def issue_rectification_from_incident(incident: Incident, requirement: str,
 
 
 def order_rectification(incident_id: int, requirement: str, deadline: date | None = None,
-                        version: int | None = None) -> RectificationOrder:
+                        version: str | int | None = None) -> RectificationOrder:
     """The regulator's action on an upheld incident in their jurisdiction (one commit)."""
     actor = current_actor()
     incident = get_incident(actor, incident_id)
     if not access.is_supervisor(actor):
         raise NotFound()
-    if version is not None and version != incident.version_id:
-        raise Conflict(N_("This incident was changed by someone else. Reload to see its current state."))
+    transactions.check_version(incident, version)
     order = issue_rectification_from_incident(incident, requirement, deadline)
-    db.session.commit()
+    transactions.commit()
     return order
 
 

@@ -24,6 +24,7 @@ from portal.incidents.forms import DecisionForm, IncidentForm, RectificationForm
 from portal.incidents.models import Incident
 from portal.web.forms import apply_service_errors
 from portal.web.i18n import translate
+from portal.web.params import int_arg
 from portal.web.permissions import roles
 
 REPORTERS = ("agency", "vendor", "regulator", "lead")
@@ -54,7 +55,7 @@ def _filtered_incidents():
 @roles(*REPORTERS)
 def index():
     query, status, incident_type, sort = _filtered_incidents()
-    page = paginate(query, request.args.get("page", 1, type=int), scalars=False)
+    page = paginate(query, int_arg("page", 1), scalars=False)
     return render_template("incidents/index.html", page=page, states=INCIDENT.states, types=INCIDENT_TYPES,
                            status=status, incident_type=incident_type, sort=sort)
 
@@ -80,7 +81,7 @@ def new():
     form.incident_type.choices = [SelectChoice(code, _(label)) for code, label in INCIDENT_TYPES.items()]
     form.severity.choices = [SelectChoice(code, _(label)) for code, label in SEVERITIES.items()]
     if request.method == "GET":
-        form.filing_id.data = request.args.get("filing_id", 0, type=int)
+        form.filing_id.data = int_arg("filing_id", 0)
     if form.validate_on_submit():
         uploads = [(f.read(), f.filename) for f in (form.files.data or []) if f and getattr(f, "filename", "")]
         # The form speaks China time; the database stores naive UTC.

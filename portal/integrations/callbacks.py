@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from portal.core import audit, clock
+from portal.core import audit, clock, transactions
 from portal.core.context import Actor, reset_actor, set_actor
 from portal.core.errors import ValidationFailed
 from portal.core.msgids import N_
@@ -80,7 +80,7 @@ def handle(method: str, path: str, query: str, body: bytes, headers: Mapping[str
         audit.record_and_commit("gov.callback.refused", "gov_callback", None, outcome="failure",
                                 detail={"code": exc.code})
         return CallbackResult(401, {"error": exc.code, "message": exc.message})
-    db.session.commit()  # the nonce is spent whatever happens next
+    transactions.commit()  # the nonce is spent whatever happens next
 
     try:
         event = json.loads(body or b"{}")
@@ -111,7 +111,7 @@ def handle(method: str, path: str, query: str, body: bytes, headers: Mapping[str
         return CallbackResult(stored.status_code, json.loads(stored.response or "{}"))
     audit.record("gov.callback", "gov_callback", event["event_id"],
                  detail={"type": event["event_type"], "status": result.status})
-    db.session.commit()
+    transactions.commit()
     return CallbackResult(result.status, result.body)
 
 
@@ -176,5 +176,5 @@ def feedback_from_platform(data: Mapping[str, Any]) -> Feedback:
     finally:
         reset_actor(token)
     created.source = "platform"
-    db.session.commit()
+    transactions.commit()
     return created

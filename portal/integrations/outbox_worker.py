@@ -24,7 +24,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import func, or_, select, update
 
-from portal.core import audit, clock
+from portal.core import audit, clock, transactions
 from portal.core.context import Actor, current_actor, reset_actor, set_actor
 from portal.core.errors import InvalidState, NotFound
 from portal.core.models import OutboxMessage
@@ -168,7 +168,7 @@ class OutboxWorker:
             .values(locked_by=token, locked_until=now + timedelta(seconds=self.lease))
             .execution_options(synchronize_session=False)
         )
-        db.session.commit()
+        transactions.commit()
         rows = db.session.execute(
             select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.payload, OutboxMessage.idempotency_key,
                    OutboxMessage.attempts)
@@ -308,7 +308,7 @@ class OutboxWorker:
                 .execution_options(synchronize_session=False)
             )
             stats.delivered += len(plain_deliveries)
-        db.session.commit()
+        transactions.commit()
         return stats
 
     def run(self, *, once: bool = False, sleep: float = 1.0, should_stop: Callable[[], bool] = lambda: False,
@@ -381,5 +381,5 @@ def replay(message_id: int) -> OutboxMessage:
     audit.record("outbox.replay", "outbox_message", message.id,
                  detail={"kind": message.kind, "key": message.idempotency_key, "error": old_error[:300],
                          "by": current_actor().username})
-    db.session.commit()
+    transactions.commit()
     return message

@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 
 from portal.auth import accounts
 from portal.auth.models import User
-from portal.core import audit, clock
+from portal.core import audit, clock, transactions
 from portal.core.errors import ServiceError
 from portal.core.msgids import N_
 from portal.extensions import db
@@ -97,7 +97,7 @@ def begin(binding: str, redirect_uri: str) -> str:
     # States are worthless after their few minutes; keep a day of them for the record, no more.
     db.session.execute(delete(SsoState).where(SsoState.created_at < now - timedelta(days=1)))
     db.session.add(SsoState(state=state, session_binding=_hash(binding), created_at=now))
-    db.session.commit()
+    transactions.commit()
     return gov_client.platform(interactive=True).authorize_url(state, redirect_uri)
 
 
@@ -113,7 +113,7 @@ def _spend_state(state: str, binding: str | None) -> None:
         row.used_at = now  # spent even when refused: a state is good for one try only
     audit.record("sso.state", "sso", None, outcome="success" if valid else "failure",
                  detail={"valid": valid})
-    db.session.commit()
+    transactions.commit()
     if not valid:
         raise SsoError(BAD_STATE)
 
@@ -180,7 +180,7 @@ def link(pending: PendingLink, username: str, password: str, *, ip: str | None =
     audit.record("sso.linked", "user", user.id,
                  detail={"platform_user_id": pending.platform_user_id, "account_type": pending.account_type,
                          "level": pending.real_name_level})
-    db.session.commit()
+    transactions.commit()
     return result
 
 

@@ -19,6 +19,7 @@ from portal.integrations import callbacks, gov_client, outbox_worker, sso
 from portal.integrations.blueprint import bp
 from portal.integrations.forms import LinkAccountForm
 from portal.web.i18n import translate
+from portal.web.params import int_arg
 from portal.web.permissions import public, roles
 
 BINDING_KEY = "sso_binding"
@@ -144,7 +145,7 @@ def gov_callback():
 def index():
     health = gov_client.health_snapshot()
     queue = outbox_worker.summary()
-    dead = paginate(outbox_worker.dead_letters(), request.args.get("page", 1, type=int))
+    dead = paginate(outbox_worker.dead_letters(), int_arg("page", 1))
     return render_template("integrations/index.html", health=health, queue=queue, dead=dead,
                            max_attempts=current_app.config.get("OUTBOX_MAX_ATTEMPTS"))
 

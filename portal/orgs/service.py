@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Select, or_, select
 
-from portal.core import audit, crypto
+from portal.core import audit, crypto, transactions
 from portal.core.constants import OFFICE_LEVELS
 from portal.core.errors import NotFound, ValidationFailed
 from portal.core.identifiers import (
@@ -103,7 +103,7 @@ def create_agency(data: AgencyData) -> Agency:
     db.session.add(agency)
     db.session.flush()
     audit.record("agency.created", "agency", agency.id, detail={"name": agency.name, "uscc": agency.uscc})
-    db.session.commit()
+    transactions.commit()
     return agency
 
 
@@ -115,7 +115,7 @@ def update_agency(agency_id: int, data: AgencyData) -> Agency:
     audit.record("agency.updated", "agency", agency.id, detail={
         "before": before, "after": {"name": agency.name, "uscc": agency.uscc, "district_code": agency.district_code},
     })
-    db.session.commit()
+    transactions.commit()
     return agency
 
 
@@ -157,7 +157,7 @@ def create_office(data: OfficeData) -> RegulatorOffice:
     db.session.flush()
     audit.record("office.created", "regulator_office", office.id,
                  detail={"name": office.name, "level": office.level, "district_code": office.district_code})
-    db.session.commit()
+    transactions.commit()
     return office
 
 
@@ -169,5 +169,5 @@ def update_office(office_id: int, data: OfficeData) -> RegulatorOffice:
     audit.record("office.updated", "regulator_office", office.id, detail={
         "before": before, "after": {"name": office.name, "level": office.level, "district_code": office.district_code},
     })
-    db.session.commit()
+    transactions.commit()
     return office

@@ -7,6 +7,7 @@ from portal.core.constants import SERVICE_TYPES
 from portal.core.identifiers import DISTRICTS
 from portal.public import queries as directory_service
 from portal.public.blueprint import bp
+from portal.web.params import int_arg
 from portal.web.permissions import public
 
 
@@ -18,6 +19,6 @@ def directory():
     service_type = request.args.get("service_type", "")
     page = directory_service.search(q, district if district in DISTRICTS else "",
                                     service_type if service_type in SERVICE_TYPES else "",
-                                    request.args.get("page", 1, type=int))
+                                    int_arg("page", 1))
     return render_template("public/directory.html", page=page, q=q, district=district, service_type=service_type,
                            districts=DISTRICTS, service_types=SERVICE_TYPES)

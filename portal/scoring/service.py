@@ -18,10 +18,10 @@ from flask import current_app
 from sqlalchemy import Select, and_, func, select
 
 from portal.auth.models import User, UserRole
-from portal.core import access, audit, clock, inbox, localtime
+from portal.core import access, audit, clock, inbox, localtime, transactions
 from portal.core import uploads as attachments
 from portal.core.context import Actor, current_actor
-from portal.core.errors import Conflict, InvalidState, NotAllowed, NotFound, ValidationFailed
+from portal.core.errors import InvalidState, NotAllowed, NotFound, ValidationFailed
 from portal.core.messages import Message
 from portal.core.models import Attachment
 from portal.core.msgids import N_
@@ -137,6 +137,18 @@ def ensure_rule_set() -> RuleSetVersion:
     return row
 
 
+def current_rule_set() -> RuleSetVersion:
+    """The current rule-set version for reading. Before any is stored, the built-in default (DESIGN §3),
+    unsaved: showing the rules writes nothing; the first write that needs the row stores it
+    (ensure_rule_set)."""
+    from portal.scoring.rules import DEFAULT_RULE_SET
+
+    row = db.session.scalar(select(RuleSetVersion).where(RuleSetVersion.is_current.is_(True)))
+    if row is None:
+        row = db.session.scalar(select(RuleSetVersion).where(RuleSetVersion.label == DEFAULT_RULE_SET.version))
+    return row or RuleSetVersion(label=DEFAULT_RULE_SET.version, body=DEFAULT_RULE_SET.to_json(), is_current=True)
+
+
 def rule_set_of(row: RuleSetVersion) -> RuleSet:
     return RuleSet.from_json(row.body)
 
@@ -212,7 +224,7 @@ def save_rule_set(rule_set: RuleSet, *, make_current: bool = True) -> RuleSetVer
     db.session.flush()
     audit.record("rule_set.create", "rule_set_version", row.id,
                  detail={"label": row.label, "fingerprint": rule_set.fingerprint(), "current": make_current})
-    db.session.commit()
+    transactions.commit()
     return row
 
 
@@ -225,7 +237,7 @@ def make_current(rule_set_id: int) -> RuleSetVersion:
     db.session.flush()
     row.is_current = True
     audit.record("rule_set.make_current", "rule_set_version", row.id, detail={"label": row.label})
-    db.session.commit()
+    transactions.commit()
     return row
 
 
@@ -266,7 +278,7 @@ def open_period(label: str) -> ScoringPeriod:
     db.session.flush()
     audit.record("scoring_period.open", "scoring_period", period.id,
                  detail={"label": label, "rule_set": rule_set.label})
-    db.session.commit()
+    transactions.commit()
     return period
 
 
@@ -284,10 +296,11 @@ def _scored_firm_ids(counted: evidence.PeriodEvidence) -> list[int]:
     return sorted(registered | counted.firm_ids())
 
 
-def run_period(period_id: int) -> RunSummary:
+def run_period(period_id: int, version=None) -> RunSummary:
     """(Re)compute the draft scores of every firm; only rows whose result changed are written."""
     actor = current_actor()
     period = _lock_period(period_id)
+    transactions.check_version(period, version)
     transition = SCORING_PERIOD.resolve(period.status, "recompute", _roles(actor))
     rule_set = rule_set_of(db.session.get(RuleSetVersion, period.rule_set_id))
     counted = evidence.collect(period.starts_on, period.ends_on)
@@ -324,7 +337,7 @@ def run_period(period_id: int) -> RunSummary:
     record_transition("scoring_period", period, "recompute", period.status, transition.to_state,
                       audit_detail={"firms": len(firm_ids), "changed": changed, "rated": rated})
     period.status = transition.to_state
-    db.session.commit()
+    transactions.commit()
     return RunSummary(len(firm_ids), rated, len(firm_ids) - rated, changed, counted.queries)
 
 
@@ -333,11 +346,6 @@ def _lock_period(period_id: int) -> ScoringPeriod:
     if period is None:
         raise NotFound()
     return period
-
-
-def _check_version(obj, version: int | None) -> None:
-    if version is not None and obj.version_id != version:
-        raise Conflict(N_("This record was changed by someone else. Reload and try again."))
 
 
 def objection_workdays() -> int:
@@ -371,11 +379,11 @@ def _notify_firms(period: ScoringPeriod, msgid: str, params: dict, key: str) -> 
                      dedupe=f"scoring:{key}:{period.id}:{firm_id}")
 
 
-def publish_period(period_id: int, version: int | None = None) -> ScoringPeriod:
+def publish_period(period_id: int, version: str | int | None = None) -> ScoringPeriod:
     """Show the draft scores to the firms and open the objection window (working days)."""
     actor = current_actor()
     period = _lock_period(period_id)
-    _check_version(period, version)
+    transactions.check_version(period, version)
     transition = SCORING_PERIOD.resolve(period.status, "publish", _roles(actor))
     if period.computed_at is None:
         raise InvalidState(N_("Run the period before publishing it."))
@@ -388,7 +396,7 @@ def publish_period(period_id: int, version: int | None = None) -> ScoringPeriod:
     period.objection_deadline = deadline
     _notify_firms(period, N_("Your score for %(period)s is published. You may object until %(deadline)s."),
                   {"period": period.label, "deadline": deadline.isoformat()}, "publish")
-    db.session.commit()
+    transactions.commit()
     return period
 
 
@@ -485,7 +493,7 @@ def submit_objection(score_id: int, indicator_code: str, reason: str,
                  detail={"score": score.id, "period": period.label, "indicator": indicator_code})
     inbox.notify(_lead_users(), N_("A firm objected to its score for %(period)s."), {"period": period.label},
                  link=f"/scoring/scores/{score.id}")
-    db.session.commit()
+    transactions.commit()
     return objection
 
 
@@ -516,7 +524,7 @@ def _apply_change(ev: FirmEvidence, change: dict) -> FirmEvidence:
 
 
 def decide_objection(objection_id: int, action: str, reason: str, *, numerator: str | None = None,
-                     count: str | None = None, version: int | None = None) -> Objection:
+                     count: str | None = None, version: str | int | None = None) -> Objection:
     """The lead keeps the score (``uphold``) or amends the objected evidence (``amend``), with reasons.
 
     An amendment re-scores the firm with the period's frozen rule set; the original result stays in
@@ -555,7 +563,7 @@ def decide_objection(objection_id: int, action: str, reason: str, *, numerator: 
              else N_("Your objection for %(period)s was decided: the score stands."))
     inbox.notify(_firm_users([score.firm_id])[score.firm_id], msgid, {"period": period.label},
                  link=f"/scoring/scores/{score.id}")
-    db.session.commit()
+    transactions.commit()
     return objection
 
 
@@ -594,11 +602,11 @@ def pending_objections(period_id: int) -> int:
     ) or 0
 
 
-def finalise_period(period_id: int, version: int | None = None) -> ScoringPeriod:
+def finalise_period(period_id: int, version: str | int | None = None) -> ScoringPeriod:
     """Close the objection window: grades become final and public (Firm.grade)."""
     actor = current_actor()
     period = _lock_period(period_id)
-    _check_version(period, version)
+    transactions.check_version(period, version)
     transition = SCORING_PERIOD.resolve(period.status, "finalise", _roles(actor))
     if period.objection_deadline is not None and clock.today() <= period.objection_deadline:
         raise InvalidState(N_("The objection window is open until %(deadline)s."),
@@ -611,7 +619,7 @@ def finalise_period(period_id: int, version: int | None = None) -> ScoringPeriod
     db.session.flush()
     _publish_grades(period)
     _notify_firms(period, N_("Your score for %(period)s is final."), {"period": period.label}, "final")
-    db.session.commit()
+    transactions.commit()
     return period
 
 
@@ -685,11 +693,11 @@ def _refused_rectification(firm_ids: list[int], period: ScoringPeriod) -> set[in
     ))
 
 
-def apply_period(period_id: int, version: int | None = None) -> ScoringPeriod:
+def apply_period(period_id: int, version: str | int | None = None) -> ScoringPeriod:
     """Carry out the result-application rule for every firm of a final period (recorded, notified)."""
     actor = current_actor()
     period = _lock_period(period_id)
-    _check_version(period, version)
+    transactions.check_version(period, version)
     transition = SCORING_PERIOD.resolve(period.status, "apply", _roles(actor))
     policy = result_policy()
     scores = list(db.session.scalars(select(FirmScore).where(FirmScore.period_id == period.id)
@@ -709,7 +717,7 @@ def apply_period(period_id: int, version: int | None = None) -> ScoringPeriod:
     record_transition("scoring_period", period, "apply", period.status, transition.to_state)
     period.status = transition.to_state
     period.applied_at = now
-    db.session.commit()
+    transactions.commit()
     return period
 
 
@@ -838,7 +846,7 @@ def decide_negative_list(entry_id: int, decision: str, reason: str, ends_on: dat
         msgid = N_("The proposal to put your firm on the negative list was declined.")
         params = {}
     inbox.notify(_firm_users([firm.id])[firm.id], msgid, params, link="/scoring/")
-    db.session.commit()
+    transactions.commit()
     return entry
 
 
@@ -876,7 +884,7 @@ def lift_negative_list(entry_id: int, reason: str, *, expired: bool = False) -> 
         row.lift_reason = reason.strip()
     inbox.notify(_firm_users([firm.id])[firm.id], N_("Your firm is off the negative list: %(reason)s"),
                  {"reason": reason.strip()}, link="/scoring/")
-    db.session.commit()
+    transactions.commit()
     return entry
 
 

@@ -34,6 +34,7 @@ from portal.scoring.rules import KIND_LABELS, RuleSet
 from portal.web.forms import apply_service_errors
 from portal.web.i18n import gettext as _
 from portal.web.i18n import translate
+from portal.web.params import int_arg
 from portal.web.permissions import roles
 
 # Evidence references → the pages other areas own (plain paths, so this area does not import theirs).
@@ -123,7 +124,7 @@ def _render_message(message) -> str:
 def index():
     actor = current_actor()
     if access.is_supervisor(actor):
-        page = paginate(scoring.visible_periods(actor), request.args.get("page", 1, type=int))
+        page = paginate(scoring.visible_periods(actor), int_arg("page", 1))
         return render_template("scoring/index.html", page=page, form=OpenPeriodForm(),
                                pending={p.id: scoring.pending_objections(p.id) for p in page.items})
     stmt = scoring.visible_scores(actor).add_columns(ScoringPeriod).order_by(ScoringPeriod.ends_on.desc(),
@@ -170,7 +171,7 @@ def period(period_id: int):
 @bp.route("/periods/<int:period_id>/run", methods=["POST"])
 @roles("lead")
 def run(period_id: int):
-    summary = scoring.run_period(period_id)
+    summary = scoring.run_period(period_id, request.form.get("version"))
     flash(_("Computed %(firms)s firms: %(rated)s rated, %(not_rated)s not rated, %(changed)s changed.",
             firms=summary.firms, rated=summary.rated, not_rated=summary.not_rated, changed=summary.changed),
           "success")
@@ -180,7 +181,7 @@ def run(period_id: int):
 @bp.route("/periods/<int:period_id>/publish", methods=["POST"])
 @roles("lead")
 def publish(period_id: int):
-    period = scoring.publish_period(period_id, request.form.get("version", type=int))
+    period = scoring.publish_period(period_id, request.form.get("version"))
     flash(_("Published to the firms. Objections are open until %(deadline)s.",
             deadline=period.objection_deadline.isoformat()), "success")
     return redirect(url_for("scoring.period", period_id=period_id))
@@ -189,7 +190,7 @@ def publish(period_id: int):
 @bp.route("/periods/<int:period_id>/finalise", methods=["POST"])
 @roles("lead")
 def finalise(period_id: int):
-    scoring.finalise_period(period_id, request.form.get("version", type=int))
+    scoring.finalise_period(period_id, request.form.get("version"))
     flash(_("The period is final; grades are public."), "success")
     return redirect(url_for("scoring.period", period_id=period_id))
 
@@ -197,7 +198,7 @@ def finalise(period_id: int):
 @bp.route("/periods/<int:period_id>/apply", methods=["POST"])
 @roles("lead")
 def apply(period_id: int):
-    scoring.apply_period(period_id, request.form.get("version", type=int))
+    scoring.apply_period(period_id, request.form.get("version"))
     flash(_("The results are applied."), "success")
     return redirect(url_for("scoring.period", period_id=period_id))
 
@@ -346,9 +347,9 @@ def trend_chart(firm_id: int):
 @bp.route("/rule-sets")
 @roles("regulator", "lead")
 def rule_sets():
-    scoring.ensure_rule_set()
-    db.session.commit()
-    return render_template("scoring/rule_sets.html", rows=scoring.list_rule_sets())
+    # On a database without a stored rule set the built-in default is shown, unsaved: a GET writes nothing.
+    rows = scoring.list_rule_sets() or [scoring.current_rule_set()]
+    return render_template("scoring/rule_sets.html", rows=rows)
 
 
 @bp.route("/rule-sets/<int:rule_set_id>")
@@ -378,8 +379,8 @@ def _edited(base: RuleSet, form) -> RuleSet:
 @bp.route("/rule-sets/new", methods=["GET", "POST"])
 @roles("lead")
 def new_rule_set():
-    base_row = scoring.get_rule_set(request.args.get("from", type=int)) if request.args.get("from") \
-        else scoring.ensure_rule_set()
+    base_row = scoring.get_rule_set(int_arg("from")) if request.args.get("from") \
+        else scoring.current_rule_set()
     base = scoring.rule_set_of(base_row)
     form = rule_set_form(base, formdata=request.form if request.method == "POST" else None)
     status = 200
@@ -396,7 +397,6 @@ def new_rule_set():
         status = 422
     else:
         form.label.data = ""
-    db.session.commit()
     return render_template("scoring/rule_set_edit.html", form=form, base=base, base_row=base_row), status
 
 

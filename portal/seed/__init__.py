@@ -7,6 +7,7 @@ import random
 from sqlalchemy import func, select
 
 from portal.auth.models import User
+from portal.core import transactions
 from portal.extensions import db
 
 DEMO_PASSWORD = "Demo#2026pass"
@@ -29,7 +30,7 @@ def seed_demo(echo=print, skip: tuple[str, ...] = ()) -> None:
             continue
         echo(f"seeding {label} ...")
         step(rng)
-        db.session.commit()
+        transactions.commit()
     echo("demo data ready")
 
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from portal.auth.models import User
-from portal.core import clock
+from portal.core import clock, transactions
 from portal.core.context import reset_actor, set_actor
 from portal.extensions import db
 from portal.feedback.models import Feedback
@@ -69,7 +69,7 @@ def seed(rng: random.Random) -> None:
         ProjectFiling.start_date >= first, ProjectFiling.start_date <= last)) or 0
     if projects < MIN_PROJECTS:
         _demo_evidence(rng, firms, quarters)
-        db.session.commit()
+        transactions.commit()
     try:
         for index, (label, _first, last_day) in enumerate(quarters):
             _score_quarter(rng, lead, label, last_day, with_objections=index == len(quarters) - 1)
@@ -115,7 +115,7 @@ def _ensure_focus_case(period: ScoringPeriod) -> None:
                             description="扫描件经个人邮箱外发，造成档案信息泄露。",
                             conclusion="经调查属实，违反保密协议。", decided_at=_at(day + timedelta(days=5)),
                             veto=True))
-    db.session.commit()
+    transactions.commit()
     scoring.run_period(period.id)
 
 

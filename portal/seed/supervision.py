@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from portal.auth.models import User
-from portal.core import clock
+from portal.core import clock, transactions
 from portal.core.context import reset_actor, set_actor
 from portal.extensions import db
 from portal.firms.models import Firm
@@ -28,7 +28,7 @@ def seed(rng: random.Random) -> None:
         return  # the organisations step did not run
     vendors = {f.id: _user(f"vendor{i + 1:02d}") for i, f in enumerate(firms)}
     inspections.ensure_default_templates()
-    db.session.commit()
+    transactions.commit()
     if (db.session.scalar(select(func.count(Inspection.id))) or 0) == 0:
         _inspections(rng, regulator, lead, district, firms)
     # Other areas' seeds may already have issued orders (from incidents); ours come from inspections.
@@ -115,7 +115,7 @@ def _rectifications(regulator, lead, firms, vendors) -> None:
         rectification.verify(city, verified.id)
         for order in (overdue, escalated):
             order.deadline = clock.today() - timedelta(days=3)
-        db.session.commit()
+        transactions.commit()
         alerts.scan(city)
         rectification.escalate(_as(lead), escalated.id, "逾期未整改", clock.today(), "企业负责人、监督指导科",
                                "约谈企业负责人，责令七日内完成整改")
@@ -162,4 +162,4 @@ def _liaison(firms, vendors) -> None:
             reset_actor(t)
     for firm in firms[-6:]:
         firm.liaison_confirmed_at = clock.utcnow() - timedelta(days=120)
-    db.session.commit()
+    transactions.commit()

@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlalchemy import Select, exists, func, or_, select, update
 
 from portal.auth.models import User, UserRole
-from portal.core import audit, clock, inbox, localtime, timeline
+from portal.core import audit, clock, inbox, localtime, timeline, transactions
 from portal.core import cache as aggregates
 from portal.core.access import require_supervisor, scope_key, scoped, visible
 from portal.core.context import Actor, current_actor, reset_actor, set_actor
@@ -337,7 +337,7 @@ def scan(triggered_by: Actor | None = None) -> ScanReport:
         audit.record("alerts.scan", "alert", None, detail={
             "raised": report.total_raised, "closed": report.total_closed, "transitions": report.transitions,
             "triggered_by": caller.username})
-        db.session.commit()
+        transactions.commit()
         return report
     except Exception:
         db.session.rollback()
@@ -422,7 +422,7 @@ def acknowledge(actor: Actor, alert_id: int, note: str) -> Alert:
     alert.acknowledged_by_id = actor.user_id
     alert.ack_note = note.strip()
     audit.record("alert.acknowledge", "alert", alert.id, detail={"note": alert.ack_note})
-    db.session.commit()
+    transactions.commit()
     return alert
 
 

@@ -16,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from portal.web.forms import VersionField
 from portal.web.i18n import lazy_gettext as _l
 from portal.web.i18n import lazy_pgettext
 
@@ -52,7 +53,7 @@ class DrawForm(FlaskForm):
 
 class RecordForm(FlaskForm):
     findings = TextAreaField(_l("Findings"), validators=[Optional(), Length(max=5000)])
-    version = HiddenField()
+    version = VersionField()
 
 
 class RefusalForm(FlaskForm):
@@ -79,13 +80,13 @@ class OrderForm(FlaskForm):
 class ResponseForm(FlaskForm):
     body = TextAreaField(_l("What was rectified"), validators=[DataRequired(), Length(max=5000)])
     files = MultipleFileField(_l("Evidence files"))
-    version = HiddenField()
+    version = VersionField()
 
 
 class DecisionForm(FlaskForm):
     action = HiddenField()
     reason = TextAreaField(_l("Reasons"), validators=[Optional(), Length(max=5000)])
-    version = HiddenField()
+    version = VersionField()
 
 
 def _legal_basis_choices():
@@ -115,7 +116,7 @@ class EscalateForm(FlaskForm):
     decision = TextAreaField(_l("Penalty decision"), validators=[Optional(), Length(max=5000)])
     amount = DecimalField(_l("Fine (CNY)"), places=2, validators=[Optional()])
     decided_on = DateField(_l("Decided on"), validators=[Optional()])
-    version = HiddenField()
+    version = VersionField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

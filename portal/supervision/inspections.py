@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import Select, func, select
 
 from portal.auth.models import User
-from portal.core import access, audit, clock, inbox, timeline
+from portal.core import access, audit, clock, inbox, timeline, transactions
 from portal.core import uploads as attachments
 from portal.core.access import in_jurisdiction, regulators_of, require_supervisor, scoped
 from portal.core.constants import SERVICE_TYPES
@@ -52,6 +52,23 @@ def ensure_default_templates() -> int:
                                          is_security=is_security, position=position))
         made += 1
     db.session.flush()
+    return made
+
+
+def unsaved_default_templates() -> list[ChecklistTemplate]:
+    """The built-in checklist of each service type that has none stored yet, unsaved (no id): a page can
+    show them without writing; the first inspection of the type, or the lead's save, stores them."""
+    have = set(db.session.scalars(select(ChecklistTemplate.service_type).distinct()))
+    return [ChecklistTemplate(service_type=service_type, name=label, version=1, active=True)
+            for service_type, label in SERVICE_TYPES.items() if service_type not in have]
+
+
+def save_default_templates(actor: Actor) -> int:
+    """The lead stores the built-in checklists (to edit them before any inspection used them)."""
+    if "lead" not in actor.roles:
+        raise NotAllowed()
+    made = ensure_default_templates()
+    transactions.commit()
     return made
 
 
@@ -113,7 +130,7 @@ def edit_template(actor: Actor, template_id: int, name: str, items: list[ItemInp
                                      basis=item.basis.strip(), is_security=item.is_security, position=position))
     audit.record("checklist.new_version", "checklist_template", new.id,
                  detail={"service_type": new.service_type, "version": new.version, "from": old.id})
-    db.session.commit()
+    transactions.commit()
     return new
 
 
@@ -203,7 +220,7 @@ def plan_inspection(actor: Actor, firm_id: int, planned_on: date, inspector1_id:
     _check_inspectors(actor, district, (inspector1_id, inspector2_id))
     inspection = _new_inspection(firm, filing, "planned", planned_on, (inspector1_id, inspector2_id), None,
                                  service_type)
-    db.session.commit()
+    transactions.commit()
     return inspection
 
 
@@ -284,7 +301,7 @@ def random_draw(actor: Actor, n: int, target: str = "firm", planned_on: date | N
     audit.record("inspection.draw", "inspection_draw", record.id,
                  detail={"seed": seed, "n": n, "target": target, "candidates": len(candidates),
                          "chosen": list(result.chosen), "inspectors": list(result.inspectors)})
-    db.session.commit()
+    transactions.commit()
     return record
 
 
@@ -312,28 +329,23 @@ def rerun_draw(actor: Actor, draw_id: int) -> Rerun:
     ).first() or ())
     matches = list(result.chosen) == list(record.chosen) and (not stored or tuple(result.inspectors) == stored)
     audit.record("inspection.draw_rerun", "inspection_draw", record.id, detail={"matches": matches})
-    db.session.commit()
+    transactions.commit()
     return Rerun(record, result, stored, matches)
 
 
 # --- carrying out --------------------------------------------------------------------------------------
 
-def _check_version(obj, version: int | None) -> None:
-    if version is not None and int(version) != obj.version_id:
-        raise Conflict(N_("This record was changed by someone else; reload and try again."))
-
-
-def notify_firm(actor: Actor, inspection_id: int, version: int | None = None) -> Inspection:
+def notify_firm(actor: Actor, inspection_id: int, version: str | int | None = None) -> Inspection:
     inspection = get_inspection(actor, inspection_id)
     require_supervisor(actor)
-    _check_version(inspection, version)
+    transactions.check_version(inspection, version)
     t = INSPECTION.resolve(inspection.status, "notify", actor.roles)
     timeline.record_transition("inspection", inspection, t.action, inspection.status, t.to_state)
     inspection.status = t.to_state
     inbox.notify(inbox.users_of_firm(inspection.firm_id),
                  N_("An inspection of your firm is planned for %(date)s"),
                  {"date": inspection.planned_on.isoformat() if inspection.planned_on else ""})
-    db.session.commit()
+    transactions.commit()
     return inspection
 
 
@@ -350,11 +362,11 @@ class ItemResult:
 
 
 def record_results(actor: Actor, inspection_id: int, results: list[ItemResult], findings: str = "",
-                   version: int | None = None) -> Inspection:
+                   version: str | int | None = None) -> Inspection:
     """Record every checklist item (pass / fail / not applicable) and move the inspection to checked."""
     inspection = get_inspection(actor, inspection_id)
     require_supervisor(actor)
-    _check_version(inspection, version)
+    transactions.check_version(inspection, version)
     items = {i.id: i for i in template_items(inspection.template_id)} if inspection.template_id else {}
     given = {r.item_id: r for r in results if r.result}
     errors = [N_("Record a result for every item.")] if set(given) != set(items) else []
@@ -376,7 +388,7 @@ def record_results(actor: Actor, inspection_id: int, results: list[ItemResult], 
     timeline.record_transition("inspection", inspection, t.action, inspection.status, t.to_state,
                                audit_detail={"failed": sum(1 for r in given.values() if r.result == "fail")})
     inspection.status = t.to_state
-    db.session.commit()
+    transactions.commit()
     return inspection
 
 
@@ -392,22 +404,22 @@ def record_refusal(actor: Actor, inspection_id: int, note: str) -> Inspection:
     inspection.refused = True
     inspection.findings = note.strip()
     inspection.checked_at = clock.utcnow()
-    db.session.commit()
+    transactions.commit()
     return inspection
 
 
-def conclude(actor: Actor, inspection_id: int, action: str, version: int | None = None) -> Inspection:
+def conclude(actor: Actor, inspection_id: int, action: str, version: str | int | None = None) -> Inspection:
     """checked → passed (no failed item, not refused) or → rectification required."""
     inspection = get_inspection(actor, inspection_id)
     require_supervisor(actor)
-    _check_version(inspection, version)
+    transactions.check_version(inspection, version)
     failed = any(r.result == "fail" for r in results_of(inspection.id).values())
     if action == "pass" and (failed or inspection.refused):
         raise ValidationFailed({"": [N_("An inspection with failed items cannot pass; require rectification.")]})
     t = INSPECTION.resolve(inspection.status, action, actor.roles)
     timeline.record_transition("inspection", inspection, t.action, inspection.status, t.to_state)
     inspection.status = t.to_state
-    db.session.commit()
+    transactions.commit()
     return inspection
 
 
@@ -421,7 +433,7 @@ def publish(actor: Actor, inspection_id: int) -> Inspection:
     inspection.published = True
     inspection.published_at = clock.utcnow()
     audit.record("inspection.publish", "inspection", inspection.id)
-    db.session.commit()
+    transactions.commit()
     return inspection
 
 
@@ -430,7 +442,7 @@ def add_photo(actor: Actor, inspection_id: int, data: bytes, filename: str) -> A
     require_supervisor(actor)
     attachment = attachments.save_upload(data, filename, owner_type="inspection", owner_id=inspection.id,
                                          kind="photo", firm_id=inspection.firm_id, field="photo")
-    db.session.commit()
+    transactions.commit()
     return attachment
 
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import Select, and_, case, func, select, update
 
-from portal.core import audit, clock, crypto, inbox
+from portal.core import audit, clock, crypto, inbox, transactions
 from portal.core.access import (
     in_jurisdiction,
     is_firm_user,
@@ -56,7 +56,7 @@ def publish_notice(actor: Actor, title: str, body: str, firm_ids: list[int] | No
     _notify_firms(recipients, N_("New notice from the archives bureau: %(title)s"), {"title": notice.title},
                   f"/supervision/notices/{notice.id}")
     audit.record("notice.publish", "notice", notice.id, detail={"recipients": len(recipients)})
-    db.session.commit()
+    transactions.commit()
     return notice
 
 
@@ -135,7 +135,7 @@ def remind(actor: Actor, notice_id: int) -> int:
     _notify_firms([r[1] for r in rows], N_("Reminder: please read and acknowledge the notice %(title)s"),
                   {"title": notice.title}, f"/supervision/notices/{notice.id}")
     audit.record("notice.remind", "notice", notice.id, detail={"firms": len(rows)})
-    db.session.commit()
+    transactions.commit()
     return len(rows)
 
 
@@ -167,7 +167,7 @@ def open_notice(actor: Actor, notice_id: int) -> tuple[Notice, NoticeRecipient]:
     if receipt.read_at is None:
         receipt.read_at = clock.utcnow()
         receipt.read_by_id = actor.user_id
-        db.session.commit()
+        transactions.commit()
     return notice, receipt
 
 
@@ -179,7 +179,7 @@ def acknowledge_notice(actor: Actor, notice_id: int) -> NoticeRecipient:
     if receipt.acknowledged_at is None:
         receipt.acknowledged_at, receipt.acknowledged_by_id = now, actor.user_id
         audit.record("notice.acknowledge", "notice", notice.id, detail={"firm_id": actor.firm_id})
-    db.session.commit()
+    transactions.commit()
     return receipt
 
 
@@ -231,7 +231,7 @@ def confirm_liaison(actor: Actor, name: str, phone: str, email: str) -> LiaisonC
     firm.liaison_name, firm.liaison_phone_enc, firm.liaison_email = name.strip(), crypto.encrypt(phone.strip()), email.strip()
     firm.liaison_confirmed_at = now
     audit.record("liaison.confirm", "firm", firm.id, detail={"quarter": quarter})
-    db.session.commit()
+    transactions.commit()
     return row
 
 
@@ -276,5 +276,5 @@ def reveal_liaison_phone(actor: Actor, firm_id: int) -> str:
     if firm is None or not in_jurisdiction(actor, firm.district_code):
         raise NotFound()
     audit.record("personal_data.reveal", "firm", firm.id, detail={"field": "liaison_phone"})
-    db.session.commit()
+    transactions.commit()
     return crypto.decrypt(firm.liaison_phone_enc)

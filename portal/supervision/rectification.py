@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import Select, func, select
 
-from portal.core import access, audit, clock, inbox, timeline
+from portal.core import access, audit, clock, inbox, timeline, transactions
 from portal.core import uploads as attachments
 from portal.core.access import (
     in_jurisdiction,
@@ -87,11 +87,6 @@ def _next_number(year: int) -> str:
     return f"{prefix}{n:04d}"
 
 
-def _check_version(obj, version: int | None) -> None:
-    if version is not None and int(version) != obj.version_id:
-        raise Conflict(N_("This record was changed by someone else; reload and try again."))
-
-
 def issue_order(actor: Actor, firm_id: int, items: list[str], requirement: str, deadline: date | None = None,
                 *, inspection_id: int | None = None, incident_id: int | None = None,
                 filing_id: int | None = None, district_code: str | None = None) -> RectificationOrder:
@@ -153,7 +148,7 @@ def issue_from_inspection(actor: Actor, inspection_id: int, requirement: str, de
         t = INSPECTION.resolve(inspection.status, "require_rectification", actor.roles)
         timeline.record_transition("inspection", inspection, t.action, inspection.status, t.to_state)
         inspection.status = t.to_state
-    db.session.commit()
+    transactions.commit()
     return order
 
 
@@ -168,14 +163,14 @@ def issue_from_incident(actor: Actor, incident_id: int, requirement: str, deadli
         raise Conflict(N_("Only an upheld incident can lead to a rectification order."))
     order = issue_order(actor, incident.firm_id, items or [incident.description[:500]], requirement, deadline,
                         incident_id=incident.id, filing_id=incident.filing_id, district_code=incident.district_code)
-    db.session.commit()
+    transactions.commit()
     return order
 
 
 def issue_by_hand(actor: Actor, firm_id: int, items: list[str], requirement: str,
                   deadline: date | None = None) -> RectificationOrder:
     order = issue_order(actor, firm_id, items, requirement, deadline)
-    db.session.commit()
+    transactions.commit()
     return order
 
 
@@ -186,12 +181,12 @@ def _move(actor: Actor, order: RectificationOrder, action: str, reason: str = ""
 
 
 def respond(actor: Actor, order_id: int, body: str, files: list[tuple[bytes, str]] | None = None,
-            version: int | None = None) -> RectificationResponse:
+            version: str | int | None = None) -> RectificationResponse:
     """The firm answers with what it did and evidence files; the regulators are notified."""
     order = get_order(actor, order_id)
     if "vendor" not in actor.roles or order.firm_id != actor.firm_id:
         raise NotFound()
-    _check_version(order, version)
+    transactions.check_version(order, version)
     if not body or not body.strip():
         raise ValidationFailed({"body": [N_("Describe what was rectified.")]})
     _move(actor, order, "answer")
@@ -205,7 +200,7 @@ def respond(actor: Actor, order_id: int, body: str, files: list[tuple[bytes, str
     recipients = [order.issued_by_id] if order.issued_by_id else regulators_for_district(order.district_code)
     inbox.notify(recipients, N_("Rectification order %(number)s was answered"), {"number": order.number},
                  link=f"/supervision/rectifications/{order.id}")
-    db.session.commit()
+    transactions.commit()
     return response
 
 
@@ -216,10 +211,10 @@ def _last_open_response(order: RectificationOrder) -> RectificationResponse | No
                              .order_by(RectificationResponse.id.desc()).limit(1))
 
 
-def _decide(actor: Actor, order_id: int, action: str, reason: str, version: int | None) -> RectificationOrder:
+def _decide(actor: Actor, order_id: int, action: str, reason: str, version: str | int | None) -> RectificationOrder:
     order = get_order(actor, order_id)
     require_supervisor(actor)
-    _check_version(order, version)
+    transactions.check_version(order, version)
     _move(actor, order, action, reason)
     response = _last_open_response(order)
     if response is not None:
@@ -234,15 +229,15 @@ def _decide(actor: Actor, order_id: int, action: str, reason: str, version: int 
         message = N_("The answer to rectification order %(number)s was rejected: %(reason)s")
     inbox.notify(inbox.users_of_firm(order.firm_id), message, {"number": order.number, "reason": reason},
                  link=f"/supervision/rectifications/{order.id}")
-    db.session.commit()
+    transactions.commit()
     return order
 
 
-def verify(actor: Actor, order_id: int, version: int | None = None, note: str = "") -> RectificationOrder:
+def verify(actor: Actor, order_id: int, version: str | int | None = None, note: str = "") -> RectificationOrder:
     return _decide(actor, order_id, "verify", note, version)
 
 
-def reject(actor: Actor, order_id: int, reason: str, version: int | None = None) -> RectificationOrder:
+def reject(actor: Actor, order_id: int, reason: str, version: str | int | None = None) -> RectificationOrder:
     if not reason or not reason.strip():
         raise ValidationFailed({"reason": [N_("Give the reasons for rejecting the answer.")]})
     return _decide(actor, order_id, "reject", reason, version)
@@ -257,11 +252,11 @@ class PenaltyInput:
 
 
 def escalate(actor: Actor, order_id: int, reason: str, held_on: date, attendees: str, record: str,
-             penalty: PenaltyInput | None = None, version: int | None = None) -> RectificationOrder:
+             penalty: PenaltyInput | None = None, version: str | int | None = None) -> RectificationOrder:
     """Overdue → escalated: the summons (约谈) is recorded, and optionally a penalty case."""
     order = get_order(actor, order_id)
     require_supervisor(actor)
-    _check_version(order, version)
+    transactions.check_version(order, version)
     errors: dict[str, list] = {}
     if not record or not record.strip():
         errors["record"] = [N_("Write the record of the summons.")]
@@ -280,7 +275,7 @@ def escalate(actor: Actor, order_id: int, reason: str, held_on: date, attendees:
     inbox.notify(inbox.users_of_firm(order.firm_id),
                  N_("Rectification order %(number)s was escalated: summons on %(date)s"),
                  {"number": order.number, "date": held_on.isoformat()}, link=f"/supervision/rectifications/{order.id}")
-    db.session.commit()
+    transactions.commit()
     return order
 
 
@@ -316,7 +311,7 @@ def add_penalty(actor: Actor, order_id: int, penalty: PenaltyInput) -> PenaltyCa
     if errors:
         raise ValidationFailed(errors)
     case = _add_penalty(actor, order, penalty)
-    db.session.commit()
+    transactions.commit()
     return case
 
 

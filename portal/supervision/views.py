@@ -51,6 +51,7 @@ from portal.supervision.penalties import LEGAL_BASES
 from portal.web.context import actor_for_user
 from portal.web.forms import apply_service_errors
 from portal.web.i18n import translate
+from portal.web.params import int_arg
 from portal.web.permissions import roles
 
 SUPERVISORS = ("regulator", "lead")
@@ -74,7 +75,7 @@ def _user_names(ids) -> dict[int, str]:
 
 
 def _arg_int(name: str) -> int | None:
-    return request.args.get(name, type=int)
+    return int_arg(name)
 
 
 # --- dashboard ------------------------------------------------------------------------------------------
@@ -105,7 +106,7 @@ def chart(name: str):
 @bp.route("/summary")
 @roles(*SUPERVISORS)
 def annual_summary():
-    year = request.args.get("year", type=int) or clock.today().year
+    year = int_arg("year", low=1900, high=9000) or clock.today().year
     data = dashboard.annual_summary(current_actor(), year, gettext=_)
     return xlsx_response(f"supervision-summary-{year}.xlsx", data)
 
@@ -141,7 +142,7 @@ def alerts_list():
                                 firms.get(a.firm_id, ""), a.district_code, a.raised_at, a.closed_at,
                                 a.acknowledged_at, a.ack_note] for a in rows))
         return xlsx_response("alerts.xlsx", data)
-    page = alerts.list_alerts(actor, f, request.args.get("page", 1, type=int))
+    page = alerts.list_alerts(actor, f, int_arg("page", 1))
     firms = dict(db.session.execute(select(Firm.id, Firm.name).where(
         Firm.id.in_({a.firm_id for a in page.items if a.firm_id}))).all()) if page.items else {}
     return render_template("supervision/alerts.html", page=page, f=f, rules=alerts.RULES, rows=_alert_rows(page.items, firms),
@@ -218,7 +219,7 @@ def inspections_list():
                                 ", ".join(users.get(u, "") for u in (i.inspector1_id, i.inspector2_id) if u),
                                 _("Yes") if i.refused else "", _("Yes") if i.published else ""] for i in rows))
         return xlsx_response("inspections.xlsx", data)
-    page = inspections.list_inspections(actor, f, request.args.get("page", 1, type=int))
+    page = inspections.list_inspections(actor, f, int_arg("page", 1))
     firms, users = inspections.names_for(page.items)
     return render_template("supervision/inspections.html", page=page, f=f, firms=firms, users=users,
                            states=INSPECTION.states, districts=DISTRICTS, firm_choices=_firm_choices(actor))
@@ -322,7 +323,7 @@ def inspection_record(inspection_id: int):
                                           request.form.get(f"note_{i.id}", "")) for i in items]
         try:
             inspections.record_results(actor, inspection_id, results, form.findings.data or "",
-                                       version=form.version.data or None)
+                                       version=form.version.data)
             flash(_("The results are recorded."), "success")
             return redirect(url_for("supervision.inspection_detail", inspection_id=inspection_id))
         except ValidationFailed as exc:
@@ -336,7 +337,7 @@ def inspection_record(inspection_id: int):
 def inspection_action(inspection_id: int):
     actor = current_actor()
     action = request.form.get("action", "")
-    version = request.form.get("version") or None
+    version = request.form.get("version")
     try:
         if action == "notify":
             inspections.notify_firm(actor, inspection_id, version)
@@ -382,14 +383,16 @@ def inspection_photo(inspection_id: int):
     return redirect(url_for("supervision.inspection_detail", inspection_id=inspection_id))
 
 
-@bp.route("/checklists")
+@bp.route("/checklists", methods=["GET", "POST"])
 @roles(*SUPERVISORS)
 def checklists():
     actor = current_actor()
-    inspections.ensure_default_templates()
-    db.session.commit()
-    templates = inspections.list_templates(actor)
-    return render_template("supervision/checklists.html", templates=templates)
+    if request.method == "POST":
+        inspections.save_default_templates(actor)
+        return redirect(url_for("supervision.checklists"))
+    unsaved = inspections.unsaved_default_templates()
+    return render_template("supervision/checklists.html", templates=inspections.list_templates(actor) + unsaved,
+                           unsaved=unsaved)
 
 
 @bp.route("/checklists/<int:template_id>", methods=["GET", "POST"])
@@ -445,7 +448,7 @@ def rectifications_list():
                                 _(RECTIFICATION.state_label(o.status)), o.issued_at, o.deadline, o.closed_at]
                                for o in rows))
         return xlsx_response("rectifications.xlsx", data)
-    page = rectification.list_orders(actor, f, request.args.get("page", 1, type=int))
+    page = rectification.list_orders(actor, f, int_arg("page", 1))
     return render_template("supervision/rectifications.html", page=page, f=f,
                            firms=rectification.firm_names(o.firm_id for o in page.items),
                            states=RECTIFICATION.states, districts=DISTRICTS, supervisor=is_supervisor(actor),
@@ -457,8 +460,8 @@ def rectifications_list():
 @roles(*SUPERVISORS)
 def rectification_new():
     actor = current_actor()
-    inspection_id = request.values.get("inspection_id", type=int)
-    incident_id = request.values.get("incident_id", type=int)
+    inspection_id = int_arg("inspection_id", source=request.values)
+    incident_id = int_arg("incident_id", source=request.values)
     form = OrderForm()
     form.firm_id.choices = choices([(0, "—")] + _firm_choices(actor))
     source = None
@@ -526,7 +529,7 @@ def rectification_respond(order_id: int):
     if form.validate_on_submit():
         files = [(f.read(), f.filename or "evidence") for f in (form.files.data or []) if f and f.filename]
         try:
-            rectification.respond(actor, order_id, form.body.data, files, version=form.version.data or None)
+            rectification.respond(actor, order_id, form.body.data, files, version=form.version.data)
             flash(_("Your answer is submitted."), "success")
             return redirect(url_for("supervision.rectification_detail", order_id=order_id))
         except ValidationFailed as exc:
@@ -545,10 +548,10 @@ def rectification_decide(order_id: int):
     if form.validate_on_submit():
         try:
             if form.action.data == "verify":
-                rectification.verify(actor, order_id, form.version.data or None, form.reason.data or "")
+                rectification.verify(actor, order_id, form.version.data, form.reason.data or "")
                 flash(_("The rectification is verified and the order closed."), "success")
             elif form.action.data == "reject":
-                rectification.reject(actor, order_id, form.reason.data or "", form.version.data or None)
+                rectification.reject(actor, order_id, form.reason.data or "", form.version.data)
                 flash(_("The answer is rejected; the firm must answer again."), "success")
             else:
                 abort(400)
@@ -574,7 +577,7 @@ def rectification_escalate(order_id: int):
                                                  form.decided_on.data or clock.today())
         try:
             rectification.escalate(actor, order_id, form.reason.data, form.held_on.data, form.attendees.data or "",
-                                   form.record.data, penalty, version=form.version.data or None)
+                                   form.record.data, penalty, version=form.version.data)
             flash(_("The order is escalated and the summons recorded."), "success")
             return redirect(url_for("supervision.rectification_detail", order_id=order_id))
         except ValidationFailed as exc:
@@ -609,7 +612,7 @@ def rectification_penalty(order_id: int):
 @roles("regulator", "lead", "vendor")
 def notices_list():
     actor = current_actor()
-    page_no = request.args.get("page", 1, type=int)
+    page_no = int_arg("page", 1)
     if is_supervisor(actor):
         page, counts = notices.list_notices_for_regulator(actor, page_no)
         return render_template("supervision/notices.html", page=page, counts=counts)
@@ -652,7 +655,7 @@ def notice_detail(notice_id: int):
                                     names.get(r.acknowledged_by_id, ""), r.reminded_at]
                                    for r, name, district in db.session.execute(query)))
             return xlsx_response(f"notice-{notice_id}-receipts.xlsx", data)
-        page = paginate(query, request.args.get("page", 1, type=int), scalars=False)
+        page = paginate(query, int_arg("page", 1), scalars=False)
         names = _user_names([r[0].read_by_id for r in page.items] + [r[0].acknowledged_by_id for r in page.items])
         return render_template("supervision/notice_receipts.html", notice=notice, page=page, names=names,
                                state=state)
@@ -705,7 +708,7 @@ def liaison_confirm():
 def contacts():
     actor = current_actor()
     page = notices.contact_directory(actor, request.args.get("q", ""), request.args.get("district", ""),
-                                     request.args.get("overdue") == "1", request.args.get("page", 1, type=int))
+                                     request.args.get("overdue") == "1", int_arg("page", 1))
     return render_template("supervision/contacts.html", page=page, districts=DISTRICTS)
 
 

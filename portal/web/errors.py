@@ -8,6 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from portal.core.errors import ServiceError
+from portal.core.transactions import CONFLICT_MESSAGE
 from portal.core.workflow import ActionNotPermitted, WorkflowError
 from portal.extensions import db
 from portal.web.i18n import translate
@@ -87,8 +88,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(StaleDataError)
     def stale(_exc):
+        # A versioned row changed under a flush before the unit of work's commit could turn it into a
+        # Conflict: the same 409 and the same message as portal.core.transactions.check_version.
         db.session.rollback()
-        return render_error(409, _("Someone else changed this record while you were working on it. Nothing was overwritten; reload to see the current version."))
+        return render_error(409, translate(CONFLICT_MESSAGE))
 
     @app.errorhandler(Exception)
     def unhandled(exc: Exception):

@@ -1,0 +1,73 @@
+"""Numbers and dates from the query string or a posted form, parsed in one place: a value that is not
+what the page expects is a 400 page, never a 500 from deep inside a query.
+
+Whole numbers are bounded by the database's integer (PostgreSQL `integer`): a longer number could not
+be an id or a page and would overflow the driver (OverflowError in SQLite, DataError in PostgreSQL).
+The same bound applies to ids in URLs through the `int` route converter registered here.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Flask, abort, request
+from werkzeug.routing import IntegerConverter
+
+MAX_INT = 2**31 - 1
+MIN_DATE = date(1900, 1, 1)  # far enough for archives' dates, near enough that UTC shifts cannot overflow
+MAX_DATE = date(9000, 12, 31)
+
+
+def parse_int(raw: str | None, low: int = 0, high: int = MAX_INT) -> int | None:
+    """A whole number from user text within [low, high], or None when the text is not one."""
+    text = (raw or "").strip()
+    if not text or not text.isascii() or not text.isdigit() or len(text) > len(str(high)):
+        return None
+    value = int(text)
+    return value if low <= value <= high else None
+
+
+def parse_date(raw: str | None) -> date | None:
+    """An ISO date (YYYY-MM-DD) from user text within the dates the portal can store, or None."""
+    text = (raw or "").strip()
+    try:
+        value = date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+    return value if value is not None and MIN_DATE <= value <= MAX_DATE else None
+
+
+def int_arg(name: str, default: int | None = None, *, source=None, low: int = 0,
+            high: int = MAX_INT) -> int | None:
+    """The whole-number parameter `name` of the query string (or `source`, e.g. request.form);
+    `default` when absent or empty; 400 when it is anything but a number in [low, high]."""
+    raw = (request.args if source is None else source).get(name)
+    if raw is None or not raw.strip():
+        return default
+    value = parse_int(raw, low, high)
+    if value is None:
+        abort(400)
+    return value
+
+
+def date_arg(name: str, default: date | None = None, *, source=None) -> date | None:
+    """The ISO date parameter `name`; `default` when absent or empty; 400 when it is not a date."""
+    raw = (request.args if source is None else source).get(name)
+    if raw is None or not raw.strip():
+        return default
+    value = parse_date(raw)
+    if value is None:
+        abort(400)
+    return value
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` that matches only numbers an id column can hold: a 30-digit id is a 404."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's parameter name
+        kwargs.setdefault("max", MAX_INT)
+        super().__init__(map, *args, **kwargs)
+
+
+def init_app(app: Flask) -> None:
+    """Before the blueprints: their rules are compiled with the converter in place when added."""
+    app.url_map.converters["int"] = BoundedIntConverter
