@@ -412,10 +412,16 @@ def parse_import(data: bytes, firm_id: int, today: date, translate=lambda s: s) 
     return rows, problems
 
 
-def import_roster(firm_id: int, data: bytes, translate=lambda s: s) -> int:
-    """Check every row first; import all rows in one transaction, or nothing with the full problem list."""
+def import_roster(firm_id: int, data: bytes, translate=lambda s: s, filename: str | None = None) -> int:
+    """Check every row first; import all rows in one transaction, or nothing with the full problem list.
+
+    `filename` is the uploaded file's name: the upload passes core.uploads' check (an XLSX by content,
+    named .xlsx, within the size limit) before any row is read."""
     actor = current_actor()
     firm = get_own_firm(actor, firm_id)
+    if filename is not None:
+        with clean_on_failure():
+            attachments.check_upload(data, filename, kinds=("xlsx",), owner_type="firm", owner_id=firm.id)
     rows, problems = parse_import(data, firm.id, clock.today(), translate)
     if problems:
         audit.record_and_commit("staff.import", "firm", firm.id, outcome="failure",

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth.models import User
-from portal.core import audit, clock, timeline, uploads
+from portal.core import audit, clock, timeline
 from portal.core import cache as aggregates
 from portal.core.constants import CERTIFICATE_TYPES, SERVICE_TYPES
 from portal.core.context import current_actor
@@ -309,8 +309,7 @@ def staff_import(firm_id: int):
             form.file.errors = [_("Choose a file.")]
         else:
             try:
-                uploads.check_upload(upload[0], upload[1], kinds=("xlsx",), owner_type="firm", owner_id=firm.id)
-                count = roster.import_roster(firm.id, upload[0], translate)
+                count = roster.import_roster(firm.id, upload[0], translate, filename=upload[1])
             except ValidationFailed as exc:
                 apply_service_errors(form, exc)
             except roster.ImportRejected as exc:
