@@ -4,10 +4,10 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from operator import itemgetter
 
 from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from portal.admin import audit_log
@@ -28,8 +28,9 @@ from portal.auth import password_policy as passwords
 from portal.auth.models import User, UserSession
 from portal.core import clock, localtime
 from portal.core.errors import ValidationFailed
-from portal.core.exports import xlsx_download
+from portal.core.exports import Column, csv_safe, xlsx_response
 from portal.core.models import AuditEvent
+from portal.core.msgids import N_
 from portal.core.pagination import paginate
 from portal.extensions import db
 from portal.firms.models import Firm
@@ -326,25 +327,33 @@ def audit_log_page():
 def audit_export():
     form = _audit_form()
     rows = audit_log.export_rows(_audit_filter(form))
-    headers = [_("Sequence"), _("Time (China Standard Time)"), _("Actor"), _("Role"), _("IP address"),
-               _("Action"), _("Object type"), _("Object ID"), _("Outcome"), _("Request ID"), _("Detail")]
     stamp = clock.utcnow().strftime("%Y%m%d-%H%M%S")
     if request.args.get("format") == "csv":
         text = io.StringIO()
         text.write("\ufeff")  # lets Excel recognise UTF-8 (Chinese names)
         writer = csv.writer(text)
-        writer.writerow(headers)
-        writer.writerows(rows)
+        writer.writerow([_(c.header) for c in AUDIT_EXPORT])
+        writer.writerows([csv_safe(v) for v in row] for row in rows)
         return send_file(io.BytesIO(text.getvalue().encode("utf-8")), mimetype="text/csv",
                          as_attachment=True, download_name=f"audit-log-{stamp}.csv", max_age=0)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Audit log"))
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(list(row))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return xlsx_download(buffer.getvalue(), f"audit-log-{stamp}.xlsx")
+    return xlsx_response(f"audit-log-{stamp}.xlsx", AUDIT_EXPORT, rows, sheet_title=N_("Audit log"))
+
+
+# Rows of audit_log.export_rows: (seq, time, actor, role, ip, action, object type, object id, outcome,
+# request id, detail).
+AUDIT_EXPORT = (
+    Column(N_("Sequence"), itemgetter(0), "number"),
+    Column(N_("Time (China Standard Time)"), itemgetter(1)),
+    Column(N_("Actor"), itemgetter(2)),
+    Column(N_("Role"), itemgetter(3)),
+    Column(N_("IP address"), itemgetter(4)),
+    Column(N_("Action"), itemgetter(5), width=24),
+    Column(N_("Object type"), itemgetter(6)),
+    Column(N_("Object ID"), itemgetter(7)),
+    Column(N_("Outcome"), itemgetter(8)),
+    Column(N_("Request ID"), itemgetter(9)),
+    Column(N_("Detail"), lambda row: str(row[10]) if row[10] is not None else None, width=60),
+)
 
 
 @bp.route("/audit/verify", methods=["POST"])

@@ -14,6 +14,13 @@ ALLOWED: dict[str, str] = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "pdf": (".pdf",),
+    "jpeg": (".jpg", ".jpeg"),
+    "png": (".png",),
+    "docx": (".docx",),
+    "xlsx": (".xlsx",),
+}
 
 # Main-part content types of the plain (macro-free) OOXML formats; .docm/.xlsm use other types.
 _OOXML_MAIN = {
@@ -66,3 +73,8 @@ def _sniff_ooxml(data: bytes) -> str | None:
         if part.lstrip("/") in names and overrides.get(part) == content_type
     ]
     return found[0] if len(found) == 1 else None
+
+
+def extension_matches(filename: str, kind: str) -> bool:
+    """Whether a file name's extension agrees with the sniffed kind (a PDF named .docx does not)."""
+    return filename.lower().endswith(EXTENSIONS.get(kind, ()))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from flask import current_app
@@ -18,7 +18,7 @@ from portal.core.context import Actor, current_actor
 from portal.core.errors import NotFound, ValidationFailed
 from portal.core.models import Attachment
 from portal.core.msgids import N_
-from portal.core.upload_rules import ALLOWED, sniff
+from portal.core.upload_rules import ALLOWED, EXTENSIONS, extension_matches, sniff
 from portal.extensions import db
 
 # owner_type -> function(actor, owner_id, attachment) -> bool
@@ -35,19 +35,40 @@ def storage_dir() -> Path:
     return path
 
 
-def save_upload(data: bytes, filename: str, *, owner_type: str, owner_id: int | None, kind: str = "other",
-                firm_id: int | None = None, field: str = "file") -> Attachment:
-    """Check by content and size, store, and add the row to the current transaction."""
+def check_upload(data: bytes, filename: str, *, field: str = "file", kinds: Iterable[str] = tuple(ALLOWED),
+                 owner_type: str | None = None, owner_id: int | None = None) -> str:
+    """The one check every uploaded file passes: not empty, within the size limit, one of `kinds` judged
+    by its bytes, and a name whose extension agrees (a PDF named .html is refused). Returns the kind."""
     limit = current_app.config["UPLOAD_MAX_MB"] * 1024 * 1024
     if not data:
         raise ValidationFailed({field: [N_("The file is empty.")]})
     if len(data) > limit:
         raise ValidationFailed({field: [N_("The file is larger than the allowed size.")]})
+    kinds = tuple(kinds)
     detected = sniff(data)
-    if detected is None:
-        audit.record("upload.refused", owner_type, owner_id, outcome="failure",
-                     detail={"filename": filename[:200], "size": len(data)})
-        raise ValidationFailed({field: [N_("Only PDF, JPEG, PNG, DOCX and XLSX files are accepted (checked by content, not by name).")]})
+    if detected is None or detected not in kinds:
+        _refused(owner_type, owner_id, filename, data, detected)
+        if kinds == tuple(ALLOWED):
+            raise ValidationFailed({field: [N_("Only PDF, JPEG, PNG, DOCX and XLSX files are accepted (checked by content, not by name).")]})
+        raise ValidationFailed({field: [(N_("Only %(types)s files are accepted here (checked by content, not by name)."),
+                                         {"types": ", ".join(k.upper() for k in kinds)})]})
+    if not extension_matches(filename, detected):
+        _refused(owner_type, owner_id, filename, data, detected)
+        raise ValidationFailed({field: [(
+            N_("The file name does not match its content: it is a %(kind)s file, so its name must end in %(extensions)s."),
+            {"kind": detected.upper(), "extensions": " / ".join(EXTENSIONS[detected])})]})
+    return detected
+
+
+def _refused(owner_type: str | None, owner_id: int | None, filename: str, data: bytes, detected: str | None) -> None:
+    audit.record("upload.refused", owner_type, owner_id, outcome="failure",
+                 detail={"filename": filename[:200], "size": len(data), "detected": detected})
+
+
+def save_upload(data: bytes, filename: str, *, owner_type: str, owner_id: int | None, kind: str = "other",
+                firm_id: int | None = None, field: str = "file") -> Attachment:
+    """Check (check_upload), store, and add the row to the current transaction."""
+    detected = check_upload(data, filename, field=field, owner_type=owner_type, owner_id=owner_id)
     stored_name = secrets.token_hex(20)
     target = storage_dir() / stored_name
     with open(target, "xb") as fh:

@@ -17,6 +17,7 @@ from portal.core.access import regulators_for_district
 from portal.core.constants import AGENCY, VENDOR
 from portal.core.context import Actor, current_actor
 from portal.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from portal.core.exports import BATCH, Column
 from portal.core.models import Attachment
 from portal.core.msgids import N_
 from portal.extensions import db
@@ -302,28 +303,26 @@ def reply_to_feedback(feedback_id: int, body: str) -> FeedbackReply:
 
 # -- export ----------------------------------------------------------------------------------------
 
-EXPORT_LIMIT = 10000
+def export_columns(translate=lambda s: s, period_label=lambda s: s) -> tuple[Column, ...]:
+    """Columns of the feedback export, for rows of a `visible_feedback` query."""
+    ratings = tuple(Column(label, lambda r, k=k: getattr(r[0], k), "number")
+                    for k, label in zip(RATING_FIELDS, rules.DIMENSIONS.values(), strict=True))
+    return (
+        Column(N_("Project"), lambda r: f"{r[1] or ''} {r[2]}", width=30),
+        Column(N_("Firm"), lambda r: r[3], width=24),
+        Column(N_("Agency"), lambda r: r[4], width=24),
+        Column(N_("Period"), lambda r: period_label(r[0].period_key)),
+        Column(N_("Given"), lambda r: localtime.to_local(r[0].created_at), "datetime"),
+        *ratings,
+        Column(N_("Would hire again"), lambda r: translate(N_("Yes")) if r[0].hire_again else translate(N_("No"))),
+        Column(N_("Narrative"), lambda r: r[0].narrative, width=40),
+        Column(N_("Firm's reply"), lambda r: r[5], width=40),
+    )
 
 
-def export_xlsx(query: Select, translate=lambda s: s, period_label=lambda s: s) -> bytes:
-    """The rows of a `visible_feedback` query (already filtered and sorted) as an Excel workbook."""
-    from io import BytesIO
-
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = translate(N_("Feedback"))
-    headers = (N_("Project"), N_("Firm"), N_("Agency"), N_("Period"), N_("Given"), *rules.DIMENSIONS.values(),
-               N_("Would hire again"), N_("Narrative"), N_("Firm's reply"))
-    sheet.append([translate(h) for h in headers])
-    for fb, number, title, firm_name, agency_name, reply in db.session.execute(query.limit(EXPORT_LIMIT)):
-        sheet.append([f"{number or ''} {title}", firm_name, agency_name, period_label(fb.period_key),
-                      localtime.format_local(fb.created_at)] + [getattr(fb, k) for k in RATING_FIELDS]
-                     + [translate(N_("Yes")) if fb.hire_again else translate(N_("No")), fb.narrative, reply or ""])
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
+def export_rows(query: Select) -> Iterable:
+    """Every row of a `visible_feedback` query (already filtered and sorted), fetched in batches."""
+    return db.session.execute(query.execution_options(yield_per=BATCH))
 
 
 # -- summaries (aggregated in SQL) -----------------------------------------------------------------

@@ -14,7 +14,8 @@ from portal.core import clock
 from portal.core.constants import AGENCY, INCIDENT_TYPES, VENDOR
 from portal.core.context import current_actor
 from portal.core.errors import ValidationFailed
-from portal.core.exports import xlsx_download
+from portal.core.exports import xlsx_response
+from portal.core.msgids import N_
 from portal.core.pagination import paginate
 from portal.core.workflows import PROJECT_FILING
 from portal.extensions import db
@@ -151,8 +152,8 @@ def index():
 @roles(*READERS)
 def export():
     query, _sort = _filtered_feedback()
-    data = service.export_xlsx(query, translate=_, period_label=_period_label)
-    return xlsx_download(data, "feedback.xlsx")
+    return xlsx_response("feedback.xlsx", service.export_columns(_, _period_label), service.export_rows(query),
+                         sheet_title=N_("Feedback"))
 
 
 @bp.route("/feedback/<int:feedback_id>")

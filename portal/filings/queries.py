@@ -1,10 +1,10 @@
 """Searching, sorting and exporting the project filings an actor may see (one scoped query)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import astuple, dataclass
 from datetime import date, timedelta
 from functools import cache
-from io import BytesIO
 
 from flask import current_app
 from sqlalchemy import Select, String, cast, or_, select
@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload, lazyload
 from portal.core import access, localtime, pagination
 from portal.core.constants import SERVICE_TYPES
 from portal.core.context import Actor, current_actor
+from portal.core.exports import BATCH, Column
 from portal.core.identifiers import DISTRICTS
 from portal.core.msgids import N_
 from portal.core.pagination import Page
@@ -23,7 +24,6 @@ from portal.firms.models import Firm
 from portal.orgs.models import Agency
 from portal.web.params import parse_date
 
-EXPORT_LIMIT = 20000
 SORTS = {
     "updated": ProjectFiling.updated_at,
     "number": ProjectFiling.number,
@@ -157,29 +157,27 @@ def rows_page(query: Select, rows: Select, order, page: int | None, per_page: in
     return Page(items=list(db.session.execute(stmt)), page=page, per_page=per_page, total=total)
 
 
-def export_xlsx(f: FilingFilter, actor: Actor | None = None, translate=lambda s: s) -> bytes:
-    """The rows of the current filter as an Excel workbook (no personal data on filings)."""
-    from openpyxl import Workbook
+def export_columns(translate=lambda s: s) -> tuple[Column, ...]:
+    """Columns of the filing export (no personal data on filings), for the filings of `search`."""
+    return (
+        Column(N_("Number"), lambda p: p.number),
+        Column(N_("Title"), lambda p: p.title, width=30),
+        Column(N_("Firm"), lambda p: p.firm.name),
+        Column(N_("Firm USCC"), lambda p: p.firm.uscc),
+        Column(N_("Agency"), lambda p: p.agency.name),
+        Column(N_("District"), lambda p: DISTRICTS.get(p.district_code, p.district_code)),
+        Column(N_("Status"), lambda p: translate(PROJECT_FILING.states[p.status])),
+        Column(N_("Service types"),
+               lambda p: ", ".join(translate(SERVICE_TYPES.get(code, code)) for code in p.service_types or [])),
+        Column(N_("Start date"), lambda p: p.start_date, "date"),
+        Column(N_("End date"), lambda p: p.end_date, "date"),
+        Column(N_("Submitted"),
+               lambda p: localtime.to_local(p.submitted_at).replace(microsecond=0) if p.submitted_at else None,
+               "datetime"),
+        Column(N_("Late"), lambda p: translate(N_("Yes")) if p.is_late else ""),
+    )
 
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = translate(N_("Project filings"))[:31]
-    headers = [N_("Number"), N_("Title"), N_("Firm"), N_("Firm USCC"), N_("Agency"), N_("District"),
-               N_("Status"), N_("Service types"), N_("Start date"), N_("End date"), N_("Submitted"), N_("Late")]
-    sheet.append([translate(h) for h in headers])
-    rows = db.session.scalars(search(f, actor).limit(EXPORT_LIMIT))
-    for filing in rows:
-        sheet.append([
-            filing.number or "", filing.title, filing.firm.name, filing.firm.uscc, filing.agency.name,
-            DISTRICTS.get(filing.district_code, filing.district_code),
-            translate(PROJECT_FILING.states[filing.status]),
-            ", ".join(translate(SERVICE_TYPES.get(code, code)) for code in filing.service_types or []),
-            filing.start_date, filing.end_date,
-            localtime.to_local(filing.submitted_at).replace(microsecond=0) if filing.submitted_at else None,
-            translate(N_("Yes")) if filing.is_late else "",
-        ])
-    for column_cells in sheet.columns:
-        sheet.column_dimensions[column_cells[0].column_letter].width = 18
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+
+def export_rows(f: FilingFilter, actor: Actor | None = None) -> Iterator[ProjectFiling]:
+    """Every filing of the current filter (firm and agency loaded with it), fetched in batches."""
+    yield from db.session.scalars(search(f, actor).execution_options(yield_per=BATCH))

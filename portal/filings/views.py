@@ -12,8 +12,9 @@ from portal.core import access, clock, timeline
 from portal.core.constants import ATTACHMENT_KINDS, SERVICE_TYPES
 from portal.core.context import current_actor
 from portal.core.errors import NotFound, ValidationFailed
-from portal.core.exports import xlsx_download
+from portal.core.exports import xlsx_response
 from portal.core.identifiers import DISTRICTS
+from portal.core.msgids import N_
 from portal.core.workflow import ReasonRequired
 from portal.core.workflows import CHANGE_FILING, PROJECT_FILING
 from portal.extensions import db
@@ -67,9 +68,9 @@ def index():
 @roles(*READERS)
 def export():
     criteria = filing_search.FilingFilter.from_args(request.args)
-    data = filing_search.export_xlsx(criteria, translate=_)
     stamp = clock.today().strftime("%Y%m%d")
-    return xlsx_download(data, f"filings-{stamp}.xlsx")
+    return xlsx_response(f"filings-{stamp}.xlsx", filing_search.export_columns(_), filing_search.export_rows(criteria),
+                         sheet_title=N_("Project filings"))
 
 
 # --- the filing form ------------------------------------------------------------------------------

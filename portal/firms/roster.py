@@ -4,9 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from io import BytesIO
+from typing import IO
 from zipfile import BadZipFile
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import Select, func, select
 
@@ -15,6 +16,7 @@ from portal.core import uploads as attachments
 from portal.core.constants import STAFF_ROLES
 from portal.core.context import Actor, current_actor
 from portal.core.errors import NotFound, ValidationFailed
+from portal.core.exports import BATCH, Column, Sheet, write_workbook, write_xlsx
 from portal.core.identifiers import normalize_id_number, normalize_mobile, validate_id_number, validate_mobile
 from portal.core.masking import mask_id_number, mask_phone
 from portal.core.models import Attachment
@@ -279,21 +281,20 @@ class ImportRejected(Exception):
         self.problems = problems
 
 
-def template_workbook(translate=lambda s: s) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "staff"
-    sheet.append([translate(label) for _name, label in COLUMNS])
-    sheet.append(["张三", "", "13800000000", "operator", "2025-01-02", "2025-01-03", 5, "yes", "yes"])
-    notes = book.create_sheet("help")
-    notes.append([translate(N_("Role")), ", ".join(STAFF_ROLES)])
-    notes.append([translate(N_("Dates")), "YYYY-MM-DD"])
-    notes.append([translate(N_("Yes/no columns")), "yes / no"])
-    for width, letter in zip((14, 22, 16, 18, 18, 18, 10, 10, 10), "ABCDEFGHI", strict=True):
-        sheet.column_dimensions[letter].width = width
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
+_TEMPLATE_EXAMPLE = ("张三", "", "13800000000", "operator", "2025-01-02", "2025-01-03", 5, "yes", "yes")
+_TEMPLATE_WIDTHS = (14, 22, 16, 18, 18, 18, 10, 10, 10)
+
+
+def template_workbook(stream: IO[bytes], translate=lambda s: s) -> None:
+    """The import template: the import columns with one example row, and a sheet of hints."""
+    columns = tuple(Column(label, lambda row, i=i: row[i], "number" if name == "training_days" else "text", width)
+                    for i, ((name, label), width) in enumerate(zip(COLUMNS, _TEMPLATE_WIDTHS, strict=True)))
+    hints = [(N_("Role"), ", ".join(STAFF_ROLES)), (N_("Dates"), "YYYY-MM-DD"), (N_("Yes/no columns"), "yes / no")]
+    write_workbook(stream, [
+        Sheet("staff", columns, [_TEMPLATE_EXAMPLE]),
+        Sheet("help", (Column(N_("Column"), lambda row: translate(row[0])),
+                       Column(N_("How to fill in"), lambda row: row[1], width=60)), hints),
+    ], translate=translate)
 
 
 def _cell_text(value) -> str:
@@ -401,10 +402,16 @@ def parse_import(data: bytes, firm_id: int, today: date, translate=lambda s: s) 
     return rows, problems
 
 
-def import_roster(firm_id: int, data: bytes, translate=lambda s: s) -> int:
-    """Check every row first; import all rows in one transaction, or nothing with the full problem list."""
+def import_roster(firm_id: int, data: bytes, translate=lambda s: s, filename: str | None = None) -> int:
+    """Check every row first; import all rows in one transaction, or nothing with the full problem list.
+
+    `filename` is the uploaded file's name: the upload passes core.uploads' check (an XLSX by content,
+    named .xlsx, within the size limit) before any row is read."""
     actor = current_actor()
     firm = get_own_firm(actor, firm_id)
+    if filename is not None:
+        with clean_on_failure():
+            attachments.check_upload(data, filename, kinds=("xlsx",), owner_type="firm", owner_id=firm.id)
     rows, problems = parse_import(data, firm.id, clock.today(), translate)
     if problems:
         audit.record_and_commit("staff.import", "firm", firm.id, outcome="failure",
@@ -421,28 +428,34 @@ def import_roster(firm_id: int, data: bytes, translate=lambda s: s) -> int:
 
 # --- Excel export (masked) -------------------------------------------------------------------------
 
-def export_roster(actor: Actor, firm_id: int, translate=lambda s: s) -> bytes:
+def export_columns(translate=lambda s: s) -> tuple[Column, ...]:
+    """The import columns (ID number and phone masked), then whether qualified and whether in post."""
+    def yes_no(flag: bool) -> str:
+        return translate(N_("yes") if flag else N_("no"))
+
+    return (
+        Column(LABELS["name"], lambda m: m.name),
+        Column(LABELS["id_number"], masked_id, width=22),
+        Column(LABELS["phone"], masked_phone, width=16),
+        Column(LABELS["role"], lambda m: translate(STAFF_ROLES.get(m.role, m.role))),
+        Column(LABELS["contract_date"], lambda m: m.contract_date, "date"),
+        Column(LABELS["commitment_date"], lambda m: m.commitment_date, "date"),
+        Column(LABELS["training_days"], lambda m: m.training_days, "number"),
+        Column(LABELS["assessment_passed"], lambda m: yes_no(m.assessment_passed)),
+        Column(LABELS["background_checked"], lambda m: yes_no(m.background_checked)),
+        Column(N_("Qualified"), lambda m: yes_no(m.is_qualified)),
+        Column(N_("Status"), lambda m: translate(N_("in post") if m.active else N_("left"))),
+    )
+
+
+def export_roster(actor: Actor, firm_id: int, stream: IO[bytes], translate=lambda s: s) -> int:
+    """Write the firm's whole roster (masked) as a workbook to `stream`; the export is audited."""
     firm = get_firm(actor, firm_id)
-    members = list(db.session.scalars(roster_query(actor, firm.id, "all")))
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "staff"
-    sheet.append([translate(label) for _n, label in COLUMNS] + [translate(N_("Qualified")), translate(N_("Status"))])
-    for m in members:
-        sheet.append([
-            m.name, masked_id(m), masked_phone(m), translate(STAFF_ROLES.get(m.role, m.role)),
-            m.contract_date.isoformat() if m.contract_date else "",
-            m.commitment_date.isoformat() if m.commitment_date else "",
-            m.training_days, translate(N_("yes") if m.assessment_passed else N_("no")),
-            translate(N_("yes") if m.background_checked else N_("no")),
-            translate(N_("yes") if m.is_qualified else N_("no")),
-            translate(N_("in post") if m.active else N_("left")),
-        ])
-    audit.record("staff.export", "firm", firm.id, detail={"rows": len(members)})
+    members = db.session.scalars(roster_query(actor, firm.id, "all").execution_options(yield_per=BATCH))
+    rows = write_xlsx(stream, export_columns(translate), members, sheet_title="staff", translate=translate)
+    audit.record("staff.export", "firm", firm.id, detail={"rows": rows})
     transactions.commit()
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return rows
 
 
 def staff_count_by_firm(firm_ids: list[int]) -> dict[int, int]:

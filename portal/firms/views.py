@@ -1,12 +1,9 @@
 """Firm pages: thin views over portal.firms.service and portal.firms.roster."""
 from __future__ import annotations
 
-from io import BytesIO
-
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from openpyxl import Workbook
 
 from portal.auth.models import User
 from portal.core import access, audit, clock, timeline
@@ -14,8 +11,9 @@ from portal.core import cache as aggregates
 from portal.core.constants import CERTIFICATE_TYPES, SERVICE_TYPES
 from portal.core.context import current_actor
 from portal.core.errors import NotFound, ValidationFailed
-from portal.core.exports import xlsx_download
+from portal.core.exports import Column, send_xlsx, xlsx_response
 from portal.core.identifiers import district_name
+from portal.core.msgids import N_
 from portal.core.pagination import paginate
 from portal.core.workflows import FIRM_REGISTRATION
 from portal.extensions import db
@@ -290,14 +288,14 @@ def staff(firm_id: int):
 @bp.route("/<int:firm_id>/staff/export.xlsx")
 @authenticated
 def staff_export(firm_id: int):
-    data = roster.export_roster(current_actor(), firm_id, translate)
-    return xlsx_download(data, f"roster-{firm_id}.xlsx")
+    actor = current_actor()
+    return send_xlsx(f"roster-{firm_id}.xlsx", lambda out: roster.export_roster(actor, firm_id, out, translate))
 
 
 @bp.route("/staff/template.xlsx")
 @roles("vendor")
 def staff_template():
-    return xlsx_download(roster.template_workbook(translate), "roster-template.xlsx")
+    return send_xlsx("roster-template.xlsx", lambda out: roster.template_workbook(out, translate))
 
 
 @bp.route("/<int:firm_id>/staff/import", methods=["GET", "POST"])
@@ -312,7 +310,9 @@ def staff_import(firm_id: int):
             form.file.errors = [_("Choose a file.")]
         else:
             try:
-                count = roster.import_roster(firm.id, upload[0], translate)
+                count = roster.import_roster(firm.id, upload[0], translate, filename=upload[1])
+            except ValidationFailed as exc:
+                apply_service_errors(form, exc)
             except roster.ImportRejected as exc:
                 problems = exc.problems
             else:
@@ -362,22 +362,23 @@ def index():
 def export():
     _form, flt = _filter()
     rows = list(db.session.scalars(firm_service.firm_query(current_actor(), flt)))
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "firms"
-    sheet.append([_("Firm name"), _("Unified social credit code"), _("District"), _("Status"), _("Valid until"),
-                  _("Service types"), _("Grade"), _("Liaison contact"), _("Liaison phone")])
-    for firm in rows:
-        sheet.append([firm.name, firm.uscc, district_name(firm.district_code) or firm.district_code,
-                      translate(FIRM_REGISTRATION.state_label(firm.status)),
-                      firm.valid_until.isoformat() if firm.valid_until else "",
-                      ", ".join(translate(SERVICE_TYPES.get(t, t)) for t in firm.service_types or []),
-                      firm.grade or "", firm.liaison_name,
-                      roster.mask_phone(firm_service.liaison_phone(firm))])
+    response = xlsx_response("firms.xlsx", FIRM_EXPORT, rows, sheet_title="firms")
     audit.record_and_commit("firm.export", "firm", None, detail={"rows": len(rows)})
-    out = BytesIO()
-    book.save(out)
-    return xlsx_download(out.getvalue(), "firms.xlsx")
+    return response
+
+
+FIRM_EXPORT = (
+    Column(N_("Firm name"), lambda firm: firm.name, width=28),
+    Column(N_("Unified social credit code"), lambda firm: firm.uscc, width=22),
+    Column(N_("District"), lambda firm: district_name(firm.district_code) or firm.district_code),
+    Column(N_("Status"), lambda firm: translate(FIRM_REGISTRATION.state_label(firm.status))),
+    Column(N_("Valid until"), lambda firm: firm.valid_until, "date"),
+    Column(N_("Service types"),
+           lambda firm: ", ".join(translate(SERVICE_TYPES.get(t, t)) for t in firm.service_types or [])),
+    Column(N_("Grade"), lambda firm: firm.grade),
+    Column(N_("Liaison contact"), lambda firm: firm.liaison_name),
+    Column(N_("Liaison phone"), lambda firm: roster.mask_phone(firm_service.liaison_phone(firm))),
+)
 
 
 @bp.route("/queue")

@@ -2,7 +2,7 @@
 upheld loss/leak/copy/tampering marked as a grade veto, and rectification ordered from an upheld one."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -15,6 +15,7 @@ from portal.core.access import regulators_for_district
 from portal.core.constants import AGENCY, INCIDENT_TYPES, SEVERITIES, VETO_INCIDENT_TYPES
 from portal.core.context import Actor, current_actor
 from portal.core.errors import Conflict, InvalidState, NotFound, ValidationFailed
+from portal.core.exports import BATCH, Column
 from portal.core.models import Attachment
 from portal.core.msgids import N_
 from portal.core.timeline import record_transition
@@ -275,27 +276,22 @@ def order_rectification(incident_id: int, requirement: str, deadline: date | Non
 
 # -- export ----------------------------------------------------------------------------------------
 
-EXPORT_LIMIT = 10000
+def export_columns(translate=lambda s: s) -> tuple[Column, ...]:
+    """Columns of the incident export, for rows of a `visible_incidents` query."""
+    return (
+        Column(N_("Incident"), lambda r: r[0].id, "number"),
+        Column(N_("Kind"), lambda r: translate(INCIDENT_TYPES[r[0].incident_type])),
+        Column(N_("Severity"), lambda r: translate(SEVERITIES[r[0].severity])),
+        Column(N_("State"), lambda r: translate(INCIDENT.states[r[0].status])),
+        Column(N_("Project"), lambda r: f"{r[1] or ''} {r[2] or ''}".strip(), width=30),
+        Column(N_("Firm"), lambda r: r[3], width=24),
+        Column(N_("Happened"), lambda r: localtime.to_local(r[0].occurred_at), "datetime"),
+        Column(N_("Conclusion"), lambda r: r[0].conclusion, width=40),
+        Column(N_("veto"), lambda r: translate(N_("Yes")) if r[0].veto else translate(N_("No"))),
+    )
 
 
-def export_xlsx(query: Select, translate=lambda s: s) -> bytes:
-    """The rows of a `visible_incidents` query (already filtered and sorted) as an Excel workbook."""
-    from io import BytesIO
+def export_rows(query: Select) -> Iterable:
+    """Every row of a `visible_incidents` query (already filtered and sorted), fetched in batches."""
+    return db.session.execute(query.execution_options(yield_per=BATCH))
 
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = translate(N_("Incidents"))
-    headers = (N_("Incident"), N_("Kind"), N_("Severity"), N_("State"), N_("Project"), N_("Firm"), N_("Happened"),
-               N_("Conclusion"), N_("veto"))
-    sheet.append([translate(h) for h in headers])
-    for incident, number, title, firm_name in db.session.execute(query.limit(EXPORT_LIMIT)):
-        sheet.append([incident.id, translate(INCIDENT_TYPES[incident.incident_type]),
-                      translate(SEVERITIES[incident.severity]), translate(INCIDENT.states[incident.status]),
-                      f"{number or ''} {title or ''}".strip(), firm_name,
-                      localtime.format_local(incident.occurred_at),
-                      incident.conclusion, translate(N_("Yes")) if incident.veto else translate(N_("No"))])
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()

@@ -10,7 +10,8 @@ from portal.core import access, localtime
 from portal.core.constants import INCIDENT_TYPES, SEVERITIES
 from portal.core.context import current_actor
 from portal.core.errors import ValidationFailed
-from portal.core.exports import xlsx_download
+from portal.core.exports import xlsx_response
+from portal.core.msgids import N_
 from portal.core.pagination import paginate
 from portal.core.timeline import timeline
 from portal.core.workflow import ReasonRequired
@@ -64,8 +65,8 @@ def index():
 @roles(*REPORTERS)
 def export():
     query, *_rest = _filtered_incidents()
-    data = service.export_xlsx(query, translate=_)
-    return xlsx_download(data, "incidents.xlsx")
+    return xlsx_response("incidents.xlsx", service.export_columns(_), service.export_rows(query),
+                         sheet_title=N_("Incidents"))
 
 
 def _filing_choices(filings: list[ProjectFiling]) -> list[SelectChoice]:

@@ -6,7 +6,6 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from io import BytesIO
 
 from sqlalchemy import extract, func, select
 
@@ -14,6 +13,7 @@ from portal.core import cache as aggregates
 from portal.core import clock, localtime
 from portal.core.access import PUBLISHED_PERIOD_STATUSES, require_supervisor, scoped
 from portal.core.context import Actor
+from portal.core.exports import BATCH, Column, Sheet
 from portal.core.localtime_sql import local_date
 from portal.core.msgids import N_
 from portal.extensions import db
@@ -213,67 +213,62 @@ CHARTS = ("filings", "grades", "scores")
 
 # --- annual supervision summary --------------------------------------------------------------------------
 
-def annual_summary(actor: Actor, year: int, gettext=lambda s: s) -> bytes:
-    """Workbook with one sheet per subject, for one year, limited to the actor's jurisdiction."""
-    from openpyxl import Workbook
-
+def annual_summary(actor: Actor, year: int) -> list[Sheet]:
+    """One sheet per subject, for one year, limited to the actor's jurisdiction (rows read when written)."""
     require_supervisor(actor)
     lo, hi = localtime.year_bounds_utc(year)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = gettext(N_("Firms"))[:31]
-    ws.append([gettext(N_("District")), gettext(N_("Status")), gettext(N_("Grade")), gettext(N_("Firms"))])
-    for row in db.session.execute(scoped(
-            select(Firm.district_code, Firm.status, Firm.grade, func.count(Firm.id))
-            .group_by(Firm.district_code, Firm.status, Firm.grade)
-            .order_by(Firm.district_code, Firm.status, Firm.grade), actor, Firm.district_code)):
-        ws.append([row[0], row[1], row[2] or "", row[3]])
 
-    ws = wb.create_sheet(gettext(N_("Filings"))[:31])
-    ws.append([gettext(N_("District")), gettext(N_("Month")), gettext(N_("Status")), gettext(N_("Filings"))])
+    def rows(stmt, column):  # run when its sheet is written, not all at once
+        yield from db.session.execute(scoped(stmt, actor, column).execution_options(yield_per=BATCH))
+
+    def cell(i):
+        return lambda r: r[i]
+
+    def flag(i):
+        return lambda r: "Y" if r[i] else ""
+
     month = extract("month", local_date(ProjectFiling.submitted_at))
-    for row in db.session.execute(scoped(
-            select(ProjectFiling.district_code, month, ProjectFiling.status, func.count(ProjectFiling.id))
-            .where(ProjectFiling.submitted_at >= lo, ProjectFiling.submitted_at < hi)
-            .group_by(ProjectFiling.district_code, month, ProjectFiling.status)
-            .order_by(ProjectFiling.district_code, month), actor, ProjectFiling.district_code)):
-        ws.append([row[0], f"{year}-{int(row[1]):02d}", row[2], row[3]])
-
-    ws = wb.create_sheet(gettext(N_("Inspections"))[:31])
-    ws.append([gettext(N_("District")), gettext(N_("Firm")), gettext(N_("Kind")), gettext(N_("Status")),
-               gettext(N_("Planned on")), gettext(N_("Failed items")), gettext(N_("Refused")),
-               gettext(N_("Published"))])
     failed = (select(func.count(InspectionResult.id)).where(InspectionResult.inspection_id == Inspection.id,
                                                              InspectionResult.result == "fail").scalar_subquery())
-    for row in db.session.execute(scoped(
-            select(Inspection.district_code, Firm.name, Inspection.kind, Inspection.status, Inspection.planned_on,
-                   failed, Inspection.refused, Inspection.published)
-            .join(Firm, Firm.id == Inspection.firm_id)
-            .where(Inspection.planned_on >= date(year, 1, 1), Inspection.planned_on < date(year + 1, 1, 1))
-            .order_by(Inspection.planned_on), actor, Inspection.district_code)):
-        ws.append([row[0], row[1], row[2], row[3], row[4], row[5], "Y" if row[6] else "", "Y" if row[7] else ""])
-
-    ws = wb.create_sheet(gettext(N_("Rectifications"))[:31])
-    ws.append([gettext(N_("Number")), gettext(N_("District")), gettext(N_("Firm")), gettext(N_("Status")),
-               gettext(N_("Deadline")), gettext(N_("Closed"))])
-    for row in db.session.execute(scoped(
-            select(RectificationOrder.number, RectificationOrder.district_code, Firm.name, RectificationOrder.status,
-                   RectificationOrder.deadline, RectificationOrder.closed_at)
-            .join(Firm, Firm.id == RectificationOrder.firm_id)
-            .where(RectificationOrder.issued_at >= lo, RectificationOrder.issued_at < hi)
-            .order_by(RectificationOrder.number), actor, RectificationOrder.district_code)):
-        ws.append([row[0], row[1], row[2], row[3], row[4], row[5]])
-
-    ws = wb.create_sheet(gettext(N_("Incidents"))[:31])
-    ws.append([gettext(N_("District")), gettext(N_("Type")), gettext(N_("Severity")), gettext(N_("Status")),
-               gettext(N_("Incidents"))])
-    for row in db.session.execute(scoped(
-            select(Incident.district_code, Incident.incident_type, Incident.severity, Incident.status,
-                   func.count(Incident.id))
-            .where(Incident.occurred_at >= lo, Incident.occurred_at < hi)
-            .group_by(Incident.district_code, Incident.incident_type, Incident.severity, Incident.status)
-            .order_by(Incident.district_code), actor, Incident.district_code)):
-        ws.append(list(row))
-    buffer = BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return [
+        Sheet(N_("Firms"), (
+            Column(N_("District"), cell(0)), Column(N_("Status"), cell(1)), Column(N_("Grade"), cell(2)),
+            Column(N_("Firms"), cell(3), "number"),
+        ), rows(select(Firm.district_code, Firm.status, Firm.grade, func.count(Firm.id))
+                .group_by(Firm.district_code, Firm.status, Firm.grade)
+                .order_by(Firm.district_code, Firm.status, Firm.grade), Firm.district_code)),
+        Sheet(N_("Filings"), (
+            Column(N_("District"), cell(0)), Column(N_("Month"), lambda r: f"{year}-{int(r[1]):02d}"),
+            Column(N_("Status"), cell(2)), Column(N_("Filings"), cell(3), "number"),
+        ), rows(select(ProjectFiling.district_code, month, ProjectFiling.status, func.count(ProjectFiling.id))
+                .where(ProjectFiling.submitted_at >= lo, ProjectFiling.submitted_at < hi)
+                .group_by(ProjectFiling.district_code, month, ProjectFiling.status)
+                .order_by(ProjectFiling.district_code, month), ProjectFiling.district_code)),
+        Sheet(N_("Inspections"), (
+            Column(N_("District"), cell(0)), Column(N_("Firm"), cell(1)), Column(N_("Kind"), cell(2)),
+            Column(N_("Status"), cell(3)), Column(N_("Planned on"), cell(4), "date"),
+            Column(N_("Failed items"), cell(5), "number"), Column(N_("Refused"), flag(6)),
+            Column(N_("Published"), flag(7)),
+        ), rows(select(Inspection.district_code, Firm.name, Inspection.kind, Inspection.status, Inspection.planned_on,
+                       failed, Inspection.refused, Inspection.published)
+                .join(Firm, Firm.id == Inspection.firm_id)
+                .where(Inspection.planned_on >= date(year, 1, 1), Inspection.planned_on < date(year + 1, 1, 1))
+                .order_by(Inspection.planned_on), Inspection.district_code)),
+        Sheet(N_("Rectifications"), (
+            Column(N_("Number"), cell(0)), Column(N_("District"), cell(1)), Column(N_("Firm"), cell(2)),
+            Column(N_("Status"), cell(3)), Column(N_("Deadline"), cell(4), "date"),
+            Column(N_("Closed"), cell(5), "datetime"),
+        ), rows(select(RectificationOrder.number, RectificationOrder.district_code, Firm.name,
+                       RectificationOrder.status, RectificationOrder.deadline, RectificationOrder.closed_at)
+                .join(Firm, Firm.id == RectificationOrder.firm_id)
+                .where(RectificationOrder.issued_at >= lo, RectificationOrder.issued_at < hi)
+                .order_by(RectificationOrder.number), RectificationOrder.district_code)),
+        Sheet(N_("Incidents"), (
+            Column(N_("District"), cell(0)), Column(N_("Type"), cell(1)), Column(N_("Severity"), cell(2)),
+            Column(N_("Status"), cell(3)), Column(N_("Incidents"), cell(4), "number"),
+        ), rows(select(Incident.district_code, Incident.incident_type, Incident.severity, Incident.status,
+                       func.count(Incident.id))
+                .where(Incident.occurred_at >= lo, Incident.occurred_at < hi)
+                .group_by(Incident.district_code, Incident.incident_type, Incident.severity, Incident.status)
+                .order_by(Incident.district_code), Incident.district_code)),
+    ]

@@ -12,7 +12,9 @@ from portal.core import clock
 from portal.core.access import is_supervisor, scoped, visible
 from portal.core.context import current_actor
 from portal.core.errors import ValidationFailed
+from portal.core.exports import workbook_response, xlsx_response
 from portal.core.identifiers import DISTRICTS
+from portal.core.msgids import N_
 from portal.core.pagination import paginate
 from portal.core.workflows import INSPECTION, RECTIFICATION
 from portal.extensions import db
@@ -20,8 +22,8 @@ from portal.firms.models import Firm
 from portal.home.panels import Panel
 from portal.home.panels import register as register_panel
 from portal.supervision import alerts, dashboard, inspections, notices, rectification
+from portal.supervision import queries as exports
 from portal.supervision.blueprint import _district_label, bp
-from portal.supervision.exports import workbook_bytes, xlsx_response
 from portal.supervision.forms import (
     AckForm,
     DecisionForm,
@@ -107,8 +109,8 @@ def chart(name: str):
 @roles(*SUPERVISORS)
 def annual_summary():
     year = int_arg("year", low=1900, high=9000) or clock.today().year
-    data = dashboard.annual_summary(current_actor(), year, gettext=_)
-    return xlsx_response(f"supervision-summary-{year}.xlsx", data)
+    sheets = dashboard.annual_summary(current_actor(), year)
+    return workbook_response(f"supervision-summary-{year}.xlsx", sheets)
 
 
 # --- alerts ---------------------------------------------------------------------------------------------
@@ -134,14 +136,8 @@ def alerts_list():
     actor = current_actor()
     f = _alert_filter()
     if _wants_xlsx():
-        rows = db.session.scalars(alerts.filtered_alerts(actor, f))
-        firms = dict(_firm_choices(actor))
-        data = workbook_bytes(_("Alerts"), [_("Rule"), _("Severity"), _("Message"), _("Firm"), _("District"),
-                                            _("Raised"), _("Closed"), _("Acknowledged"), _("Note")],
-                              ([_(alerts.RULES.get(a.rule, a.rule)), a.severity, translate(a.message, a.params),
-                                firms.get(a.firm_id, ""), a.district_code, a.raised_at, a.closed_at,
-                                a.acknowledged_at, a.ack_note] for a in rows))
-        return xlsx_response("alerts.xlsx", data)
+        rows = exports.alert_rows(actor, f, dict(_firm_choices(actor)))
+        return xlsx_response("alerts.xlsx", exports.alert_columns(_, translate), rows, sheet_title=N_("Alerts"))
     page = alerts.list_alerts(actor, f, int_arg("page", 1))
     firms = dict(db.session.execute(select(Firm.id, Firm.name).where(
         Firm.id.in_({a.firm_id for a in page.items if a.firm_id}))).all()) if page.items else {}
@@ -210,15 +206,8 @@ def inspections_list():
     actor = current_actor()
     f = _inspection_filter()
     if _wants_xlsx():
-        rows = list(db.session.scalars(inspections.filtered_inspections(actor, f).limit(50000)))
-        firms, users = inspections.names_for(rows)
-        data = workbook_bytes(_("Inspections"), [_("Firm"), _("District"), pgettext("inspection", "Kind"), _("Status"), _("Planned on"),
-                                                 _("Inspectors"), _("Refused"), _("Published")],
-                              ([firms.get(i.firm_id, ""), i.district_code, i.kind,
-                                _(INSPECTION.state_label(i.status)), i.planned_on,
-                                ", ".join(users.get(u, "") for u in (i.inspector1_id, i.inspector2_id) if u),
-                                _("Yes") if i.refused else "", _("Yes") if i.published else ""] for i in rows))
-        return xlsx_response("inspections.xlsx", data)
+        return xlsx_response("inspections.xlsx", exports.inspection_columns(_), exports.inspection_rows(actor, f),
+                             sheet_title=N_("Inspections"))
     page = inspections.list_inspections(actor, f, int_arg("page", 1))
     firms, users = inspections.names_for(page.items)
     return render_template("supervision/inspections.html", page=page, f=f, firms=firms, users=users,
@@ -440,14 +429,8 @@ def rectifications_list():
     if _wants_xlsx():
         if not is_supervisor(actor):
             abort(403)
-        rows = list(db.session.scalars(rectification.filtered_orders(actor, f).limit(50000)))
-        names = rectification.firm_names(o.firm_id for o in rows)
-        data = workbook_bytes(_("Rectification"), [_("Number"), _("Firm"), _("District"), _("Status"),
-                                                   _("Issued"), _("Deadline"), _("Closed")],
-                              ([o.number, names.get(o.firm_id, ""), o.district_code,
-                                _(RECTIFICATION.state_label(o.status)), o.issued_at, o.deadline, o.closed_at]
-                               for o in rows))
-        return xlsx_response("rectifications.xlsx", data)
+        return xlsx_response("rectifications.xlsx", exports.rectification_columns(_),
+                             exports.rectification_rows(actor, f), sheet_title=N_("Rectification"))
     page = rectification.list_orders(actor, f, int_arg("page", 1))
     return render_template("supervision/rectifications.html", page=page, f=f,
                            firms=rectification.firm_names(o.firm_id for o in page.items),
@@ -647,14 +630,8 @@ def notice_detail(notice_id: int):
         state = request.args.get("state", "")
         query = notices.receipts_query(actor, notice_id, state)
         if _wants_xlsx():
-            names = _user_names([r[0].read_by_id for r in db.session.execute(query)]
-                                + [r[0].acknowledged_by_id for r in db.session.execute(query)])
-            data = workbook_bytes(_("Receipts"), [_("Firm"), _("District"), _("Read"), _("Read by"),
-                                                  _("Acknowledged"), _("Acknowledged by"), _("Reminded")],
-                                  ([name, district, r.read_at, names.get(r.read_by_id, ""), r.acknowledged_at,
-                                    names.get(r.acknowledged_by_id, ""), r.reminded_at]
-                                   for r, name, district in db.session.execute(query)))
-            return xlsx_response(f"notice-{notice_id}-receipts.xlsx", data)
+            return xlsx_response(f"notice-{notice_id}-receipts.xlsx", exports.RECEIPT_COLUMNS,
+                                 exports.receipt_rows(query), sheet_title=N_("Receipts"))
         page = paginate(query, int_arg("page", 1), scalars=False)
         names = _user_names([r[0].read_by_id for r in page.items] + [r[0].acknowledged_by_id for r in page.items])
         return render_template("supervision/notice_receipts.html", notice=notice, page=page, names=names,

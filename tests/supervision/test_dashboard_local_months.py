@@ -7,6 +7,7 @@ from io import BytesIO
 from openpyxl import load_workbook
 
 from portal.core import clock
+from portal.core.exports import write_workbook
 from portal.supervision import dashboard
 from tests.supervision.builders import actor
 
@@ -25,7 +26,9 @@ def test_annual_summary_puts_new_year_filings_in_january(build):
     build.filing(submitted_at=datetime(2025, 12, 31, 19, 0))  # 03:00 on 1 January 2026 in Luzhou
     build.filing(submitted_at=datetime(2026, 12, 31, 15, 0))  # 23:00 on 31 December 2026
     build.filing(submitted_at=datetime(2026, 12, 31, 17, 0))  # 01:00 on 1 January 2027: another year
-    book = load_workbook(BytesIO(dashboard.annual_summary(regulator, 2026)))
+    out = BytesIO()
+    write_workbook(out, dashboard.annual_summary(regulator, 2026))
+    book = load_workbook(BytesIO(out.getvalue()))
     sheet = book.worksheets[1]
     months = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert sorted(months) == ["2026-01", "2026-12"]
