@@ -23,7 +23,7 @@ from portal.admin.forms import (
     ResetPasswordForm,
     RolesForm,
 )
-from portal.auth import accounts
+from portal.auth import accounts, mfa
 from portal.auth import password_policy as passwords
 from portal.auth.models import User, UserSession
 from portal.core import clock
@@ -146,6 +146,14 @@ def account_roles(user_id: int):
 def account_unlock(user_id: int):
     accounts.unlock(user_id)
     flash(_("The account is unlocked."), "success")
+    return redirect(url_for("admin.account", user_id=user_id))
+
+
+@bp.route("/accounts/<int:user_id>/mfa-reset", methods=["POST"])
+@roles(SECADMIN)
+def account_mfa_reset(user_id: int):
+    mfa.reset_factor(user_id)
+    flash(_("The second factor is removed; the user sets up a new one at the next login."), "success")
     return redirect(url_for("admin.account", user_id=user_id))
 
 
