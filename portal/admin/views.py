@@ -190,6 +190,11 @@ def security_policy():
         "absolute_hours": cfg["SESSION_ABSOLUTE_HOURS"],
         "secure_cookie": cfg.get("SESSION_COOKIE_SECURE"),
         "hsts": cfg.get("HSTS"),
+        "history": accounts.PASSWORD_HISTORY_SIZE,
+        "max_age_days": cfg.get("PASSWORD_MAX_AGE_DAYS") or 0,
+        "mfa_required": cfg.get("MFA_REQUIRED"),
+        "max_sessions": cfg.get("MAX_SESSIONS_PER_USER"),
+        "max_admin_sessions": cfg.get("MAX_SESSIONS_PER_ADMIN"),
     }
     return render_template("admin/security_policy.html", policy=policy)
 

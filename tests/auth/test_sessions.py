@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from portal.auth.models import UserSession
 from portal.extensions import db
-from tests.auth.helpers import audits
+from tests.auth.helpers import audits, enrol, freeze
 
 
 def _logged_in(c) -> bool:
@@ -62,3 +62,16 @@ def test_ending_the_current_session_logs_out(app, client, build, login):
     response = client.post(f"/auth/sessions/{own}/end")
     assert response.headers["Location"].startswith("/auth/login")
     assert not _logged_in(client)
+
+
+def test_the_security_policy_page_states_the_new_rules(app, client, build, login, monkeypatch):
+    monkeypatch.setitem(app.config, "MFA_REQUIRED", True)
+    monkeypatch.setitem(app.config, "PASSWORD_MAX_AGE_DAYS", 90)
+    freeze()
+    login(build.user("secadmin"))
+    enrol(client)  # MFA_REQUIRED: nothing else until the security admin has a factor
+    page = client.get("/admin/security?lang=en").get_data(as_text=True)
+    assert "expires after 90 days" in page
+    assert "the last 5" in page
+    assert "At most 3 live sessions per account (1 for administrators)" in page
+    assert 'data-testid="mfa-required">' in page and "authenticator app): yes" in page
