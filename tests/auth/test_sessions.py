@@ -52,6 +52,9 @@ def test_a_user_cannot_end_someone_elses_session(app, build, login):
     owner = login(build.user("vendor"), c=app.test_client())
     other_id = db.session.scalar(select(UserSession.id))
     intruder = login(build.user("vendor"), c=app.test_client())
+    page = intruder.get("/auth/sessions").get_data(as_text=True)
+    assert page.count('data-testid="session-row"') == 1  # only the intruder's own session is listed
+    assert f"/auth/sessions/{other_id}/end" not in page
     assert intruder.post(f"/auth/sessions/{other_id}/end").status_code == 404
     assert _logged_in(owner)
 
