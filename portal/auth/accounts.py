@@ -16,7 +16,7 @@ from portal.auth.hashing import make_hasher
 from portal.auth.models import PasswordHistory, User, UserRole, UserSession
 from portal.auth.password_policy import check_password
 from portal.core import audit, clock
-from portal.core.constants import ADMIN_ROLES, MFA_ROLES, ROLES
+from portal.core.constants import ADMIN_ROLES, ROLES
 from portal.core.context import current_actor
 from portal.core.errors import NotAllowed, NotFound, ValidationFailed
 from portal.core.msgids import N_
@@ -78,11 +78,6 @@ def count_failure(user: User, now) -> None:
 
 def is_locked(user: User, now) -> bool:
     return bool(user.locked_until and user.locked_until > now)
-
-
-def needs_second_factor(user) -> bool:
-    """MFA_REQUIRED makes a factor mandatory for regulators, the lead and the three administrators."""
-    return bool(current_app.config.get("MFA_REQUIRED")) and user.has_role(*MFA_ROLES)
 
 
 def authenticate(username: str, password: str, ip: str | None = None, user_agent: str | None = None) -> LoginResult:

@@ -16,7 +16,7 @@ from portal.auth.sessions import SESSION_KEY
 from portal.core.errors import ValidationFailed
 from portal.web.forms import apply_service_errors
 from portal.web.i18n import translate
-from portal.web.permissions import authenticated, public
+from portal.web.permissions import authenticated, must_set_up_second_factor, public
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -63,7 +63,7 @@ def _fresh_session(token: str) -> None:
 
 def _logged_in(result: accounts.LoginResult):
     login_user(result.user)
-    if accounts.needs_second_factor(result.user) and not result.user.mfa_enrolled:
+    if must_set_up_second_factor(result.user):
         flash(_("Set up a second factor before you continue."), "warning")
         return redirect(url_for("auth.mfa_setup"))
     if result.user.must_change_password:

@@ -79,8 +79,7 @@ def check_access():
         return None  # the API blueprint authenticates bearer tokens itself, then applies the same rule
     if not current_user.is_authenticated:
         return _unauthenticated()
-    if (endpoint not in MFA_SETUP_ALLOWED and current_app.config.get("MFA_REQUIRED")
-            and current_user.has_role(*MFA_ROLES) and not current_user.mfa_enrolled):
+    if endpoint not in MFA_SETUP_ALLOWED and must_set_up_second_factor(current_user):
         return redirect(url_for("auth.mfa_setup"))
     if current_user.must_change_password and endpoint not in PASSWORD_CHANGE_ALLOWED:
         return redirect(url_for("auth.change_password"))
@@ -89,6 +88,12 @@ def check_access():
     if not current_user.has_role(*access):
         abort(403)
     return None
+
+
+def must_set_up_second_factor(user) -> bool:
+    """MFA_REQUIRED: regulators, the lead and the three administrators do nothing before enrolling."""
+    return (bool(current_app.config.get("MFA_REQUIRED")) and user.has_role(*MFA_ROLES)
+            and not user.mfa_enrolled)
 
 
 def allowed(user, view_access) -> bool:
