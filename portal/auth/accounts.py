@@ -23,7 +23,7 @@ from portal.core.msgids import N_
 from portal.extensions import db
 
 LOGIN_FAILED = N_("Wrong username or password, or the account is locked or disabled.")
-# Passwords a new one may not repeat, in any letter case (等保三级).
+# Earlier passwords a new one may not repeat, in any letter case, besides the current one (等保三级).
 PASSWORD_HISTORY_SIZE = 5
 _DUMMY_HASH: dict[bool, str] = {}
 
@@ -257,11 +257,11 @@ def _recent_history(user_id: int) -> list[PasswordHistory]:
 
 
 def _remember_password(user_id: int, password: str) -> None:
-    """Keep the lower-cased password's hash (see PasswordHistory) and forget all but the last few."""
+    """Keep the lower-cased password's hash (see PasswordHistory): the current one and the five before."""
     db.session.add(PasswordHistory(user_id=user_id, lower_hash=hash_password(password.lower()),
                                    created_at=clock.utcnow()))
     db.session.flush()
-    for old in _recent_history(user_id)[PASSWORD_HISTORY_SIZE:]:
+    for old in _recent_history(user_id)[PASSWORD_HISTORY_SIZE + 1:]:
         db.session.delete(old)
 
 
@@ -269,7 +269,7 @@ def _reuses_recent_password(user_id: int, new: str, current: str | None) -> bool
     """True when `new` is, ignoring letter case, the current password or one of the last five."""
     if current is not None and current.lower() == new.lower():
         return True
-    return any(_verify(row.lower_hash, new.lower()) for row in _recent_history(user_id)[:PASSWORD_HISTORY_SIZE])
+    return any(_verify(row.lower_hash, new.lower()) for row in _recent_history(user_id)[:PASSWORD_HISTORY_SIZE + 1])
 
 
 def change_password(user: User, current: str | None, new: str, keep_token: str | None = None) -> None:
