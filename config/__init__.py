@@ -37,6 +37,10 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "SESSION_ABSOLUTE_HOURS": ("SESSION_ABSOLUTE_HOURS", int),
     "LOGIN_MAX_FAILURES": ("LOGIN_MAX_FAILURES", int),
     "LOGIN_LOCK_MINUTES": ("LOGIN_LOCK_MINUTES", int),
+    "MFA_REQUIRED": ("MFA_REQUIRED", _bool),
+    "PASSWORD_MAX_AGE_DAYS": ("PASSWORD_MAX_AGE_DAYS", int),
+    "MAX_SESSIONS_PER_USER": ("MAX_SESSIONS_PER_USER", int),
+    "MAX_SESSIONS_PER_ADMIN": ("MAX_SESSIONS_PER_ADMIN", int),
     "PAGE_SIZE": ("PAGE_SIZE", int),
     "AGGREGATE_CACHE_SECONDS": ("AGGREGATE_CACHE_SECONDS", int),
     "BLOCK_NEGATIVE_LISTED_FILINGS": ("BLOCK_NEGATIVE_LISTED_FILINGS", _bool),
@@ -104,6 +108,13 @@ class Config:
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 30
     PASSWORD_HASH_FAST = False
+    # 等保三级: a second factor for regulators, the lead and the three administrators (off in development
+    # and tests so the demo logins keep working); password expiry in days (0 = never); live sessions
+    # per account, the oldest ended at a new login.
+    MFA_REQUIRED = False
+    PASSWORD_MAX_AGE_DAYS = 0
+    MAX_SESSIONS_PER_USER = 3
+    MAX_SESSIONS_PER_ADMIN = 1
 
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # tied to the server-side session instead
@@ -175,6 +186,8 @@ class ProductionConfig(Config):
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = True
     HSTS = True
+    MFA_REQUIRED = True
+    PASSWORD_MAX_AGE_DAYS = 90
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
 
     @classmethod
@@ -205,6 +218,8 @@ class BenchConfig(ProductionConfig):
     ENV_NAME = "bench"
     SESSION_COOKIE_SECURE = False
     HSTS = False
+    # The benchmark logs the demo regulator, lead and administrators in with their password alone.
+    MFA_REQUIRED = False
 
     @classmethod
     def check(cls) -> None:

@@ -23,7 +23,7 @@ from portal.admin.forms import (
     ResetPasswordForm,
     RolesForm,
 )
-from portal.auth import accounts
+from portal.auth import accounts, mfa
 from portal.auth import password_policy as passwords
 from portal.auth.models import User, UserSession
 from portal.core import clock, localtime
@@ -150,6 +150,14 @@ def account_unlock(user_id: int):
     return redirect(url_for("admin.account", user_id=user_id))
 
 
+@bp.route("/accounts/<int:user_id>/mfa-reset", methods=["POST"])
+@roles(SECADMIN)
+def account_mfa_reset(user_id: int):
+    mfa.reset_factor(user_id)
+    flash(_("The second factor is removed; the user sets up a new one at the next login."), "success")
+    return redirect(url_for("admin.account", user_id=user_id))
+
+
 @bp.route("/accounts/<int:user_id>/sessions")
 @roles(SECADMIN)
 def account_sessions(user_id: int):
@@ -183,6 +191,11 @@ def security_policy():
         "absolute_hours": cfg["SESSION_ABSOLUTE_HOURS"],
         "secure_cookie": cfg.get("SESSION_COOKIE_SECURE"),
         "hsts": cfg.get("HSTS"),
+        "history": accounts.PASSWORD_HISTORY_SIZE,
+        "max_age_days": cfg.get("PASSWORD_MAX_AGE_DAYS") or 0,
+        "mfa_required": cfg.get("MFA_REQUIRED"),
+        "max_sessions": cfg.get("MAX_SESSIONS_PER_USER"),
+        "max_admin_sessions": cfg.get("MAX_SESSIONS_PER_ADMIN"),
     }
     return render_template("admin/security_policy.html", policy=policy)
 

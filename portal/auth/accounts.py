@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from portal.auth.hashing import make_hasher
-from portal.auth.models import User, UserRole, UserSession
+from portal.auth.models import PasswordHistory, User, UserRole, UserSession
 from portal.auth.password_policy import check_password
 from portal.core import audit, clock, transactions
 from portal.core.constants import ADMIN_ROLES, ROLES
@@ -23,6 +23,8 @@ from portal.core.msgids import N_
 from portal.extensions import db
 
 LOGIN_FAILED = N_("Wrong username or password, or the account is locked or disabled.")
+# Earlier passwords a new one may not repeat, in any letter case, besides the current one (等保三级).
+PASSWORD_HISTORY_SIZE = 5
 _DUMMY_HASH: dict[bool, str] = {}
 
 
@@ -49,8 +51,33 @@ class LoginFailed(Exception):
 
 @dataclass
 class LoginResult:
+    """A new session; while `mfa_pending` it logs nobody in until a second-factor code completes it."""
+
     user: User
     session_token: str
+    mfa_pending: bool = False
+
+
+def count_failure(user: User, now) -> None:
+    """One more failed attempt (password or second-factor code); the limit locks the account (caller
+    audits and commits). Counted in the database (row-locked on PostgreSQL) so parallel guesses through
+    several processes cannot slip past the limit."""
+    cfg = current_app.config
+    db.session.execute(
+        update(User).where(User.id == user.id)
+        .values(failed_logins=func.coalesce(User.failed_logins, 0) + 1)
+        .execution_options(synchronize_session="fetch")
+    )
+    user.failed_logins = db.session.scalar(select(User.failed_logins).where(User.id == user.id))
+    if user.failed_logins >= cfg["LOGIN_MAX_FAILURES"]:
+        user.locked_until = now + timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
+        user.failed_logins = 0
+        audit.record("account.locked", "user", user.id, outcome="failure",
+                     detail={"username": user.username, "until": user.locked_until.isoformat()})
+
+
+def is_locked(user: User, now) -> bool:
+    return bool(user.locked_until and user.locked_until > now)
 
 
 def authenticate(username: str, password: str, ip: str | None = None, user_agent: str | None = None) -> LoginResult:
@@ -66,7 +93,7 @@ def authenticate(username: str, password: str, ip: str | None = None, user_agent
         audit.record_and_commit("login.failure", "user", None, outcome="failure",
                                 detail={"username": username[:64], "reason": "unknown_user"})
         raise LoginFailed(LOGIN_FAILED)
-    if user.locked_until and user.locked_until > now:
+    if is_locked(user, now):
         _verify(user.password_hash, password)
         audit.record_and_commit("login.failure", "user", user.id, outcome="failure",
                                 detail={"username": user.username, "reason": "locked"})
@@ -74,34 +101,63 @@ def authenticate(username: str, password: str, ip: str | None = None, user_agent
     if not _verify(user.password_hash, password) or not user.active:
         reason = "disabled" if user.active is False else "bad_password"
         if reason == "bad_password":
-            # Counted in the database (row-locked on PostgreSQL) so parallel guesses through several
-            # processes cannot slip past the limit.
-            db.session.execute(
-                update(User).where(User.id == user.id)
-                .values(failed_logins=func.coalesce(User.failed_logins, 0) + 1)
-                .execution_options(synchronize_session="fetch")
-            )
-            user.failed_logins = db.session.scalar(select(User.failed_logins).where(User.id == user.id))
-            if user.failed_logins >= cfg["LOGIN_MAX_FAILURES"]:
-                user.locked_until = now + timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
-                user.failed_logins = 0
-                audit.record("account.locked", "user", user.id, outcome="failure",
-                             detail={"username": user.username, "until": user.locked_until.isoformat()})
+            count_failure(user, now)
         audit.record_and_commit("login.failure", "user", user.id, outcome="failure",
                                 detail={"username": user.username, "reason": reason})
         raise LoginFailed(LOGIN_FAILED)
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
     if _hasher().needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     token = secrets.token_urlsafe(32)
-    db.session.add(UserSession(token_hash=token_hash(token), user_id=user.id, created_at=now,
-                               last_seen_at=now, ip=ip, user_agent=(user_agent or "")[:255]))
-    audit.record("login.success", "user", user.id, detail={"username": user.username},
-                 actor=_actor_for(user, ip))
+    row = UserSession(token_hash=token_hash(token), user_id=user.id, created_at=now, last_seen_at=now,
+                      ip=ip, user_agent=(user_agent or "")[:255], mfa_pending=user.mfa_enrolled)
+    db.session.add(row)
+    if user.mfa_enrolled:
+        # The failure count is kept until the code is right: a known password must not reset the
+        # count of wrong codes.
+        audit.record("login.password_ok", "user", user.id, detail={"username": user.username, "mfa": "pending"},
+                     actor=_actor_for(user, ip))
+        transactions.commit()
+        return LoginResult(user, token, mfa_pending=True)
+    complete_login(user, row, now, ip)
     transactions.commit()
     return LoginResult(user, token)
+
+
+def complete_login(user: User, row: UserSession, now, ip: str | None, detail: dict | None = None,
+                   reset_failures: bool = True) -> None:
+    """A session becomes a login: failures reset, password expiry checked, the session limit kept and
+    the login audited (caller commits)."""
+    if reset_failures:
+        user.failed_logins = 0
+        user.locked_until = None
+    user.last_login_at = now
+    row.mfa_pending = False
+    max_age = current_app.config.get("PASSWORD_MAX_AGE_DAYS") or 0
+    if max_age > 0 and not user.must_change_password and (
+            user.password_changed_at is None or now - user.password_changed_at > timedelta(days=max_age)):
+        user.must_change_password = True
+        audit.record("password.expired", "user", user.id, detail={"max_age_days": max_age})
+    db.session.flush()
+    _keep_session_limit(user, row, now)
+    audit.record("login.success", "user", user.id, detail={"username": user.username, **(detail or {})},
+                 actor=_actor_for(user, ip))
+
+
+def session_limit(user: User) -> int:
+    cfg = current_app.config
+    if user.has_role(*ADMIN_ROLES):
+        return max(1, cfg.get("MAX_SESSIONS_PER_ADMIN", 1))
+    return max(1, cfg.get("MAX_SESSIONS_PER_USER", 3))
+
+
+def _keep_session_limit(user: User, row: UserSession, now) -> None:
+    """End the oldest live sessions beyond the user's limit, keeping the new one (audited)."""
+    others = [s for s in live_sessions(user.id) if s.id != row.id]
+    excess = len(others) + 1 - session_limit(user)
+    for old in sorted(others, key=lambda s: (s.created_at, s.id))[:max(0, excess)]:
+        old.ended_at = now
+        old.end_reason = "session_limit"
+        audit.record("session.ended", "user", user.id, detail={"reason": "session_limit", "session": old.id})
 
 
 def _actor_for(user: User, ip: str | None):
@@ -132,7 +188,7 @@ def load_session(token: str | None) -> User | None:
     if found is None:
         return None
     row, user = found
-    if row.ended_at is not None:
+    if row.ended_at is not None or row.mfa_pending:
         return None
     now = clock.utcnow()
     cfg = current_app.config
@@ -193,19 +249,47 @@ def validate_new_password(password: str, username: str) -> list[str]:
     return check_password(password, username)
 
 
+def _recent_history(user_id: int) -> list[PasswordHistory]:
+    return list(db.session.scalars(
+        select(PasswordHistory).where(PasswordHistory.user_id == user_id)
+        .order_by(PasswordHistory.created_at.desc(), PasswordHistory.id.desc())
+    ))
+
+
+def _remember_password(user_id: int, password: str) -> None:
+    """Keep the lower-cased password's hash (see PasswordHistory): the current one and the five before."""
+    db.session.add(PasswordHistory(user_id=user_id, lower_hash=hash_password(password.lower()),
+                                   created_at=clock.utcnow()))
+    db.session.flush()
+    for old in _recent_history(user_id)[PASSWORD_HISTORY_SIZE + 1:]:
+        db.session.delete(old)
+
+
+def _reuses_recent_password(user_id: int, new: str, current: str | None) -> bool:
+    """True when `new` is, ignoring letter case, the current password or one of the last five."""
+    if current is not None and current.lower() == new.lower():
+        return True
+    return any(_verify(row.lower_hash, new.lower()) for row in _recent_history(user_id)[:PASSWORD_HISTORY_SIZE + 1])
+
+
 def change_password(user: User, current: str | None, new: str, keep_token: str | None = None) -> None:
     """Change a password; every other session of the user ends on the server."""
     errors: dict[str, list] = {}
-    if current is not None and not _verify(user.password_hash, current):
+    current_ok = current is not None and _verify(user.password_hash, current)
+    if current is not None and not current_ok:
         errors["current_password"] = [N_("The current password is wrong.")]
     problems = validate_new_password(new, user.username)
     if problems:
         errors["new_password"] = problems
-    if current is not None and current == new and not problems:
-        errors.setdefault("new_password", []).append(N_("The new password must differ from the current one."))
+    elif _reuses_recent_password(user.id, new, current if current_ok else None):
+        errors.setdefault("new_password", []).append(
+            N_("The new password must differ from the current one and from your last five, also in letter case."))
     if errors:
         audit.record_and_commit("password.change", "user", user.id, outcome="failure")
         raise ValidationFailed(errors)
+    if current_ok and not _recent_history(user.id):
+        _remember_password(user.id, current)  # accounts from before the history: the current one counts too
+    _remember_password(user.id, new)
     user.password_hash = hash_password(new)
     user.must_change_password = False
     user.password_changed_at = clock.utcnow()
@@ -251,6 +335,8 @@ def create_user(*, username: str, display_name: str, password: str, roles: list[
     user.roles = [UserRole(role=r) for r in sorted(set(roles))]
     db.session.add(user)
     db.session.flush()
+    if precomputed_hash is None:  # bulk seeding skips it; its first change records the current one
+        _remember_password(user.id, password)
     audit.record("account.created", "user", user.id, detail={"username": username, "roles": sorted(set(roles))})
     if commit:
         transactions.commit()
@@ -336,6 +422,8 @@ def reset_password(user_id: int, temporary: str) -> User:
         raise ValidationFailed({"password": problems})
     user.password_hash = hash_password(temporary)
     user.must_change_password = True
+    user.password_changed_at = clock.utcnow()
+    _remember_password(user.id, temporary)
     end_sessions(user.id, "password_reset")
     audit.record("password.reset", "user", user.id)
     transactions.commit()
@@ -377,6 +465,7 @@ def live_sessions(user_id: int) -> list[UserSession]:
         .where(
             UserSession.user_id == user_id,
             UserSession.ended_at.is_(None),
+            UserSession.mfa_pending.is_(False),
             UserSession.last_seen_at > now - timedelta(minutes=cfg["SESSION_IDLE_MINUTES"]),
             UserSession.created_at > now - timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"]),
         )
@@ -394,6 +483,27 @@ def revoke_session(user_id: int, session_id: int) -> None:
         row.end_reason = "revoked_by_secadmin"
         audit.record("session.ended", "user", user_id, detail={"reason": "revoked_by_secadmin", "session": row.id})
         transactions.commit()
+
+
+def end_own_session(user: User, session_id: int) -> UserSession:
+    """A user ends one of their own sessions (another device, or this one); someone else's is not found."""
+    row = db.session.get(UserSession, session_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound()
+    if row.ended_at is None:
+        row.ended_at = clock.utcnow()
+        row.end_reason = "ended_by_user"
+        audit.record("session.ended", "user", user.id, detail={"reason": "ended_by_user", "session": row.id})
+        transactions.commit()
+    return row
+
+
+def session_of_token(token: str | None) -> UserSession | None:
+    if not token:
+        return None
+    return db.session.scalar(select(UserSession).where(UserSession.token_hash == token_hash(token)))
+
+
 def login_via_sso(user: User, ip: str | None = None, user_agent: str | None = None,
                   detail: dict | None = None) -> LoginResult:
     """Open a server-side session for a user the government platform has identified; audited like a
@@ -403,12 +513,10 @@ def login_via_sso(user: User, ip: str | None = None, user_agent: str | None = No
                                 detail={"username": user.username, "reason": "disabled", "method": "sso"})
         raise LoginFailed(LOGIN_FAILED)
     now = clock.utcnow()
-    user.last_login_at = now
     token = secrets.token_urlsafe(32)
-    db.session.add(UserSession(token_hash=token_hash(token), user_id=user.id, created_at=now,
-                               last_seen_at=now, ip=ip, user_agent=(user_agent or "")[:255]))
-    audit.record("login.success", "user", user.id,
-                 detail={"username": user.username, "method": "sso", **(detail or {})},
-                 actor=_actor_for(user, ip))
+    row = UserSession(token_hash=token_hash(token), user_id=user.id, created_at=now,
+                      last_seen_at=now, ip=ip, user_agent=(user_agent or "")[:255])
+    db.session.add(row)
+    complete_login(user, row, now, ip, detail={"method": "sso", **(detail or {})}, reset_failures=False)
     transactions.commit()
     return LoginResult(user, token)

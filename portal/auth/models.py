@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.columns import TimestampMixin, in_check
@@ -34,6 +34,11 @@ class User(UserMixin, TimestampMixin, db.Model):
     office_id: Mapped[int | None] = mapped_column(ForeignKey("regulator_office.id"))
     gov_user_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     gov_real_name_level: Mapped[int | None] = mapped_column(Integer)
+    # Second factor: the TOTP secret encrypted like other personal data; enrolled once a code confirmed
+    # it; the last time step used, so a code works once.
+    mfa_secret_enc: Mapped[str | None] = mapped_column(String(255))
+    mfa_enrolled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    mfa_last_step: Mapped[int | None] = mapped_column(Integer)
 
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -45,6 +50,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return bool(self.active)
+
+    @property
+    def mfa_enrolled(self) -> bool:
+        return self.mfa_enrolled_at is not None
 
     @property
     def role_codes(self) -> tuple[str, ...]:
@@ -96,3 +105,32 @@ class UserSession(db.Model):
     end_reason: Mapped[str | None] = mapped_column(String(32))
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(255))
+    # True between a correct password and a correct second-factor code: such a session logs nobody in.
+    mfa_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class RecoveryCode(db.Model):
+    """A one-time code for a lost authenticator, stored as a keyed hash (shown once, at enrolment)."""
+
+    __tablename__ = "mfa_recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class PasswordHistory(db.Model):
+    """Earlier passwords of an account, so a new one cannot be an old one again in other letter case.
+
+    Only `lower_hash` is kept: an argon2 hash of the lower-cased password. Checking a new password's
+    lower-case form against it refuses both the same password and any case variant of it, while the
+    stored value reveals no more than an ordinary password hash does.
+    """
+
+    __tablename__ = "password_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    lower_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime)

@@ -8,6 +8,8 @@ SYSADMIN, SECADMIN, AUDITOR = "sysadmin", "secadmin", "auditor"
 ROLES = (VENDOR, AGENCY, REGULATOR, LEAD, SYSADMIN, SECADMIN, AUDITOR)
 ADMIN_ROLES = (SYSADMIN, SECADMIN, AUDITOR)
 SUPERVISOR_ROLES = (REGULATOR, LEAD)
+# Roles that must hold a second factor when MFA_REQUIRED is on (等保三级: regulators, lead, three admins).
+MFA_ROLES = (*SUPERVISOR_ROLES, *ADMIN_ROLES)
 ROLE_LABELS = {
     VENDOR: N_("Firm user"),
     AGENCY: N_("Agency user"),

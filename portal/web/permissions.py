@@ -11,13 +11,14 @@ from collections.abc import Callable
 from flask import Flask, abort, current_app, jsonify, redirect, request, url_for
 from flask_login import current_user
 
-from portal.core.constants import ROLES
+from portal.core.constants import MFA_ROLES, ROLES
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
 _ATTR = "_portal_access"
 EXEMPT_ENDPOINTS = {"static"}
 PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.logout", "auth.login", "static"}
+MFA_SETUP_ALLOWED = {"auth.mfa_setup", "auth.logout", "auth.login", "static"}
 
 
 def _declare(view: Callable, access) -> Callable:
@@ -78,6 +79,8 @@ def check_access():
         return None  # the API blueprint authenticates bearer tokens itself, then applies the same rule
     if not current_user.is_authenticated:
         return _unauthenticated()
+    if endpoint not in MFA_SETUP_ALLOWED and must_set_up_second_factor(current_user):
+        return redirect(url_for("auth.mfa_setup"))
     if current_user.must_change_password and endpoint not in PASSWORD_CHANGE_ALLOWED:
         return redirect(url_for("auth.change_password"))
     if access == AUTHENTICATED:
@@ -85,6 +88,12 @@ def check_access():
     if not current_user.has_role(*access):
         abort(403)
     return None
+
+
+def must_set_up_second_factor(user) -> bool:
+    """MFA_REQUIRED: regulators, the lead and the three administrators do nothing before enrolling."""
+    return (bool(current_app.config.get("MFA_REQUIRED")) and user.has_role(*MFA_ROLES)
+            and not user.mfa_enrolled)
 
 
 def allowed(user, view_access) -> bool:

@@ -94,6 +94,7 @@ ADMIN_PAGES = {
 ADMIN_POSTS = {
     "/admin/accounts/{target}/active": {"sysadmin"},
     "/admin/accounts/{target}/unlock": {"secadmin"},
+    "/admin/accounts/{target}/mfa-reset": {"secadmin"},
     "/admin/accounts/{target}/sessions/end": {"secadmin"},
     "/admin/audit/verify": {"auditor"},
 }
