@@ -288,6 +288,25 @@ def _store_uploads(filing: ProjectFiling, uploads: Iterable[tuple[str, str, byte
                                 firm_id=filing.firm_id, field=f"file_{kind}")
 
 
+def firm_of_actor(actor: Actor) -> Firm | None:
+    return db.session.get(Firm, actor.firm_id) if actor.firm_id else None
+
+
+def new_filing_refusal(actor: Actor) -> tuple[str, dict] | None:
+    """Why the actor's firm may not start a new filing at all, or None. Only the negative-list local
+    rule refuses the whole form: other problems (a certificate to renew, staff to train) are named at
+    submission, and the draft meanwhile keeps what was typed."""
+    from portal.firms import service as firm_service
+
+    firm = firm_of_actor(actor)
+    if firm is None:
+        return None
+    for msgid, params in firm_service.firm_can_file(firm):
+        if msgid == firm_service.NEGATIVE_LISTED:
+            return msgid, params
+    return None
+
+
 def save_draft(data: dict, *, filing_id: int | None = None, staff_ids: Iterable[int] | None = None,
                uploads: Iterable[tuple[str, str, bytes]] = (), version=None) -> ProjectFiling:
     """Create or update a draft (or a returned/declined filing) of the actor's firm; one commit.
@@ -299,6 +318,9 @@ def save_draft(data: dict, *, filing_id: int | None = None, staff_ids: Iterable[
     _require_vendor(actor)
     try:
         if filing_id is None:
+            refusal = new_filing_refusal(actor)
+            if refusal is not None:
+                raise NotAllowed(*refusal)
             firm = db.session.get(Firm, actor.firm_id)
             filing = ProjectFiling(firm_id=firm.id, status="draft", created_by_id=actor.user_id, title="",
                                    district_code=firm.district_code, quantities={}, security_checklist={},

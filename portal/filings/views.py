@@ -158,6 +158,11 @@ def _save_form(form: FilingForm, filing: ProjectFiling | None):
 @bp.route("/new", methods=["GET", "POST"])
 @roles("vendor")
 def new():
+    refusal = filings.new_filing_refusal(current_actor())
+    if refusal is not None:
+        # Refused before anything is typed, not after the whole form was filled in.
+        firm = filings.firm_of_actor(current_actor())
+        return render_template("filings/new_refused.html", reason=refusal, firm=firm), 403
     form = FilingForm()
     _prepare(form)
     filing = None
