@@ -19,6 +19,7 @@ from portal.core.msgids import N_
 from portal.core.pagination import Page
 from portal.core.workflows import PROJECT_FILING
 from portal.extensions import db
+from portal.filings import fields
 from portal.filings.models import ProjectFiling
 from portal.firms.models import Firm
 from portal.orgs.models import Agency
@@ -157,20 +158,36 @@ def rows_page(query: Select, rows: Select, order, page: int | None, per_page: in
     return Page(items=list(db.session.execute(stmt)), page=page, per_page=per_page, total=total)
 
 
+_EXPORT_KINDS = {fields.DATE: "date", fields.AMOUNT: "number", fields.YEAR: "number"}
+
+
+def _field_column(spec: fields.FilingField, translate) -> Column:
+    """The export column of one declared filing field (portal.filings.fields), its value by kind."""
+    name = spec.name
+    if spec.kind == fields.AGENCY:
+        value = lambda p: p.agency.name  # noqa: E731 - one small getter per kind
+    elif spec.kind == fields.SERVICE_TYPES:
+        value = lambda p: ", ".join(translate(SERVICE_TYPES.get(c, c)) for c in p.service_types or [])  # noqa: E731
+    elif spec.kind == fields.FLAG:
+        value = lambda p: translate(N_("Yes")) if getattr(p, name) else translate(N_("No"))  # noqa: E731
+    elif spec.kind == fields.SITE:
+        value = lambda p: translate(fields.SITE_TYPES.get(p.site_type, "")) if p.site_type else ""  # noqa: E731
+    else:
+        value = lambda p: getattr(p, name)  # noqa: E731
+    return Column(spec.label, value, _EXPORT_KINDS.get(spec.kind, "text"),
+                  width=30 if spec.kind in (fields.TEXT, fields.TEXTAREA) else None)
+
+
 def export_columns(translate=lambda s: s) -> tuple[Column, ...]:
-    """Columns of the filing export (no personal data on filings), for the filings of `search`."""
+    """Columns of the filing export (no personal data on filings), for the filings of `search`: the
+    number, every declared field marked for export, then the firm and where the filing stands."""
     return (
         Column(N_("Number"), lambda p: p.number),
-        Column(N_("Title"), lambda p: p.title, width=30),
+        *(_field_column(spec, translate) for spec in fields.FIELDS if spec.export),
         Column(N_("Firm"), lambda p: p.firm.name),
         Column(N_("Firm USCC"), lambda p: p.firm.uscc),
-        Column(N_("Agency"), lambda p: p.agency.name),
         Column(N_("District"), lambda p: DISTRICTS.get(p.district_code, p.district_code)),
         Column(N_("Status"), lambda p: translate(PROJECT_FILING.states[p.status])),
-        Column(N_("Service types"),
-               lambda p: ", ".join(translate(SERVICE_TYPES.get(code, code)) for code in p.service_types or [])),
-        Column(N_("Start date"), lambda p: p.start_date, "date"),
-        Column(N_("End date"), lambda p: p.end_date, "date"),
         Column(N_("Submitted"),
                lambda p: localtime.to_local(p.submitted_at).replace(microsecond=0) if p.submitted_at else None,
                "datetime"),

@@ -58,3 +58,11 @@ def test_form_and_review_page_show_every_declared_field(client, login, world):
     for spec in fields.FIELDS:
         assert f'data-field="{spec.name}"' in review, spec.name
     assert 'data-field="title">' + filing.title in review
+
+
+def test_export_has_a_column_for_every_declared_export_field():
+    from portal.filings.queries import export_columns
+
+    headers = [column.header for column in export_columns()]
+    for spec in fields.FIELDS:
+        assert (spec.label in headers) == spec.export, spec.name
