@@ -83,6 +83,11 @@ FIELDS: tuple[FilingField, ...] = (
     # Site
     FilingField("site_type", N_("Where the work is done"), "site", SITE),
     FilingField("site_address", N_("Site address"), "site", max_length=300),
+    FilingField("archive_room_location", N_("Agency's archive room location"), "site", max_length=200,
+                hint=N_("Building, floor and room where the archives are kept, e.g. Building 2, 3rd floor, room 305."),
+                evidence="filing.archive_room_recorded",
+                evidence_description=N_("Projects whose work started in the period: good = the agency's archive "
+                                        "room location is on the filing.")),
     FilingField("off_site_reason", N_("Reason for off-site work"), "site", TEXTAREA, rows=2,
                 hint=N_("Needed only when the work is done off-site.")),
     FilingField("off_site_safeguards", N_("Off-site safeguards"), "site", TEXTAREA, rows=2),

@@ -72,6 +72,7 @@ class ProjectFiling(TimestampMixin, db.Model):
     non_classified_declared: Mapped[bool] = mapped_column(Boolean, default=False)
     site_type: Mapped[str] = mapped_column(String(20), default="agency_premises")
     site_address: Mapped[str] = mapped_column(String(300), default="")
+    archive_room_location: Mapped[str] = mapped_column(String(200), default="")
     off_site_reason: Mapped[str] = mapped_column(Text, default="")
     off_site_safeguards: Mapped[str] = mapped_column(Text, default="")
     # Work plan (DA/T 68.2 §5).
