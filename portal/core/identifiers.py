@@ -257,5 +257,11 @@ def validate_mobile(s: str) -> list[str]:
     return []
 
 
+def clean_optional_mobile(s: str | None) -> tuple[str, list[str]]:
+    """An optional mobile number as typed: (normalised number, problems); empty input is no problem."""
+    phone = normalize_mobile(s or "")
+    return phone, (validate_mobile(phone) if phone else [])
+
+
 def is_valid_mobile(s: str) -> bool:
     return not validate_mobile(s)

@@ -17,7 +17,13 @@ from portal.core.constants import STAFF_ROLES
 from portal.core.context import Actor, current_actor
 from portal.core.errors import NotFound, ValidationFailed
 from portal.core.exports import BATCH, Column, Sheet, write_workbook, write_xlsx
-from portal.core.identifiers import normalize_id_number, normalize_mobile, validate_id_number, validate_mobile
+from portal.core.identifiers import (
+    clean_optional_mobile,
+    normalize_id_number,
+    normalize_mobile,
+    validate_id_number,
+    validate_mobile,
+)
 from portal.core.masking import mask_id_number, mask_phone
 from portal.core.models import Attachment
 from portal.core.msgids import N_
@@ -121,11 +127,9 @@ def _clean(data: dict, today: date) -> tuple[dict, dict[str, list]]:
             errors["id_number"] = problems
         values["id_number"] = number
     if "phone" in data:
-        phone = normalize_mobile(data.get("phone") or "")
-        if phone:
-            problems = validate_mobile(phone)
-            if problems:
-                errors["phone"] = problems
+        phone, problems = clean_optional_mobile(data.get("phone"))
+        if problems:
+            errors["phone"] = problems
         values["phone"] = phone
     role = data.get("role") or "operator"
     if role not in STAFF_ROLES:

@@ -25,10 +25,9 @@ from portal.core.context import Actor, current_actor
 from portal.core.errors import NotFound, ValidationFailed
 from portal.core.identifiers import (
     DISTRICTS,
-    normalize_mobile,
+    clean_optional_mobile,
     normalize_uscc,
     validate_firm_uscc,
-    validate_mobile,
 )
 from portal.core.masking import mask_phone
 from portal.core.models import Attachment
@@ -199,11 +198,9 @@ def _clean_registration(data: dict, firm: Firm | None = None) -> tuple[dict, dic
             except (InvalidOperation, ValueError):
                 errors["premises_area"] = [N_("Enter the area in square metres.")]
     if "liaison_phone" in data:
-        phone = normalize_mobile(data.get("liaison_phone") or "")
-        if phone:
-            problems = validate_mobile(phone)
-            if problems:
-                errors["liaison_phone"] = problems
+        phone, problems = clean_optional_mobile(data.get("liaison_phone"))
+        if problems:
+            errors["liaison_phone"] = problems
         values["liaison_phone"] = phone
     return values, errors
 
