@@ -6,6 +6,7 @@ from datetime import date, datetime
 from io import BytesIO
 from zipfile import BadZipFile
 
+from defusedxml import DefusedXmlException
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import Select, func, select
@@ -339,9 +340,13 @@ def parse_import(data: bytes, firm_id: int, today: date, translate=lambda s: s) 
     """Read every row and check each cell; (valid rows, problems) — rows are only used when problems is empty.
 
     `translate` lets role labels be typed in the reader's language as well as by code."""
+    problem = attachments.spreadsheet_problem(data)
+    if problem:
+        return [], [ImportProblem(0, "", problem)]
     try:
         book = load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, BadZipFile, KeyError, ValueError, OSError, TypeError, AttributeError, EOFError):
+    except (InvalidFileException, BadZipFile, KeyError, ValueError, OSError, TypeError, AttributeError, EOFError,
+            DefusedXmlException):
         # openpyxl raises a variety of errors for a file that is not a well-formed workbook.
         return [], [ImportProblem(0, "", N_("The file is not an Excel workbook (.xlsx)."))]
     sheet = book.worksheets[0]
