@@ -33,7 +33,6 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "UPLOAD_MAX_UNZIPPED_MB": ("UPLOAD_MAX_UNZIPPED_MB", int),
     "UPLOAD_MAX_ZIP_ENTRIES": ("UPLOAD_MAX_ZIP_ENTRIES", int),
     "UPLOAD_MAX_PIXELS": ("UPLOAD_MAX_PIXELS", int),
-    "UPLOAD_ORPHAN_GRACE_DAYS": ("UPLOAD_ORPHAN_GRACE_DAYS", int),
     "CLAMD_SOCKET": ("CLAMD_SOCKET", str),
     "SESSION_IDLE_MINUTES": ("SESSION_IDLE_MINUTES", int),
     "SESSION_ABSOLUTE_HOURS": ("SESSION_ABSOLUTE_HOURS", int),
@@ -93,8 +92,6 @@ class Config:
     UPLOAD_MAX_UNZIPPED_MB = 100
     UPLOAD_MAX_ZIP_ENTRIES = 2000
     UPLOAD_MAX_PIXELS = 40_000_000
-    # Attachments no record refers to any more are deleted by `flask uploads prune` after this many days.
-    UPLOAD_ORPHAN_GRACE_DAYS = 30
     # ClamAV daemon's UNIX socket (e.g. /run/clamav/clamd.ctl); every upload is scanned when set.
     CLAMD_SOCKET: str | None = None
 
