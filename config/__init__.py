@@ -33,6 +33,10 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "AUDIT_ANCHOR_DIR": ("AUDIT_ANCHOR_DIR", str),
     "BACKUP_DIR": ("BACKUP_DIR", str),
     "BACKUP_OFFSITE_DIR": ("BACKUP_OFFSITE_DIR", str),
+    "UPLOAD_MAX_UNZIPPED_MB": ("UPLOAD_MAX_UNZIPPED_MB", int),
+    "UPLOAD_MAX_ZIP_ENTRIES": ("UPLOAD_MAX_ZIP_ENTRIES", int),
+    "UPLOAD_MAX_PIXELS": ("UPLOAD_MAX_PIXELS", int),
+    "CLAMD_SOCKET": ("CLAMD_SOCKET", str),
     "SESSION_IDLE_MINUTES": ("SESSION_IDLE_MINUTES", int),
     "SESSION_ABSOLUTE_HOURS": ("SESSION_ABSOLUTE_HOURS", int),
     "LOGIN_MAX_FAILURES": ("LOGIN_MAX_FAILURES", int),
@@ -90,6 +94,13 @@ class Config:
     # Uploads: outside the web root; size limit answered with a 413 page.
     UPLOAD_DIR = str(BASE_DIR / "var" / "uploads")
     UPLOAD_MAX_MB = 20
+    # Office files (zip packages) are refused when their directory promises more than this unpacked or
+    # more entries; images with more pixels than this are refused before decoding.
+    UPLOAD_MAX_UNZIPPED_MB = 100
+    UPLOAD_MAX_ZIP_ENTRIES = 2000
+    UPLOAD_MAX_PIXELS = 40_000_000
+    # ClamAV daemon's UNIX socket (e.g. /run/clamav/clamd.ctl); every upload is scanned when set.
+    CLAMD_SOCKET: str | None = None
 
     # Audit-chain anchors: an append-only, signed file outside the database (put it on other storage).
     AUDIT_ANCHOR_DIR = str(BASE_DIR / "var" / "audit-anchors")

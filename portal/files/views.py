@@ -7,6 +7,7 @@ from flask import send_file
 
 from portal.core import audit
 from portal.core import uploads as attachments
+from portal.core.upload_rules import clean_filename
 from portal.files.blueprint import bp
 from portal.web.permissions import authenticated
 
@@ -18,6 +19,6 @@ def download(attachment_id: int):
     data = attachments.read_bytes(attachment)
     audit.record_and_commit("attachment.download", "attachment", attachment.id)
     response = send_file(BytesIO(data), mimetype=attachment.content_type, as_attachment=True,
-                         download_name=attachment.original_name, max_age=0)
+                         download_name=clean_filename(attachment.original_name), max_age=0)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

@@ -7,6 +7,7 @@ from io import BytesIO
 from typing import IO
 from zipfile import BadZipFile
 
+from defusedxml import DefusedXmlException
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import Select, func, select
@@ -334,9 +335,13 @@ def parse_import(data: bytes, firm_id: int, today: date, translate=lambda s: s) 
     """Read every row and check each cell; (valid rows, problems) — rows are only used when problems is empty.
 
     `translate` lets role labels be typed in the reader's language as well as by code."""
+    problem = attachments.spreadsheet_problem(data)
+    if problem:
+        return [], [ImportProblem(0, "", problem)]
     try:
         book = load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, BadZipFile, KeyError, ValueError, OSError, TypeError, AttributeError, EOFError):
+    except (InvalidFileException, BadZipFile, KeyError, ValueError, OSError, TypeError, AttributeError, EOFError,
+            DefusedXmlException):
         # openpyxl raises a variety of errors for a file that is not a well-formed workbook.
         return [], [ImportProblem(0, "", N_("The file is not an Excel workbook (.xlsx)."))]
     sheet = book.worksheets[0]
@@ -415,7 +420,7 @@ def import_roster(firm_id: int, data: bytes, translate=lambda s: s, filename: st
     firm = get_own_firm(actor, firm_id)
     if filename is not None:
         with clean_on_failure():
-            attachments.check_upload(data, filename, kinds=("xlsx",), owner_type="firm", owner_id=firm.id)
+            attachments.inspect_upload(data, filename, kinds=("xlsx",), owner_type="firm", owner_id=firm.id)
     rows, problems = parse_import(data, firm.id, clock.today(), translate)
     if problems:
         audit.record_and_commit("staff.import", "firm", firm.id, outcome="failure",

@@ -318,7 +318,8 @@ def staff_import(firm_id: int):
             else:
                 flash(_("%(count)s staff members were imported.", count=count), "success")
                 return redirect(url_for("firms.staff", firm_id=firm.id))
-    status = 422 if problems else 200
+    # A refused file (by the upload check or a row problem) is a 422, nothing imported.
+    status = 422 if problems or form.file.errors else 200
     return render_template("firms/staff_import.html", form=form, firm=firm, problems=problems), status
 
 

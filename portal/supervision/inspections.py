@@ -441,7 +441,8 @@ def add_photo(actor: Actor, inspection_id: int, data: bytes, filename: str) -> A
     inspection = get_inspection(actor, inspection_id)
     require_supervisor(actor)
     attachment = attachments.save_upload(data, filename, owner_type="inspection", owner_id=inspection.id,
-                                         kind="photo", firm_id=inspection.firm_id, field="photo")
+                                         kind="photo", firm_id=inspection.firm_id, field="photo",
+                                         kinds=attachments.IMAGES)
     transactions.commit()
     return attachment
 

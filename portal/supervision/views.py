@@ -368,7 +368,7 @@ def inspection_photo(inspection_id: int):
         except ValidationFailed as exc:
             for messages in exc.field_errors.values():
                 for m in messages:
-                    flash(translate(m), "error")
+                    flash(translate(m) if isinstance(m, str) else translate(*m), "error")
     return redirect(url_for("supervision.inspection_detail", inspection_id=inspection_id))
 
 

@@ -19,7 +19,16 @@ from portal.core import audit, backup, uploads
 from portal.core.models import Attachment, AuditEvent
 from portal.extensions import db
 
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(48))
+
+def _png(n: int) -> bytes:
+    """A real, distinct PNG (uploads are decoded and re-encoded, so it must be a valid image)."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (4, 4), (n % 256, (n // 256) % 256, 7)).save(out, "PNG")
+    return out.getvalue()
 
 
 def _instance(folder: Path, uri: str | None = None):
@@ -44,7 +53,7 @@ def _needs_pg_tools() -> None:
 def _write(n: int) -> None:
     """One unit of work as the services do it: an upload (file, row and audit event) or an audit event."""
     if n % 3 == 0:
-        uploads.save_upload(PNG + n.to_bytes(4, "big"), f"scan-{n}.png", owner_type="test", owner_id=n)
+        uploads.save_upload(_png(n), f"scan-{n}.png", owner_type="test", owner_id=n)
     else:
         audit.record("test.backup_write", "thing", n)
     db.session.commit()
