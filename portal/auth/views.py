@@ -1,8 +1,6 @@
 """Thin views: form → accounts service → redirect."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -15,17 +13,7 @@ from portal.core.errors import ValidationFailed
 from portal.web.forms import apply_service_errors
 from portal.web.i18n import translate
 from portal.web.permissions import authenticated, public
-
-
-def _safe_next(target: str | None) -> str | None:
-    if not target:
-        return None
-    parts = urlsplit(target)
-    # Browsers read a backslash like a slash ("/\\evil.example" is "//evil.example"): refuse those too.
-    if (parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//")
-            or "\\" in target or any(ord(c) < 32 for c in target)):
-        return None
-    return target
+from portal.web.redirects import redirect_next
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -52,7 +40,7 @@ def login():
         if result.user.must_change_password:
             flash(_("Please choose a new password before you continue."), "warning")
             return redirect(url_for("auth.change_password"))
-        return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
+        return redirect_next(request.args.get("next"), "home.index")
     return render_template("auth/login.html", form=form)
 
 

@@ -13,6 +13,7 @@ from portal.extensions import db
 from portal.home.blueprint import bp
 from portal.home.panels import panels_for
 from portal.web.permissions import authenticated
+from portal.web.redirects import redirect_next
 
 
 @bp.route("/")
@@ -45,6 +46,6 @@ def inbox_read():
         flash(_("All messages are marked as read."), "success")
         return redirect(url_for("home.inbox_list"))
     note = db.session.get(Notification, notification_id)
-    if note is not None and note.user_id == current_user.id and note.link.startswith("/"):
-        return redirect(note.link)
+    if note is not None and note.user_id == current_user.id:
+        return redirect_next(note.link, "home.inbox_list")
     return redirect(url_for("home.inbox_list"))
