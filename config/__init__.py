@@ -44,6 +44,8 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "FEEDBACK_MILESTONE_MONTHS": ("FEEDBACK_MILESTONE_MONTHS", int),
     "FEEDBACK_WINDOW_DAYS": ("FEEDBACK_WINDOW_DAYS", int),
     "REDIS_URL": ("REDIS_URL", str),
+    "RATELIMIT_LOGIN_PER_ADDRESS": ("RATELIMIT_LOGIN_PER_ADDRESS", str),
+    "RATELIMIT_LOGIN_PER_USERNAME": ("RATELIMIT_LOGIN_PER_USERNAME", str),
     "GOV_MODE": ("GOV_MODE", str),
     "GOV_BASE_URL": ("GOV_BASE_URL", str),
     "GOV_APP_ID": ("GOV_APP_ID", str),
@@ -103,6 +105,9 @@ class Config:
     SESSION_ABSOLUTE_HOURS = 12
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 30
+    # Rate limits ("N per minute/hour", several joined by ";"), spent by failed logins only.
+    RATELIMIT_LOGIN_PER_ADDRESS = "20 per 5 minutes; 100 per hour"
+    RATELIMIT_LOGIN_PER_USERNAME = "10 per 15 minutes"
     PASSWORD_HASH_FAST = False
 
     WTF_CSRF_ENABLED = True

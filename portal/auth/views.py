@@ -14,10 +14,12 @@ from portal.web.forms import apply_service_errors
 from portal.web.i18n import translate
 from portal.web.permissions import authenticated, public
 from portal.web.redirects import redirect_next
+from portal.web.throttle import login_limits
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
+@login_limits
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
