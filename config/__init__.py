@@ -46,6 +46,10 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "REDIS_URL": ("REDIS_URL", str),
     "RATELIMIT_LOGIN_PER_ADDRESS": ("RATELIMIT_LOGIN_PER_ADDRESS", str),
     "RATELIMIT_LOGIN_PER_USERNAME": ("RATELIMIT_LOGIN_PER_USERNAME", str),
+    "RATELIMIT_PUBLIC_APPLICATION": ("RATELIMIT_PUBLIC_APPLICATION", str),
+    "RATELIMIT_PUBLIC_STATUS": ("RATELIMIT_PUBLIC_STATUS", str),
+    "RATELIMIT_RECEIPT_VERIFY": ("RATELIMIT_RECEIPT_VERIFY", str),
+    "RATELIMIT_GOV_CALLBACK": ("RATELIMIT_GOV_CALLBACK", str),
     "GOV_MODE": ("GOV_MODE", str),
     "GOV_BASE_URL": ("GOV_BASE_URL", str),
     "GOV_APP_ID": ("GOV_APP_ID", str),
@@ -108,6 +112,11 @@ class Config:
     # Rate limits ("N per minute/hour", several joined by ";"), spent by failed logins only.
     RATELIMIT_LOGIN_PER_ADDRESS = "20 per 5 minutes; 100 per hour"
     RATELIMIT_LOGIN_PER_USERNAME = "10 per 15 minutes"
+    # Per client address: public firm applications and status look-ups, receipt checks, platform callbacks.
+    RATELIMIT_PUBLIC_APPLICATION = "10 per hour"
+    RATELIMIT_PUBLIC_STATUS = "30 per 5 minutes"
+    RATELIMIT_RECEIPT_VERIFY = "60 per 5 minutes"
+    RATELIMIT_GOV_CALLBACK = "600 per minute"
     PASSWORD_HASH_FAST = False
 
     WTF_CSRF_ENABLED = True

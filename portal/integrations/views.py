@@ -20,6 +20,7 @@ from portal.integrations.blueprint import bp
 from portal.integrations.forms import LinkAccountForm
 from portal.web.i18n import translate
 from portal.web.permissions import public, roles
+from portal.web.throttle import per_address
 
 BINDING_KEY = "sso_binding"
 PENDING_KEY = "sso_pending"
@@ -129,6 +130,7 @@ def sso_link():
 
 @bp.route("/integrations/gov/callback", methods=["POST"])
 @public
+@per_address("RATELIMIT_GOV_CALLBACK")
 @csrf.exempt
 def gov_callback():
     result = callbacks.handle(request.method, request.script_root + request.path,

@@ -1,4 +1,5 @@
-"""Rate limits (Flask-Limiter): failed logins per address and per username; limits read from config.
+"""Rate limits (Flask-Limiter): failed logins per address and username, public pages and callbacks per
+address; every limit is read from config.
 
 Storage is Redis when REDIS_URL is set, so the limits hold across processes and machines; memory
 otherwise (one process: development and tests). A 429 is answered by portal.web.errors with Retry-After.
@@ -31,6 +32,11 @@ def login_limits(view):
     per_username = limiter.limit(_setting("RATELIMIT_LOGIN_PER_USERNAME"), methods=["POST"],
                                  key_func=username_key, deduct_when=login_failed)
     return per_address(per_username(view))
+
+
+def per_address(setting: str, methods: list[str] | None = None):
+    """A limit per client address read from config `setting` (public pages, callbacks)."""
+    return limiter.limit(_setting(setting), methods=methods)
 
 
 def init_app(app: Flask) -> None:

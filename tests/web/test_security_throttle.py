@@ -52,3 +52,22 @@ def test_api_clients_get_json_429(build, client, small_limits):
     assert response.status_code == 429
     assert response.get_json()["error"] == "Too many requests"
     assert "Retry-After" in response.headers
+
+
+@pytest.mark.parametrize("setting, method, url", [
+    ("RATELIMIT_PUBLIC_APPLICATION", "post", "/firms/apply"),
+    ("RATELIMIT_PUBLIC_STATUS", "post", "/firms/apply/status"),
+    ("RATELIMIT_RECEIPT_VERIFY", "get", "/filings/verify/NOPE-1"),
+    ("RATELIMIT_GOV_CALLBACK", "post", "/integrations/gov/callback"),
+])
+def test_public_endpoints_are_limited_per_address(app, client, setting, method, url):
+    saved = app.config[setting]
+    app.config[setting] = "2 per minute"
+    try:
+        statuses = [getattr(client, method)(url, environ_base={"REMOTE_ADDR": "10.0.0.7"}).status_code
+                    for _ in range(3)]
+        other = getattr(client, method)(url, environ_base={"REMOTE_ADDR": "10.0.0.8"})
+    finally:
+        app.config[setting] = saved
+    assert 429 not in statuses[:2] and statuses[2] == 429
+    assert other.status_code != 429
