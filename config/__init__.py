@@ -50,6 +50,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "RATELIMIT_PUBLIC_STATUS": ("RATELIMIT_PUBLIC_STATUS", str),
     "RATELIMIT_RECEIPT_VERIFY": ("RATELIMIT_RECEIPT_VERIFY", str),
     "RATELIMIT_GOV_CALLBACK": ("RATELIMIT_GOV_CALLBACK", str),
+    "RATELIMIT_API_PER_TOKEN": ("RATELIMIT_API_PER_TOKEN", str),
     "GOV_MODE": ("GOV_MODE", str),
     "GOV_BASE_URL": ("GOV_BASE_URL", str),
     "GOV_APP_ID": ("GOV_APP_ID", str),
@@ -117,6 +118,7 @@ class Config:
     RATELIMIT_PUBLIC_STATUS = "30 per 5 minutes"
     RATELIMIT_RECEIPT_VERIFY = "60 per 5 minutes"
     RATELIMIT_GOV_CALLBACK = "600 per minute"
+    RATELIMIT_API_PER_TOKEN = "120 per minute"  # the JSON API, per bearer token
     PASSWORD_HASH_FAST = False
 
     WTF_CSRF_ENABLED = True

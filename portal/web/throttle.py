@@ -6,7 +6,10 @@ otherwise (one process: development and tests). A 429 is answered by portal.web.
 """
 from __future__ import annotations
 
+import hashlib
+
 from flask import Flask, current_app, request
+from flask_limiter.util import get_remote_address
 
 from portal.extensions import limiter
 
@@ -32,6 +35,18 @@ def login_limits(view):
     per_username = limiter.limit(_setting("RATELIMIT_LOGIN_PER_USERNAME"), methods=["POST"],
                                  key_func=username_key, deduct_when=login_failed)
     return per_address(per_username(view))
+
+
+def bearer_key() -> str:
+    """The API is limited per bearer token (a digest, never the token), per address without one."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return "token:" + hashlib.sha256(token.strip().encode()).hexdigest()
+    return "addr:" + get_remote_address()
+
+
+def per_token(setting: str):
+    return limiter.limit(_setting(setting), key_func=bearer_key)
 
 
 def per_address(setting: str, methods: list[str] | None = None):

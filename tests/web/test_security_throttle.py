@@ -71,3 +71,21 @@ def test_public_endpoints_are_limited_per_address(app, client, setting, method, 
         app.config[setting] = saved
     assert 429 not in statuses[:2] and statuses[2] == 429
     assert other.status_code != 429
+
+
+def test_api_is_limited_per_bearer_token(app, build, client):
+    from portal.api import tokens as api_tokens
+
+    first, _row = api_tokens.create(build.user("regulator").username)
+    second, _row = api_tokens.create(build.user("regulator").username)
+    saved = app.config["RATELIMIT_API_PER_TOKEN"]
+    app.config["RATELIMIT_API_PER_TOKEN"] = "2 per minute"
+    try:
+        responses = [client.get("/api/v1/firms", headers={"Authorization": f"Bearer {first}"}) for _ in range(3)]
+        statuses = [r.status_code for r in responses]
+        other = client.get("/api/v1/firms", headers={"Authorization": f"Bearer {second}"})
+    finally:
+        app.config["RATELIMIT_API_PER_TOKEN"] = saved
+    assert statuses[:2] == [200, 200] and statuses[2] == 429
+    assert responses[2].get_json()["error"] == "Too many requests" and "Retry-After" in responses[2].headers
+    assert other.status_code == 200
