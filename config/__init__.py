@@ -52,6 +52,13 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "FEEDBACK_MILESTONE_MONTHS": ("FEEDBACK_MILESTONE_MONTHS", int),
     "FEEDBACK_WINDOW_DAYS": ("FEEDBACK_WINDOW_DAYS", int),
     "REDIS_URL": ("REDIS_URL", str),
+    "RATELIMIT_LOGIN_PER_ADDRESS": ("RATELIMIT_LOGIN_PER_ADDRESS", str),
+    "RATELIMIT_LOGIN_PER_USERNAME": ("RATELIMIT_LOGIN_PER_USERNAME", str),
+    "RATELIMIT_PUBLIC_APPLICATION": ("RATELIMIT_PUBLIC_APPLICATION", str),
+    "RATELIMIT_PUBLIC_STATUS": ("RATELIMIT_PUBLIC_STATUS", str),
+    "RATELIMIT_RECEIPT_VERIFY": ("RATELIMIT_RECEIPT_VERIFY", str),
+    "RATELIMIT_GOV_CALLBACK": ("RATELIMIT_GOV_CALLBACK", str),
+    "RATELIMIT_API_PER_TOKEN": ("RATELIMIT_API_PER_TOKEN", str),
     "GOV_MODE": ("GOV_MODE", str),
     "GOV_BASE_URL": ("GOV_BASE_URL", str),
     "GOV_APP_ID": ("GOV_APP_ID", str),
@@ -118,6 +125,15 @@ class Config:
     SESSION_ABSOLUTE_HOURS = 12
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 30
+    # Rate limits ("N per minute/hour", several joined by ";"), spent by failed logins only.
+    RATELIMIT_LOGIN_PER_ADDRESS = "20 per 5 minutes; 100 per hour"
+    RATELIMIT_LOGIN_PER_USERNAME = "10 per 15 minutes"
+    # Per client address: public firm applications and status look-ups, receipt checks, platform callbacks.
+    RATELIMIT_PUBLIC_APPLICATION = "10 per hour"
+    RATELIMIT_PUBLIC_STATUS = "30 per 5 minutes"
+    RATELIMIT_RECEIPT_VERIFY = "60 per 5 minutes"
+    RATELIMIT_GOV_CALLBACK = "600 per minute"
+    RATELIMIT_API_PER_TOKEN = "120 per minute"  # the JSON API, per bearer token
     PASSWORD_HASH_FAST = False
     # 等保三级: a second factor for regulators, the lead and the three administrators (off in development
     # and tests so the demo logins keep working); password expiry in days (0 = never); live sessions

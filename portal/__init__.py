@@ -43,7 +43,7 @@ def register_extensions(app: Flask) -> None:
     from portal.core import audit, crypto, db_setup
     from portal.core import cache as aggregates
     from portal.extensions import csrf, db, login_manager, migrate
-    from portal.web import i18n
+    from portal.web import i18n, throttle
 
     db.init_app(app)
     db_setup.init_app(app)
@@ -54,6 +54,7 @@ def register_extensions(app: Flask) -> None:
     crypto.init_app(app)
     audit.init_app(app)
     aggregates.init_app(app)
+    throttle.init_app(app)
     from portal import models  # noqa: F401  (registers the tables)
     from portal.auth import sessions
 
@@ -75,10 +76,11 @@ def register_blueprints(app: Flask) -> None:
 
 def register_request_hooks(app: Flask) -> None:
     from portal.web import context as web_context
-    from portal.web import permissions, security_headers, templating
+    from portal.web import origin, permissions, security_headers, templating
 
     templating.init_app(app)
     web_context.init_app(app)
+    origin.init_app(app)
     permissions.init_app(app)
     security_headers.init_app(app)
 

@@ -1,5 +1,7 @@
 """Unbound extensions; `create_app` binds them with `init_app`."""
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -26,3 +28,5 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# Storage is chosen in portal.web.throttle.init_app: Redis when REDIS_URL is set, memory otherwise.
+limiter = Limiter(key_func=get_remote_address)

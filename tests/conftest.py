@@ -17,7 +17,7 @@ from sqlalchemy import event, text
 from portal import create_app
 from portal.core import cache as aggregates
 from portal.core import clock
-from portal.extensions import db
+from portal.extensions import db, limiter
 
 PASSWORD = "Test#2026pass!"
 
@@ -94,6 +94,7 @@ def app(_app_and_dir):
         for folder in ("AUDIT_ANCHOR_DIR", "BACKUP_DIR"):  # outside the database: reset them too
             shutil.rmtree(app.config[folder], ignore_errors=True)
         # The fake government platform lives on the session's app: every test starts it afresh.
+        limiter.reset()  # rate-limit counters are per test, like the database
         fake = app.extensions.get("gov_fake_platform")
         if fake is not None:
             fake.reset()

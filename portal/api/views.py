@@ -28,8 +28,10 @@ from portal.scoring.models import FirmScore, ScoringPeriod
 from portal.supervision.models import Notice
 from portal.web.context import actor_for_user
 from portal.web.permissions import PUBLIC, access_of, allowed, public, roles
+from portal.web.throttle import per_token
 
 csrf.exempt(bp)
+per_token("RATELIMIT_API_PER_TOKEN")(bp)
 MAX_PER_PAGE = 100
 
 

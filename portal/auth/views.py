@@ -1,8 +1,6 @@
 """Thin views: form → accounts service → redirect."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import segno
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -17,21 +15,13 @@ from portal.core.errors import ValidationFailed
 from portal.web.forms import apply_service_errors
 from portal.web.i18n import translate
 from portal.web.permissions import authenticated, must_set_up_second_factor, public
-
-
-def _safe_next(target: str | None) -> str | None:
-    if not target:
-        return None
-    parts = urlsplit(target)
-    # Browsers read a backslash like a slash ("/\\evil.example" is "//evil.example"): refuse those too.
-    if (parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//")
-            or "\\" in target or any(ord(c) < 32 for c in target)):
-        return None
-    return target
+from portal.web.redirects import redirect_next, safe_path
+from portal.web.throttle import login_limits
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
+@login_limits
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
@@ -47,7 +37,7 @@ def login():
             return render_template("auth/login.html", form=form), 200
         _fresh_session(result.session_token)
         if result.mfa_pending:
-            return redirect(url_for("auth.mfa", next=_safe_next(request.args.get("next"))))
+            return redirect(url_for("auth.mfa", next=safe_path(request.args.get("next"))))
         return _logged_in(result)
     return render_template("auth/login.html", form=form)
 
@@ -69,7 +59,7 @@ def _logged_in(result: accounts.LoginResult):
     if result.user.must_change_password:
         flash(_("Please choose a new password before you continue."), "warning")
         return redirect(url_for("auth.change_password"))
-    return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
+    return redirect_next(request.args.get("next"), "home.index")
 
 
 @bp.route("/mfa", methods=["GET", "POST"])

@@ -39,6 +39,7 @@ from portal.web.forms import apply_service_errors
 from portal.web.i18n import gettext, translate
 from portal.web.params import int_arg
 from portal.web.permissions import public, roles
+from portal.web.throttle import per_address
 
 READERS = ("vendor", "agency", "regulator", "lead")
 SIMPLE_ACTIONS = ("confirm", "decline", "start_review", "return", "reject", "register", "start_work", "close",
@@ -466,6 +467,7 @@ def receipt(filing_id: int):
 
 @bp.route("/verify/<number>")
 @public
+@per_address("RATELIMIT_RECEIPT_VERIFY")
 def verify(number: str):
     facts = filings.verify_public(number, request.args.get("code", ""))
     return render_template("filings/verify.html", facts=facts, states=PROJECT_FILING.states)

@@ -39,6 +39,7 @@ from portal.web.forms import apply_service_errors
 from portal.web.i18n import translate
 from portal.web.params import int_arg
 from portal.web.permissions import authenticated, public, roles
+from portal.web.throttle import per_address
 
 APPLICATION_SESSION_KEY = "firm_application"
 
@@ -54,6 +55,7 @@ def _upload(field) -> tuple[bytes, str] | None:
 
 @bp.route("/apply", methods=["GET", "POST"])
 @public
+@per_address("RATELIMIT_PUBLIC_APPLICATION", methods=["POST"])
 def apply():
     form = ApplicationForm()
     if form.validate_on_submit():
@@ -81,6 +83,7 @@ def _application_in_session():
 
 @bp.route("/apply/status", methods=["GET", "POST"])
 @public
+@per_address("RATELIMIT_PUBLIC_STATUS", methods=["POST"])
 def apply_status():
     form = ReferenceForm()
     if form.validate_on_submit():

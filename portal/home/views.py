@@ -14,6 +14,7 @@ from portal.home.blueprint import bp
 from portal.home.panels import panels_for
 from portal.web.params import int_arg
 from portal.web.permissions import authenticated
+from portal.web.redirects import redirect_next
 
 
 @bp.route("/")
@@ -46,6 +47,6 @@ def inbox_read():
         flash(_("All messages are marked as read."), "success")
         return redirect(url_for("home.inbox_list"))
     note = db.session.get(Notification, notification_id)
-    if note is not None and note.user_id == current_user.id and note.link.startswith("/"):
-        return redirect(note.link)
+    if note is not None and note.user_id == current_user.id:
+        return redirect_next(note.link, "home.inbox_list")
     return redirect(url_for("home.inbox_list"))

@@ -21,6 +21,7 @@ from portal.integrations.forms import LinkAccountForm
 from portal.web.i18n import translate
 from portal.web.params import int_arg
 from portal.web.permissions import public, roles
+from portal.web.throttle import per_address
 
 BINDING_KEY = "sso_binding"
 PENDING_KEY = "sso_pending"
@@ -130,6 +131,7 @@ def sso_link():
 
 @bp.route("/integrations/gov/callback", methods=["POST"])
 @public
+@per_address("RATELIMIT_GOV_CALLBACK")
 @csrf.exempt
 def gov_callback():
     result = callbacks.handle(request.method, request.script_root + request.path,

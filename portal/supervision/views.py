@@ -55,6 +55,7 @@ from portal.web.forms import apply_service_errors
 from portal.web.i18n import translate
 from portal.web.params import int_arg
 from portal.web.permissions import roles
+from portal.web.redirects import redirect_next
 
 SUPERVISORS = ("regulator", "lead")
 
@@ -121,7 +122,7 @@ def alerts_scan():
     report = alerts.scan(current_actor())
     flash(_("Alert scan done: %(raised)s raised, %(closed)s closed.", raised=report.total_raised,
             closed=report.total_closed), "success")
-    return redirect(request.form.get("next") or url_for("supervision.alerts"))
+    return redirect_next(request.form.get("next"), "supervision.alerts")
 
 
 def _alert_filter() -> alerts.AlertFilter:

@@ -46,6 +46,7 @@ def _explanations():
         404: _("The page or record does not exist, or you may not see it."),
         409: _("The record was changed by someone else or is in a state that does not allow this action. Reload and try again."),
         413: _("The uploaded file is larger than the allowed size."),
+        429: _("Too many attempts in a short time. Wait a while and try again."),
         500: _("Something went wrong on our side. The error has been logged."),
     }
 

@@ -1,4 +1,5 @@
-"""Security headers on every response (CSP without inline script or style)."""
+"""Security headers on every response (CSP without inline script or style) and a Server header without
+versions (gunicorn adds only its bare name; the reverse proxy hides its own, see README "Production")."""
 from __future__ import annotations
 
 from flask import Flask
@@ -7,6 +8,9 @@ CSP = (
     "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
     "img-src 'self' data:; form-action 'self'"
 )
+
+# What the portal says it is: no product versions for an attacker to match against advisories.
+SERVER_NAME = "portal"
 
 
 def _headers(response):
@@ -19,6 +23,7 @@ def _headers(response):
     h["X-Frame-Options"] = "DENY"
     h["Cross-Origin-Opener-Policy"] = "same-origin"
     h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    h["Server"] = SERVER_NAME
     if response.mimetype == "text/html":
         h.setdefault("Cache-Control", "no-store")
     if current_app.config.get("HSTS"):

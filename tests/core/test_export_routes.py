@@ -17,7 +17,8 @@ from tests.feedback.builders import accepted_project, feedback_rows
 from tests.firms.builders import fresh
 from tests.supervision import builders as sb
 
-EVIL = '=HYPERLINK("http://evil.example/steal","open")'
+# Short enough for every column it is planted in (audit object_type is 40 characters on PostgreSQL).
+EVIL = '=HYPERLINK("http://ev.il/x","open")'
 INCIDENT_TEXT = "A scanner operator photographed files with a phone."
 
 
@@ -29,7 +30,7 @@ def _cells(response):
 
 
 def assert_planted_text_is_literal(response):
-    planted = [c for c in _cells(response) if isinstance(c.value, str) and "evil.example" in c.value]
+    planted = [c for c in _cells(response) if isinstance(c.value, str) and "ev.il/x" in c.value]
     assert planted, "the planted value is not in the export"
     for cell in planted:
         assert cell.data_type != "f" and cell.value == EVIL, (cell.coordinate, cell.data_type, cell.value)
