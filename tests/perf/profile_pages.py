@@ -100,7 +100,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"{sql_ms:7.1f} ms in SQL  {path}")
         if profiler:
             out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(45)
+            pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(os.environ.get("PROFILE_FILTER", ""), 45)
+            if os.environ.get("PROFILE_CALLERS"):
+                pstats.Stats(profiler, stream=out).print_callers(os.environ["PROFILE_CALLERS"])
             print(out.getvalue())
         if profiler and args.sql:
             per = {}
