@@ -2,6 +2,8 @@
 completion, acceptance, change filings, the printable receipt and the public verification page."""
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import segno
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -39,6 +41,7 @@ from portal.web.forms import apply_service_errors
 from portal.web.i18n import gettext, translate
 from portal.web.params import int_arg
 from portal.web.permissions import public, roles
+from portal.web.templating import localdate
 from portal.web.throttle import per_address
 
 READERS = ("vendor", "agency", "regulator", "lead")
@@ -62,7 +65,33 @@ def index():
     service_type_labels = {code: gettext(text) for code, text in SERVICE_TYPES.items()}
     return render_template("filings/list.html", page=page, criteria=criteria, districts=DISTRICTS,
                            status_labels=status_labels, service_type_labels=service_type_labels,
-                           draft_label=gettext("(draft)"), late_label=gettext("late"))
+                           rows=_list_rows(page.items, status_labels, service_type_labels, gettext("(draft)")),
+                           late_label=gettext("late"))
+
+
+class ListRow(NamedTuple):
+    """What one row of the filing list shows, as plain values (the template escapes and prints them)."""
+
+    href: str
+    number: str
+    is_late: bool
+    title: str
+    firm: str
+    agency: str
+    status: str
+    status_label: str
+    services: str
+    start: str
+    submitted: str
+
+
+def _list_rows(items, status_labels: dict, service_type_labels: dict, draft_label: str) -> list[ListRow]:
+    """Each row's values prepared once in Python, so the template does no lookups or filters per cell."""
+    return [ListRow(url_for("filings.detail", filing_id=f.id), f.number or draft_label, bool(f.is_late), f.title,
+                    f.firm_name, f.agency_name, f.status, status_labels.get(f.status, f.status),
+                    ", ".join(service_type_labels.get(code, code) for code in f.service_types or []),
+                    localdate(f.start_date), localdate(f.submitted_at))
+            for f in items]
 
 
 @bp.route("/export.xlsx")
