@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
-from flask_babel import pgettext
+from markupsafe import Markup
 from sqlalchemy import select
 
 from portal.auth.models import User
@@ -70,6 +71,17 @@ def _firm_choices(actor) -> list[tuple[int, str]]:
                   Firm.district_code).order_by(Firm.name)
     return list(aggregates.value("supervision.firm_choices", actor.district_code, [Firm],
                                  lambda: tuple((fid, name) for fid, name in db.session.execute(stmt))))
+
+
+def _firm_options(actor, selected: int | None) -> Markup:
+    """The firm filter's options (600 at province scale), rendered by a template once per jurisdiction,
+    chosen firm and language, and kept until a firm changes: escaping 600 names costs more than the rest
+    of a list page."""
+    html = aggregates.value(
+        "supervision.firm_options", (actor.district_code, selected, str(get_locale())), [Firm],
+        lambda: render_template("supervision/_firm_options.html", firm_choices=_firm_choices(actor),
+                                selected=selected))
+    return Markup(html)  # rendered (and escaped) by the template engine
 
 
 def _user_names(ids) -> dict[int, str]:
@@ -143,7 +155,7 @@ def alerts_list():
     firms = dict(db.session.execute(select(Firm.id, Firm.name).where(
         Firm.id.in_({a.firm_id for a in page.items if a.firm_id}))).all()) if page.items else {}
     return render_template("supervision/alerts.html", page=page, f=f, rules=alerts.RULES, rows=_alert_rows(page.items, firms),
-                           districts=DISTRICTS, firm_choices=_firm_choices(actor))
+                           districts=DISTRICTS, firm_options=_firm_options(actor, f.firm_id))
 
 
 def _alert_rows(items, firms: dict[int, str]) -> list[tuple]:
@@ -212,7 +224,8 @@ def inspections_list():
     page = inspections.list_inspections(actor, f, int_arg("page", 1))
     firms, users = inspections.names_for(page.items)
     return render_template("supervision/inspections.html", page=page, f=f, firms=firms, users=users,
-                           states=INSPECTION.states, districts=DISTRICTS, firm_choices=_firm_choices(actor))
+                           states=INSPECTION.states, districts=DISTRICTS,
+                           firm_options=_firm_options(actor, f.firm_id))
 
 
 
@@ -436,7 +449,7 @@ def rectifications_list():
     return render_template("supervision/rectifications.html", page=page, f=f,
                            firms=rectification.firm_names(o.firm_id for o in page.items),
                            states=RECTIFICATION.states, districts=DISTRICTS, supervisor=is_supervisor(actor),
-                           firm_choices=_firm_choices(actor) if is_supervisor(actor) else [])
+                           firm_options=_firm_options(actor, f.firm_id) if is_supervisor(actor) else "")
 
 
 
