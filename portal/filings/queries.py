@@ -1,7 +1,7 @@
 """Searching, sorting and exporting the project filings an actor may see (one scoped query)."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import astuple, dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -161,20 +161,23 @@ def rows_page(query: Select, rows: Select, order, page: int | None, per_page: in
 _EXPORT_KINDS = {fields.DATE: "date", fields.AMOUNT: "number", fields.YEAR: "number"}
 
 
-def _field_column(spec: fields.FilingField, translate) -> Column:
-    """The export column of one declared filing field (portal.filings.fields), its value by kind."""
+def _field_value(spec: fields.FilingField, translate) -> Callable[[ProjectFiling], object]:
+    """How the export reads one declared field of a filing, by its kind."""
     name = spec.name
     if spec.kind == fields.AGENCY:
-        value = lambda p: p.agency.name  # noqa: E731 - one small getter per kind
-    elif spec.kind == fields.SERVICE_TYPES:
-        value = lambda p: ", ".join(translate(SERVICE_TYPES.get(c, c)) for c in p.service_types or [])  # noqa: E731
-    elif spec.kind == fields.FLAG:
-        value = lambda p: translate(N_("Yes")) if getattr(p, name) else translate(N_("No"))  # noqa: E731
-    elif spec.kind == fields.SITE:
-        value = lambda p: translate(fields.SITE_TYPES.get(p.site_type, "")) if p.site_type else ""  # noqa: E731
-    else:
-        value = lambda p: getattr(p, name)  # noqa: E731
-    return Column(spec.label, value, _EXPORT_KINDS.get(spec.kind, "text"),
+        return lambda p: p.agency.name
+    if spec.kind == fields.SERVICE_TYPES:
+        return lambda p: ", ".join(translate(SERVICE_TYPES.get(c, c)) for c in p.service_types or [])
+    if spec.kind == fields.FLAG:
+        return lambda p: translate(N_("Yes")) if getattr(p, name) else translate(N_("No"))
+    if spec.kind == fields.SITE:
+        return lambda p: translate(fields.SITE_TYPES.get(p.site_type, "")) if p.site_type else ""
+    return lambda p: getattr(p, name)
+
+
+def _field_column(spec: fields.FilingField, translate) -> Column:
+    """The export column of one declared filing field (portal.filings.fields)."""
+    return Column(spec.label, _field_value(spec, translate), _EXPORT_KINDS.get(spec.kind, "text"),
                   width=30 if spec.kind in (fields.TEXT, fields.TEXTAREA) else None)
 
 
