@@ -222,6 +222,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_scale_command)
     app.cli.add_command(audit_cli)
     app.cli.add_command(backup_cli)
+    from portal.compliance.cli import compliance_cli
+
+    app.cli.add_command(compliance_cli)
     from portal.supervision.cli import alerts_cli
 
     app.cli.add_command(alerts_cli)

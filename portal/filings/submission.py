@@ -13,10 +13,14 @@ from sqlalchemy import select
 
 from portal.core.msgids import N_
 from portal.extensions import db
+from portal.filings.fields import FIELDS
 from portal.firms.models import Firm, StaffMember
 
 Problem = tuple[str, dict]
 MIN_TRAINING_DAYS = 5
+# DA/T 68.2 §5: a written work plan covering goals, scope and procedure, hardware and software, staffing,
+# technical indicators, acceptance basis, security measures, schedule and risk control.
+WORK_PLAN_FIELDS = tuple(f for f in FIELDS if f.section == "plan" and f.name.startswith("plan_"))
 
 
 def firm_problems(firm: Firm, today: date) -> list[Problem]:
@@ -85,6 +89,10 @@ def filing_problems(filing) -> dict[str, list[Problem]]:
         add("year_to", N_("The last archive year must not be before the first."))
     if not any((filing.quantities or {}).values()):
         add("qty_volumes", N_("Give the quantity of archives in at least one unit."))
+    for field in WORK_PLAN_FIELDS:
+        if not (getattr(filing, field.name) or "").strip():
+            add(field.name, N_("The work plan must state its %(part)s (DA/T 68.2 §5)."),
+                {"part": "msg:" + field.label})
     if filing.site_type == "off_site":
         if not (filing.off_site_reason or "").strip():
             add("off_site_reason", N_("Explain why the work is done off the agency's premises."))

@@ -15,6 +15,19 @@ from portal.web.context import actor_for_user
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
+WORK_PLAN = {
+    "plan_goals": "Digitise and index",
+    "plan_procedure": "Hand-over, preparation, scanning, image processing, checks, return",
+    "plan_hardware_software": "Two overhead scanners, an offline processing server",
+    "plan_staffing": "One project lead, one checker, four operators",
+    "plan_indicators": "Indexing accuracy at least 99%",
+    "plan_acceptance_basis": "DA/T 31-2017; at least 5% sampled",
+    "plan_security": "Offline machines, logged dedicated media, video kept 90 days",
+    "plan_schedule": "Eight weeks in three stages",
+    "plan_risk_control": "Emergency plan for damage and data leaks",
+}
+
+
 @contextmanager
 def acting_as(user):
     token = set_actor(actor_for_user(user))
@@ -50,7 +63,7 @@ def draft_data(agency, **overrides) -> dict:
         "year_to": 2000,
         "non_classified_declared": True,
         "site_type": "agency_premises",
-        "plan_goals": "Digitise and index",
+        **WORK_PLAN,
         "start_date": today + timedelta(days=10),
         "end_date": today + timedelta(days=100),
         "quantities": {"volumes": 2000, "pages": 80000},

@@ -123,6 +123,7 @@ def test_completion_not_reported_30_days_after_acceptance(world, build, travel):
     assert _open("completion_late") == [] and len(_alerts("completion_late")) == 1
 
 
+@pytest.mark.clause("AL45")
 def test_rectification_overdue_marks_order_and_closes_when_answered(world, travel):
     regulator, firm, vendor = world
     order = sb.order(firm, deadline_days=3)
@@ -139,6 +140,7 @@ def test_rectification_overdue_marks_order_and_closes_when_answered(world, trave
     assert _messages(regulator, "Rectification order") == 1
 
 
+@pytest.mark.clause("DAT68-training", "DAT68-contract", "DAT68-confidentiality")
 def test_unqualified_staff_on_active_project(world, build):
     regulator, firm, vendor = world
     member = build.staff(firm, qualified=False)

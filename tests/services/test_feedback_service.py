@@ -76,6 +76,7 @@ def test_completion_allowed_on_closed_project(app, build):
     assert _submit(agency_user, filing).period_key == "completion"
 
 
+@pytest.mark.clause("LOCAL-feedback_milestone_months")
 def test_milestone_periods_every_configured_months(app, build):
     firm = build.firm()
     agency = build.agency()

@@ -37,6 +37,7 @@ def _all(messages: dict) -> str:
     return " | ".join(m for items in messages.values() for m in items)
 
 
+@pytest.mark.clause("DAT68-training", "DAT68-contract")
 def test_filing_submit_rejected_when_staff_untrained(build, world):
     trainee = build.staff(world.firm, name="Zhao Liu", training_days=3)
     no_contract = build.staff(world.firm, name="Sun Qi", contract_date=None, assessment_passed=False)
@@ -49,6 +50,7 @@ def test_filing_submit_rejected_when_staff_untrained(build, world):
     assert "Zhao Liu lacks a labour contract" not in text
 
 
+@pytest.mark.clause("DAT68-confidentiality", "SEC2014-agreement")
 def test_filing_submit_rejected_without_commitment(build, world):
     member = build.staff(world.firm, name="Qian Ba", commitment_date=None)
     filing = world.draft()
@@ -82,6 +84,24 @@ def test_filing_submit_rejected_without_non_classified_declaration(world):
     assert "not classified" in _all(_refusal(world, filing))
 
 
+@pytest.mark.clause("DAT68-plan")
+@pytest.mark.parametrize("field,part", [
+    ("plan_goals", "Goals"),
+    ("plan_procedure", "Scope and procedure"),
+    ("plan_hardware_software", "Hardware and software"),
+    ("plan_staffing", "Staffing and duties"),
+    ("plan_indicators", "Technical indicators"),
+    ("plan_acceptance_basis", "Acceptance basis"),
+    ("plan_security", "Security measures"),
+    ("plan_schedule", "Schedule"),
+    ("plan_risk_control", "Risk control"),
+])
+def test_filing_submit_rejected_when_the_work_plan_misses_a_part(world, field, part):
+    filing = world.draft(**{field: " "})
+    assert _refusal(world, filing)[field] == [f"The work plan must state its {part} (DA/T 68.2 §5)."]
+
+
+@pytest.mark.clause("AL24")
 @pytest.mark.parametrize("field,text", [
     ("contract_scope", "service scope"),
     ("quality_standard", "quality standard"),
@@ -157,6 +177,7 @@ def test_current_secrecy_qualification_satisfies_the_rule(build):
         assert filings.submit_filing(world.draft().id).status == "submitted"
 
 
+@pytest.mark.clause("LOCAL-block_negative_listed_filings")
 def test_negative_listed_firm_blocked_while_local_rule_on(world):
     draft = world.draft()  # saved before the listing; a new draft is refused outright (see tests/filings)
     world.firm.negative_list_until = clock.today() + timedelta(days=200)
@@ -164,6 +185,7 @@ def test_negative_listed_firm_blocked_while_local_rule_on(world):
     assert "negative list" in _all(_refusal(world, draft))
 
 
+@pytest.mark.clause("LOCAL-block_negative_listed_filings")
 def test_negative_listed_firm_may_file_when_local_rule_off(world):
     world.firm.status = "negative_listed"
     world.firm.negative_list_until = clock.today() + timedelta(days=200)

@@ -1,3 +1,4 @@
+import pytest
 """Demo filings: every state, consistent timelines, gap-free numbers, deterministic and idempotent."""
 import random
 from collections import defaultdict
@@ -21,6 +22,7 @@ def _seed():
     db.session.commit()
 
 
+@pytest.mark.clause("SEC2014-project-file")
 def test_demo_filings_cover_every_state_with_consistent_timelines(app):
     _seed()
     projects = list(db.session.scalars(select(ProjectFiling)))

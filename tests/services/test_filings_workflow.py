@@ -94,6 +94,7 @@ def test_reject_is_final(world):
         filings.submit_filing(filing.id)
 
 
+@pytest.mark.clause("ACCEPT-sampling")
 def test_failed_acceptance_goes_back_to_in_progress_with_opinion(world):
     filing = world.advance(world.submitted(), "confirm", "register", "start_work", "complete", "fail_acceptance")
     assert filing.status == "in_progress" and filing.completed_at is None
@@ -103,6 +104,7 @@ def test_failed_acceptance_goes_back_to_in_progress_with_opinion(world):
     assert filing.status == "accepted" and filing.acceptance_attempts == 2
 
 
+@pytest.mark.clause("ACCEPT-sampling")
 def test_fail_acceptance_without_opinion_is_refused(world):
     filing = world.advance(world.submitted(), "confirm", "register", "start_work", "complete")
     with acting_as(world.agency_user), pytest.raises(ValidationFailed) as exc:

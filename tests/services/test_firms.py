@@ -184,6 +184,7 @@ def _cert(firm, cert_type, expires, number="N-1"):
     return cert
 
 
+@pytest.mark.clause("IR28")
 def test_expired_business_licence_blocks_and_is_named(app, build):
     firm = build.firm()
     today = date(2026, 6, 1)
@@ -207,6 +208,7 @@ def test_secrecy_qualification_required_only_when_claimed(app, build):
     assert [p[1]["certificate"] for p in problems] == ["msg:Secrecy qualification"]
 
 
+@pytest.mark.clause("IR28")
 def test_missing_business_licence_blocks(app, build):
     firm = build.firm()
     assert firms.blocking_certificate_problems(firm, date(2026, 6, 1))[0][0] == firms.CERT_MISSING
@@ -250,6 +252,7 @@ def test_registration_validity_is_configurable(app, build):
     assert db.session.get(Firm, result.firm.id).valid_until == clock.today() + timedelta(days=730)
 
 
+@pytest.mark.clause("IR28", "SEC2014-vetting")
 def test_application_verified_when_registry_agrees(app, build):
     from portal.gov.port import EnterpriseInfo
     from portal.integrations import gov_client
@@ -260,6 +263,7 @@ def test_application_verified_when_registry_agrees(app, build):
     assert db.session.get(Firm, firm.id).verification_status == "verified"
 
 
+@pytest.mark.clause("IR28", "SEC2014-vetting")
 def test_application_refused_for_deregistered_enterprise_with_registry_reason(app, build):
     from portal.gov.port import EnterpriseInfo
     from portal.integrations import gov_client

@@ -29,6 +29,7 @@ def city(build):
     return lead, regulators
 
 
+@pytest.mark.clause("AL42", "DAT68-visitors", "SEC2014-media", "SITE-no-internet", "SITE-media-logged", "SITE-video", "SITE-no-personal-devices", "SITE-signin-visitors", "SITE-wipe")
 def test_default_checklists_cover_every_service_type_with_security_items(app):
     assert inspections.ensure_default_templates() == 6
     assert inspections.ensure_default_templates() == 0
@@ -100,6 +101,7 @@ def test_draw_of_projects_targets_active_filings(city, build):
     assert inspection.filing_id == live.id and inspection.firm_id == firm.id
 
 
+@pytest.mark.clause("AL42")
 def test_record_results_requires_every_item_and_a_note_on_failures(city, build):
     lead, regulators = city
     firm = build.firm()

@@ -41,6 +41,7 @@ def _failed_inspection(r1, r2, firm):
     return inspection
 
 
+@pytest.mark.clause("AL45")
 def test_full_cycle_inspection_to_closed_order(setup):
     r1, r2, lead, firm, vendor = setup
     inspection = _failed_inspection(r1, r2, firm)
@@ -78,6 +79,7 @@ def test_numbers_are_sequential_per_year(setup):
     assert a.number.endswith("-0001") and b.number.endswith("-0002")
 
 
+@pytest.mark.clause("AL45", "AL48", "IR51")
 def test_overdue_then_escalation_with_summons_and_penalty_bounds(setup, travel):
     r1, r2, lead, firm, vendor = setup
     order = rectification.issue_by_hand(sb.actor(r1), firm.id, ["Video coverage missing"], "Install cameras",

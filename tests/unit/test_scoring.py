@@ -94,6 +94,7 @@ def ind(kind: str, **params: str) -> Indicator:
     return Indicator("x", "X", kind, 1, {k: D(v) for k, v in params.items()})
 
 
+@pytest.mark.clause("DAT68-credit")
 @pytest.mark.parametrize(
     ("pair", "expected"),
     [

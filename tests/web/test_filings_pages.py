@@ -11,7 +11,7 @@ from portal.core.models import Attachment
 from portal.extensions import db
 from portal.filings import service as filings
 from portal.filings.models import ProjectFiling
-from tests.filings.builders import PDF, FilingWorld
+from tests.filings.builders import PDF, WORK_PLAN, FilingWorld
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def _form(world, **overrides):
         "non_classified_declared": "y", "site_type": "agency_premises",
         "start_date": (today + timedelta(days=7)).isoformat(), "end_date": (today + timedelta(days=60)).isoformat(),
         "staff_ids": [str(m.id) for m in world.staff], "chk_network_isolation": "y", "video_retention_days": "90",
-        "plan_schedule": "Weeks 1-8",
+        **WORK_PLAN, "plan_schedule": "Weeks 1-8",
     }
     data.update(overrides)
     return data

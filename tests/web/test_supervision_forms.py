@@ -1,3 +1,4 @@
+import pytest
 """Supervision forms through HTTP: rejection needs reasons, escalation checks the penalty bounds and
 keeps what was typed, the lead edits a checklist, the firm confirms its liaison, alerts are acknowledged."""
 from __future__ import annotations
@@ -47,6 +48,7 @@ def test_stale_version_is_a_conflict(build, login, client):
     assert response.status_code == 409
 
 
+@pytest.mark.clause("AL48", "IR51")
 def test_escalation_form_keeps_input_and_checks_the_fine(build, login, client, travel):
     regulator, vendor, order = _order(build, status="issued")
     travel(days=31)
