@@ -1,8 +1,8 @@
-import pytest
 """Demo filings: every state, consistent timelines, gap-free numbers, deterministic and idempotent."""
 import random
 from collections import defaultdict
 
+import pytest
 from sqlalchemy import func, select
 
 from portal.core import clock

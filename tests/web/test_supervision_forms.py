@@ -1,10 +1,10 @@
-import pytest
 """Supervision forms through HTTP: rejection needs reasons, escalation checks the penalty bounds and
 keeps what was typed, the lead edits a checklist, the firm confirms its liaison, alerts are acknowledged."""
 from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from portal.core import clock
