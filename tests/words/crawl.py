@@ -1,0 +1,194 @@
+"""Crawl every page a role can reach and find what is not words for a reader of that language.
+
+`python -m tests.words.crawl [--roles regulator,vendor01] [--lang zh_CN|en] [--limit 200]` seeds the demo data
+into a temporary SQLite file, signs in as each demo account through the real login form, follows every
+same-site link (GET only; downloads, exports and logout skipped; at most three URLs of one shape, ids
+replaced), and prints each finding: Python reprs, internal codes (snake_case, dotted, `kind:id`, `#id`),
+district codes, and on Chinese pages words of English. The same functions back the crawl test.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import tempfile
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+ROLES = ("regulator", "district", "lead", "sysadmin", "secadmin", "auditor", "vendor01", "agency01")
+SKIP_PATHS = re.compile(r"^/(static|files|auth/logout|api/)|/export|/download|\.(xlsx|csv|pdf|png|ico)$|[?&]lang=")
+SKIP_TAGS = {"script", "style", "template", "code", "kbd"}
+
+REPR = re.compile(r"<[\w .]+ (?:object|method|function)[^>]*>|built-in method|object at 0x[0-9a-f]+|"
+                  r"\{'[^']*':|\['[^']*'[,\]]|\bNone\b|\bTrue\b|\bFalse\b")
+CODE = re.compile(r"\b[a-z]{2,}(?:_[a-z0-9]+)+\b|\b[a-z]{3,}\.[a-z_]{3,}\b|\b[a-z]+:\d+\b|(?<![\w&])#\d+\b")
+DISTRICT = re.compile(r"(?<![\d*])5105\d\d(?![\d*])")  # not the start of a masked ID number
+ENGLISH = re.compile(r"[A-Za-z][A-Za-z'’-]{2,}")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+# Names a Chinese reader expects as they are: formats, standards, identifiers, units.
+ALLOWED_WORDS = {
+    "pdf", "excel", "xlsx", "csv", "uscc", "lzwb", "dat", "api", "totp", "url", "openapi", "json", "http", "https",
+    "tiff", "ocr", "dpi", "jpeg", "jpg", "png", "docx", "ofd", "mfa", "otpauth", "gb", "iso", "utc", "cny",
+    "email", "mail", "www", "qr", "wcag", "sso", "app", "ukey", "ca",
+    "english",  # the language switch names the other language in that language
+}
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+URLISH = re.compile(r"https?://\S+|/[\w/.-]+")
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.links: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in SKIP_TAGS:
+            self._skip += 1
+        attrs = dict(attrs)
+        if tag == "a" and attrs.get("href"):
+            self.links.append(attrs["href"])
+        for name in ("title", "placeholder", "aria-label", "alt"):
+            if attrs.get(name):
+                self.parts.append(attrs[name])
+
+    def handle_endtag(self, tag):
+        if tag in SKIP_TAGS and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip and data.strip():
+            self.parts.append(data.strip())
+
+
+@dataclass
+class Finding:
+    url: str
+    kind: str
+    text: str
+
+
+@dataclass
+class CrawlResult:
+    role: str
+    lang: str
+    pages: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def pages_with_findings(self) -> int:
+        return len({f.url for f in self.findings})
+
+
+def findings_in(text: str, lang: str) -> list[tuple[str, str]]:
+    """(kind, snippet) for everything in a page's visible text that is not words of `lang`."""
+    found: list[tuple[str, str]] = []
+    clean = URLISH.sub(" ", EMAIL.sub(" ", text))
+    for kind, pattern in (("repr", REPR), ("code", CODE), ("district code", DISTRICT)):
+        found += [(kind, m.group(0)) for m in pattern.finditer(clean)]
+    if lang == "zh_CN":
+        found += [("english", m.group(0)) for m in ENGLISH.finditer(clean)
+                  if m.group(0).lower() not in ALLOWED_WORDS and not m.group(0).isupper()]
+    return found
+
+
+def _shape(path: str) -> str:
+    return re.sub(r"\d+", "N", path)
+
+
+def crawl(client, role: str, lang: str, limit: int = 200, per_shape: int = 3) -> CrawlResult:
+    result = CrawlResult(role, lang)
+    client.get(f"/home/?lang={lang}")
+    queue, seen, shapes = ["/home/"], {"/home/"}, Counter()
+    while queue and len(result.pages) < limit:
+        url = queue.pop(0)
+        response = client.get(url, follow_redirects=True)
+        if response.status_code >= 400:
+            result.errors.append((url, response.status_code))
+            continue
+        if not (response.content_type or "").startswith("text/html"):
+            continue
+        result.pages.append(url)
+        parser = _Text()
+        parser.feed(response.get_data(as_text=True))
+        text = "\n".join(parser.parts)
+        result.findings += [Finding(url, kind, snippet) for kind, snippet in findings_in(text, lang)]
+        for href in parser.links:
+            target = urldefrag(urljoin(url, href))[0]
+            parts = urlsplit(target)
+            if parts.netloc and parts.netloc != "localhost":
+                continue
+            path = parts.path + (f"?{parts.query}" if parts.query else "")
+            if path in seen or SKIP_PATHS.search(path) or not path.startswith("/"):
+                continue
+            seen.add(path)
+            shape = _shape(parts.path)
+            if shapes[shape] >= per_shape:
+                continue
+            shapes[shape] += 1
+            queue.append(path)
+    return result
+
+
+def demo_app(tmp: Path):
+    from flask_migrate import upgrade
+
+    from portal import create_app, i18n_tools
+    from portal.extensions import db
+    from portal.seed import seed_demo
+
+    i18n_tools.compile_all()
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'crawl.db'}",
+                      "WTF_CSRF_ENABLED": False, "UPLOAD_DIR": str(tmp / "uploads"), "SECRET_KEY": "crawl",
+                      "PASSWORD_HASH_FAST": True, "MFA_REQUIRED": False, "RATELIMIT_ENABLED": False,
+                      "AUDIT_ANCHOR_DIR": str(tmp / "anchors"), "BACKUP_DIR": str(tmp / "backups")})
+    with app.app_context():
+        upgrade()
+        seed_demo(echo=lambda *_: None)
+        db.session.remove()
+    return app
+
+
+def signed_in_client(app, username: str):
+    client = app.test_client()
+    response = client.post("/auth/login", data={"username": username, "password": "Demo#2026pass"})
+    assert response.status_code in (302, 303), f"{username} could not sign in"
+    return client
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--roles", default=",".join(ROLES))
+    parser.add_argument("--lang", default="zh_CN", choices=("zh_CN", "en"))
+    parser.add_argument("--limit", type=int, default=200)
+    parser.add_argument("--show", type=int, default=8, help="Findings to print per kind and role.")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="portal-crawl-"))
+    try:
+        app = demo_app(tmp)
+        total_pages = total_bad = 0
+        for role in args.roles.split(","):
+            result = crawl(signed_in_client(app, role), role, args.lang, args.limit)
+            total_pages += len(result.pages)
+            total_bad += result.pages_with_findings
+            print(f"{role} ({args.lang}): {len(result.pages)} pages, {result.pages_with_findings} with findings, "
+                  f"{len(result.errors)} errors {result.errors[:5]}")
+            by_kind = defaultdict(Counter)
+            for f in result.findings:
+                by_kind[f.kind][(f.text, f.url.split('?')[0])] += 1
+            for kind, counter in by_kind.items():
+                print(f"  {kind}: {sum(counter.values())}")
+                for (text, url), n in counter.most_common(args.show):
+                    print(f"    {text!r} ×{n} on {url}")
+        print(f"TOTAL ({args.lang}): {total_pages} pages, {total_bad} with findings")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
