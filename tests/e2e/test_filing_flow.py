@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from portal.core import clock
 from tests.e2e.conftest import ARTIFACTS, login, screenshot
-from tests.filings.builders import PDF
+from tests.filings.builders import PDF, WORK_PLAN
 
 
 def _agency_of_vendor_filing_name() -> str:
@@ -40,6 +40,8 @@ def test_file_confirm_register_and_print_receipt(browser, live_server):
         vendor.check("input[name=non_classified_declared]")
         vendor.fill("input[name=start_date]", (today + timedelta(days=7)).isoformat())
         vendor.fill("input[name=end_date]", (today + timedelta(days=90)).isoformat())
+        for name, text in WORK_PLAN.items():  # DA/T 68.2 §5: every part of the work plan
+            vendor.fill(f"textarea[name={name}]", text)
         # Assign two qualified people (the demo roster also has some not yet qualified).
         qualified = vendor.locator("li:has(input[name=staff_ids])").filter(has_not_text="尚不符合上岗条件")
         assert qualified.count() >= 2
