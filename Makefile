@@ -10,12 +10,12 @@ PYTEST_ARGS ?=
 # `make bench` (SQLite), `make bench DB=postgres`, `make bench BENCH_ARGS=--quick` for a trial run.
 BENCH_ARGS ?=
 
-.PHONY: run test install translations db seed lint bench clean
+.PHONY: run test install translations db seed lint bench clean lock
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev,postgres]"
+	$(PY) -m pip install --quiet -c requirements.lock -e ".[dev,postgres]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -42,6 +42,10 @@ lint: install
 
 bench: install translations
 	$(PY) tests/perf/bench.py $(if $(DB),--db $(DB),) $(BENCH_ARGS)
+
+# Re-pin every installed package after a change to pyproject.toml (reproducible installs).
+lock: install
+	$(PY) -m pip freeze --exclude-editable | grep -v "^archive-outsourcing-portal" > requirements.lock
 
 clean:
 	rm -rf $(VENV) instance var

@@ -1,0 +1,105 @@
+"""Real browser: the whole supervision loop with new records, each step by the role that takes it.
+
+Each test creates its own records on the seeded demo world (one live server for the session) and
+checks what the user sees; together they walk the loop of issue 14.
+"""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portal.core import clock
+from tests.e2e.conftest import login, screenshot
+
+
+@pytest.fixture
+def open_page(browser, live_server):
+    """Pages in separate browser contexts (one per person), closed at the end of the test."""
+    contexts = []
+
+    def _open(username: str | None = None, *, phone: bool = False):
+        size = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
+        context = browser.new_context(viewport=size, locale="zh-CN", is_mobile=phone, has_touch=phone)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        if username:
+            login(page, live_server.url, username)
+        return page
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+def _vendor_of_firm(live_app, firm_id: int) -> str:
+    from portal.extensions import db
+    from portal.firms.models import Firm
+
+    with live_app.app_context():
+        ids = list(db.session.scalars(select(Firm.id).order_by(Firm.id)))
+        db.session.remove()
+    return f"vendor{ids.index(firm_id) + 1:02d}"
+
+
+def _running_filing_of(live_app, username: str) -> tuple[int, str]:
+    """A registered or running project of the user's firm with no change filing open."""
+    from portal.auth.models import User
+    from portal.extensions import db
+    from portal.filings.models import ChangeFiling, ProjectFiling
+
+    with live_app.app_context():
+        firm_id = db.session.scalar(select(User.firm_id).where(User.username == username))
+        open_changes = select(ChangeFiling.filing_id).where(
+            ChangeFiling.status.in_(("submitted", "under_review", "returned")))
+        row = db.session.execute(
+            select(ProjectFiling.id, ProjectFiling.number)
+            .where(ProjectFiling.firm_id == firm_id, ProjectFiling.status.in_(("registered", "in_progress")),
+                   ProjectFiling.id.not_in(open_changes))
+            .order_by(ProjectFiling.id)).first()
+        db.session.remove()
+    assert row is not None, f"no running project for {username} in the demo data"
+    return row.id, row.number
+
+
+def test_returned_change_filing_keeps_its_proposal(open_page, live_server, live_app):
+    base = live_server.url
+    filing_id, number = _running_filing_of(live_app, "vendor01")
+    today = clock.today()
+    new_end = (today + timedelta(days=200)).isoformat()
+    effective = (today + timedelta(days=10)).isoformat()
+
+    vendor = open_page("vendor01")
+    vendor.goto(f"{base}/filings/{filing_id}/changes/new?type=schedule")
+    vendor.fill("textarea[name=reason]", "馆藏档案数量增加，延长工期")
+    vendor.fill("input[name=effective_date]", effective)
+    vendor.fill("input[name=end_date]", new_end)
+    vendor.click("form button.primary[type=submit]")
+    vendor.wait_for_url(re.compile(r".*/filings/changes/\d+$"))
+    change_url = vendor.url
+
+    regulator = open_page("regulator")
+    regulator.goto(change_url)
+    regulator.fill("[data-testid=change-return] textarea[name=reason]", "请补充延期的依据（立档单位确认函）")
+    regulator.click("[data-testid=change-return] button")
+    regulator.wait_for_selector(".flash-success")
+
+    vendor.goto(f"{change_url}/edit")
+    # Every proposed value is still there after the return.
+    assert vendor.input_value("input[name=end_date]") == new_end
+    assert vendor.input_value("input[name=effective_date]") == effective
+    assert "延长工期" in vendor.input_value("textarea[name=reason]")
+    vendor.fill("textarea[name=reason]", "馆藏档案数量增加，延长工期；附立档单位确认函")
+    vendor.click("form button.primary[type=submit]")
+    vendor.wait_for_url(change_url)
+    assert new_end in vendor.locator("[data-testid=diff]").inner_text()
+
+    regulator.goto(change_url)
+    regulator.click("[data-testid=change-approve] button")
+    regulator.wait_for_selector(".flash-success")
+    regulator.goto(f"{base}/filings/{filing_id}")
+    assert number in regulator.locator("h1").inner_text()
+    screenshot(regulator, "loop-change-approved")
