@@ -65,6 +65,13 @@ class _Text(HTMLParser):
             self.parts.append(data.strip())
 
 
+def visible_text(html: str) -> str:
+    """What a reader sees of a page: text and the attributes read aloud, without scripts or markup."""
+    parser = _Text()
+    parser.feed(html)
+    return "\n".join(parser.parts)
+
+
 @dataclass
 class Finding:
     url: str
