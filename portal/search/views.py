@@ -13,7 +13,7 @@ from portal.core.identifiers import district_name
 from portal.core.workflows import PROJECT_FILING
 from portal.search import queries
 from portal.search.blueprint import bp
-from portal.web.i18n import gettext
+from portal.web.i18n import gettext, pgettext
 from portal.web.params import text_arg
 from portal.web.permissions import authenticated
 
@@ -62,7 +62,7 @@ def _section(group: queries.Group, q: str, supervisor: bool) -> Section:
     if group.kind == "agencies":
         hits = [Hit(url_for("filings.index", agency=r.name), r.name, district_name(r.district_code, lang) or "")
                 for r in group.rows]
-        return Section("agencies", gettext("Agencies"), hits, group.more, url_for("filings.index", agency=q))
+        return Section("agencies", pgettext("search results", "Agencies"), hits, group.more, url_for("filings.index", agency=q))
     left = gettext("left the firm")
     hits = [Hit(url_for("firms.staff", firm_id=r.firm_id, status="all"), r.name,
                 " · ".join(filter(None, (r.firm_name, gettext(STAFF_ROLES.get(r.role, r.role)),
