@@ -12,7 +12,9 @@ The rules, OR-ed over all of an actor's roles:
 - a firm user sees its own firm's records, drafts included;
 - an agency user sees the non-draft filings naming its agency and the records derived from them;
 - a firm sees its scores, and the periods they belong to, only once a period is published
-  (PUBLISHED_PERIOD_STATUSES).
+  (PUBLISHED_PERIOD_STATUSES);
+- an agency is seen by its own users, by the firms that have filed a project for it (drafts included:
+  the firm named it), and by the supervisors of its district.
 
 Shape: this module imports the feature *models* (plain persistence classes that import nothing but
 portal.core's column helpers and constants) and never a feature's services, so every feature may
@@ -38,7 +40,7 @@ from portal.feedback.models import Feedback
 from portal.filings.models import ChangeFiling, ProjectFiling
 from portal.firms.models import Certificate, Firm, FirmChangeRequest, StaffMember
 from portal.incidents.models import Incident
-from portal.orgs.models import RegulatorOffice
+from portal.orgs.models import Agency, RegulatorOffice
 from portal.scoring.models import FirmScore, NegativeListEntry, Objection, ScoringPeriod
 from portal.supervision.models import (
     Alert,
@@ -151,6 +153,15 @@ def _filings(actor: Actor, f) -> ColumnElement[bool]:
                 _all(jurisdiction(actor, f.district_code), f.status != DRAFT))
 
 
+def _agencies(actor: Actor, a) -> ColumnElement[bool]:
+    hired = None
+    if is_firm_user(actor):
+        filing = aliased(ProjectFiling)
+        hired = exists().where(filing.agency_id == a.id, filing.firm_id == actor.firm_id)
+    return _any(a.id == actor.agency_id if is_agency_user(actor) else None, hired,
+                jurisdiction(actor, a.district_code))
+
+
 def _change_filings(actor: Actor, c) -> ColumnElement[bool]:
     return _parent(c.filing_id, ProjectFiling, lambda f: _filings(actor, f))
 
@@ -212,6 +223,7 @@ def _supervised_by_firm(actor: Actor, m) -> ColumnElement[bool]:
 
 _RULES: dict[type, Callable[[Actor, object], ColumnElement[bool]]] = {
     Firm: _firms,
+    Agency: _agencies,
     FirmChangeRequest: _firm_records,
     StaffMember: _firm_records,
     Certificate: _firm_records,

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import Select, String, cast, or_, select
+from sqlalchemy import ColumnElement, Select, String, cast, or_, select
 from sqlalchemy.orm import joinedload, lazyload
 
 from portal.core import access, localtime, pagination
@@ -23,7 +23,7 @@ from portal.filings import fields
 from portal.filings.models import ProjectFiling
 from portal.firms.models import Firm
 from portal.orgs.models import Agency
-from portal.web.params import parse_date
+from portal.web.params import clean_text, parse_date
 
 SORTS = {
     "updated": ProjectFiling.updated_at,
@@ -47,6 +47,7 @@ LIST_COLUMNS = (ProjectFiling.id, ProjectFiling.number, ProjectFiling.title, Pro
 @dataclass
 class FilingFilter:
     number: str = ""
+    title: str = ""
     firm: str = ""
     agency: str = ""
     status: str = ""
@@ -65,9 +66,10 @@ class FilingFilter:
 
         sort = args.get("sort", "updated")
         return cls(
-            number=(args.get("number") or "").strip()[:50],
-            firm=(args.get("firm") or "").strip()[:100],
-            agency=(args.get("agency") or "").strip()[:100],
+            number=clean_text(args.get("number"), 50),
+            title=clean_text(args.get("title"), 100),
+            firm=clean_text(args.get("firm"), 100),
+            agency=clean_text(args.get("agency"), 100),
             status=args.get("status", "") if args.get("status") in PROJECT_FILING.states else "",
             service_type=args.get("service_type", "") if args.get("service_type") in SERVICE_TYPES else "",
             district=args.get("district", "") if args.get("district") in DISTRICTS else "",
@@ -78,9 +80,12 @@ class FilingFilter:
         )
 
 
-def _like(text: str) -> str:
+def contains(column, text: str) -> ColumnElement[bool]:
+    """`column` contains `text`, ignoring case on SQLite and PostgreSQL alike (ILIKE), with the LIKE
+    wildcards of `text` (% and _) and the escape character matched as themselves. The one substring
+    match of the portal's lists and search."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return column.ilike(f"%{escaped}%", escape="\\")
 
 
 @cache
@@ -103,12 +108,13 @@ def search(f: FilingFilter, actor: Actor | None = None) -> Select:
     if f.agency or f.sort == "agency":
         stmt = stmt.join(Agency, Agency.id == ProjectFiling.agency_id)
     if f.number:
-        stmt = stmt.where(or_(ProjectFiling.number.ilike(_like(f.number), escape="\\"),
-                              ProjectFiling.title.ilike(_like(f.number), escape="\\")))
+        stmt = stmt.where(or_(contains(ProjectFiling.number, f.number), contains(ProjectFiling.title, f.number)))
+    if f.title:
+        stmt = stmt.where(contains(ProjectFiling.title, f.title))
     if f.firm:
-        stmt = stmt.where(or_(Firm.name.ilike(_like(f.firm), escape="\\"), Firm.uscc == f.firm.upper()))
+        stmt = stmt.where(or_(contains(Firm.name, f.firm), Firm.uscc == f.firm.upper()))
     if f.agency:
-        stmt = stmt.where(Agency.name.ilike(_like(f.agency), escape="\\"))
+        stmt = stmt.where(contains(Agency.name, f.agency))
     if f.status:
         stmt = stmt.where(ProjectFiling.status == f.status)
     if f.service_type:

@@ -34,6 +34,7 @@ from portal.core.models import Attachment
 from portal.core.msgids import N_
 from portal.core.workflows import CHANGE_REQUEST, FIRM_REGISTRATION
 from portal.extensions import db
+from portal.filings.queries import contains
 from portal.firms.models import Certificate, Firm, FirmChangeRequest
 
 OBJECT_TYPE = "firm"
@@ -151,8 +152,7 @@ def firm_query(actor: Actor, flt: FirmFilter) -> Select:
         query = query.where(cast(Firm.service_types, String).like(f'%"{flt.service_type}"%'))
     text = (flt.q or "").strip()
     if text:
-        like = f"%{text.replace('%', '').replace('_', '')}%"
-        query = query.where(or_(Firm.name.like(like), Firm.uscc.like(like.upper())))
+        query = query.where(or_(contains(Firm.name, text), contains(Firm.uscc, text)))
     return query.order_by(*SORTS.get(flt.sort, SORTS["name"]))
 
 

@@ -37,7 +37,7 @@ from portal.firms.models import Certificate, FirmChangeRequest, StaffMember
 from portal.home import panels
 from portal.web.forms import apply_service_errors
 from portal.web.i18n import translate
-from portal.web.params import int_arg
+from portal.web.params import clean_text, int_arg
 from portal.web.permissions import authenticated, public, roles
 from portal.web.throttle import per_address
 
@@ -346,7 +346,7 @@ def reveal(staff_id: int):
 def _filter() -> tuple[FirmFilterForm, firm_service.FirmFilter]:
     form = FirmFilterForm(request.args)
     flt = firm_service.FirmFilter(status=request.args.get("status", ""), district=request.args.get("district", ""),
-                                  service_type=request.args.get("service_type", ""), q=request.args.get("q", ""),
+                                  service_type=request.args.get("service_type", ""), q=clean_text(request.args.get("q")),
                                   sort=request.args.get("sort", "name"))
     return form, flt
 

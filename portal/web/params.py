@@ -7,6 +7,7 @@ The same bound applies to ids in URLs through the `int` route converter register
 """
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 from flask import Flask, abort, request
@@ -15,6 +16,7 @@ from werkzeug.routing import IntegerConverter
 MAX_INT = 2**31 - 1
 MIN_DATE = date(1900, 1, 1)  # far enough for archives' dates, near enough that UTC shifts cannot overflow
 MAX_DATE = date(9000, 12, 31)
+MAX_TEXT = 100  # a search word or filter text: longer is not a search, and would only cost the database
 
 
 def parse_int(raw: str | None, low: int = 0, high: int = MAX_INT) -> int | None:
@@ -58,6 +60,33 @@ def date_arg(name: str, default: date | None = None, *, source=None) -> date | N
     if value is None:
         abort(400)
     return value
+
+
+def _is_control(char: str) -> bool:
+    # Cc (NUL, CR, LF, ...), Cf (zero-width, direction overrides), Cs/Co (surrogates, private use):
+    # nothing a person types into a search box, and NUL is refused by PostgreSQL's text type.
+    return unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co")
+
+
+def clean_text(raw: str | None, max_length: int = MAX_TEXT) -> str:
+    """User text for a filter, cleaned leniently: control characters dropped, runs of whitespace made one
+    space, ends stripped, cut to `max_length` characters."""
+    text = "".join(" " if char.isspace() else char for char in (raw or "") if char.isspace() or not _is_control(char))
+    return " ".join(text.split())[:max_length]
+
+
+def text_arg(name: str, default: str = "", *, source=None, max_length: int = MAX_TEXT) -> str:
+    """The text parameter `name` (spaces collapsed, ends stripped); `default` when absent or blank;
+    400 when it holds a control character (NUL included) or is longer than `max_length`."""
+    raw = (request.args if source is None else source).get(name)
+    if raw is None or not raw.strip():
+        return default
+    if len(raw) > max_length * 2 or any(_is_control(c) for c in raw if not c.isspace()):
+        abort(400)
+    text = " ".join(raw.split())
+    if len(text) > max_length:
+        abort(400)
+    return text
 
 
 class BoundedIntConverter(IntegerConverter):

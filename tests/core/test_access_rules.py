@@ -16,6 +16,7 @@ from portal.feedback.models import Feedback
 from portal.filings.models import ProjectFiling
 from portal.firms.models import Firm
 from portal.incidents.models import Incident
+from portal.orgs.models import Agency
 from portal.scoring.models import FirmScore
 from portal.supervision.models import Alert, Inspection, Notice, RectificationOrder
 from portal.web.context import actor_for_user
@@ -30,6 +31,10 @@ EXPECTED = {
     ("firms", Firm): {
         "regulator": {"f1", "f2"}, "lead": {"f1", "f2"}, "district": {"f1"}, "vendor": {"f1"}, "agency": set(),
         "vendor_agency": {"f2"},
+    },
+    ("agencies", Agency): {
+        "regulator": {"a1", "a2"}, "lead": {"a1", "a2"}, "district": {"a1"}, "vendor": {"a1", "a2"},
+        "agency": {"a1"}, "vendor_agency": {"a1", "a2"},
     },
     ("feedback", Feedback): {
         "regulator": {"p1", "p2", "p3"}, "lead": {"p1", "p2", "p3"}, "district": {"p1", "p3"},
