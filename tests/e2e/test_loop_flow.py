@@ -103,3 +103,22 @@ def test_returned_change_filing_keeps_its_proposal(open_page, live_server, live_
     regulator.goto(f"{base}/filings/{filing_id}")
     assert number in regulator.locator("h1").inner_text()
     screenshot(regulator, "loop-change-approved")
+
+
+def test_search_box_finds_a_new_filing_by_a_word_of_its_title(open_page, live_server):
+    base = live_server.url
+    vendor = open_page("vendor01")
+    vendor.goto(f"{base}/filings/new")
+    vendor.fill("input[name=title]", "声像档案抢救性修复项目")
+    vendor.select_option("select[name=agency_id]", index=1)
+    vendor.click("input[name=save]")
+    vendor.wait_for_url(re.compile(r".*/filings/\d+(\?.*)?$"))
+    vendor.fill("[data-testid=header-search] input[name=q]", "抢救性修复")
+    vendor.click("[data-testid=header-search] button")
+    vendor.wait_for_url(re.compile(r".*/search\?q=.*"))
+    found = vendor.locator("[data-testid=search-filings]")
+    assert "声像档案抢救性修复项目" in found.inner_text()
+    # Another firm's user finds nothing of it.
+    other = open_page("vendor02")
+    other.goto(f"{base}/search?q=抢救性修复")
+    assert other.locator("[data-testid=search-nothing]").count() == 1
