@@ -18,6 +18,7 @@ AREAS = (
     ("incidents", ("views",)),
     ("admin", ("views",)),
     ("scoring", ("views",)),
+    ("sitechecks", ("views",)),
 )
 
 
