@@ -60,7 +60,10 @@ def patrol_of_day(filing_id: int, day: date) -> SitePatrol | None:
 
 def record_patrol(actor: Actor, filing_id: int, day: date, data: rules.PatrolInput,
                   version=None) -> SitePatrol:
-    """Record the day's patrol, or correct the one already recorded for that day (one per filing and day)."""
+    """Record the day's patrol, or correct the one already recorded for that day (one per filing and day).
+
+    `version` is what the form showed: a form opened before anyone recorded the day posts it empty, so a
+    twin saved meanwhile is refused (409) rather than overwritten; None (no form) skips the check."""
     filing = filing_for_firm(actor, filing_id)
     _fail(rules.patrol_problems(data, team_ids(filing), day, clock.today()))
     patrol = patrol_of_day(filing.id, day)
@@ -97,6 +100,16 @@ def record_patrol(actor: Actor, filing_id: int, day: date, data: rules.PatrolInp
 WEEKLY_ITEMS = ("patrols_reviewed", "media_log_checked", "video_retained", "visitor_log_checked")
 
 
+def weekly_of(filing_id: int, day: date) -> SiteWeeklyCheck | None:
+    return db.session.query(SiteWeeklyCheck).filter_by(filing_id=filing_id,
+                                                       week_start=rules.week_start(day)).one_or_none()
+
+
+def monthly_of(filing_id: int, day: date) -> SiteMonthlyInspection | None:
+    return db.session.query(SiteMonthlyInspection).filter_by(filing_id=filing_id,
+                                                             month=rules.month_key(day)).one_or_none()
+
+
 def record_weekly(actor: Actor, filing_id: int, day: date, items: dict[str, bool], findings: str,
                   version=None) -> SiteWeeklyCheck:
     """Record the week's check (or correct it until the agency has confirmed it); the agency is told."""
@@ -104,7 +117,7 @@ def record_weekly(actor: Actor, filing_id: int, day: date, items: dict[str, bool
     if day > clock.today():
         raise ValidationFailed({"week": [N_("A check cannot be recorded for a week that has not begun.")]})
     week = rules.week_start(day)
-    check = db.session.query(SiteWeeklyCheck).filter_by(filing_id=filing.id, week_start=week).one_or_none()
+    check = weekly_of(filing.id, day)
     action = "site_weekly.record"
     if check is None:
         check = SiteWeeklyCheck(filing_id=filing.id, firm_id=filing.firm_id, week_start=week)
@@ -177,7 +190,7 @@ def record_monthly(actor: Actor, filing_id: int, day: date, results: dict[str, s
     if any(results[code] == "fail" for code in codes) and not findings.strip():
         raise ValidationFailed({"findings": [N_("Say what failed and what is being done about it.")]})
     month = rules.month_key(day)
-    row = db.session.query(SiteMonthlyInspection).filter_by(filing_id=filing.id, month=month).one_or_none()
+    row = monthly_of(filing.id, day)
     action = "site_monthly.record"
     if row is None:
         row = SiteMonthlyInspection(filing_id=filing.id, firm_id=filing.firm_id, month=month)

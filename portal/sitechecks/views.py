@@ -144,8 +144,7 @@ def patrol(filing_id: int):
             all_locked=form.all_locked.data, no_personal_devices=form.no_personal_devices.data,
             note=form.note.data or "")
         try:
-            saved = service.record_patrol(actor, filing.id, form.patrol_date.data, data,
-                                          form.version.data or None)
+            saved = service.record_patrol(actor, filing.id, form.patrol_date.data, data, form.version.data)
         except ValidationFailed as exc:
             apply_service_errors(form, exc)
         else:
@@ -161,20 +160,22 @@ def patrol(filing_id: int):
 def weekly(filing_id: int):
     actor = current_actor()
     filing = service.filing_for_firm(actor, filing_id)
-    form = WeeklyForm()
+    existing = service.weekly_of(filing.id, clock.today()) if request.method == "GET" else None
+    form = WeeklyForm(obj=existing) if existing else WeeklyForm()
     if request.method == "GET":
         form.week.data = clock.today()
+        form.version.data = str(existing.version_id) if existing else ""
     if form.validate_on_submit():
         items = {name: getattr(form, name).data for name in service.WEEKLY_ITEMS}
         try:
             service.record_weekly(actor, filing.id, form.week.data, items, form.findings.data or "",
-                                  form.version.data or None)
+                                  form.version.data)
         except ValidationFailed as exc:
             apply_service_errors(form, exc)
         else:
             flash(_("Weekly check saved; the agency has been asked to countersign it."), "success")
             return redirect(url_for("sitechecks.site", filing_id=filing.id))
-    return render_template("sitechecks/weekly.html", form=form, filing=filing)
+    return render_template("sitechecks/weekly.html", form=form, filing=filing, existing=existing)
 
 
 @bp.route("/weekly/<int:check_id>/countersign", methods=["POST"])
@@ -189,7 +190,7 @@ def countersign(check_id: int):
                 flash(message, "error")
         return redirect(url_for("sitechecks.site", filing_id=check.filing_id))
     try:
-        service.countersign(actor, check.id, form.decision.data, form.note.data or "", form.version.data or None)
+        service.countersign(actor, check.id, form.decision.data, form.note.data or "", form.version.data)
     except ValidationFailed as exc:
         apply_service_errors(form, exc)
         for message in form.form_errors + [m for f in ("decision", "note") for m in getattr(form, f).errors]:
@@ -205,14 +206,17 @@ def monthly(filing_id: int):
     actor = current_actor()
     filing = service.filing_for_firm(actor, filing_id)
     items = service.checklist_for(filing)
-    form = MonthlyForm()
+    existing = service.monthly_of(filing.id, clock.today()) if request.method == "GET" else None
+    form = MonthlyForm(obj=existing) if existing else MonthlyForm()
     results = {code: request.form.get(f"item-{code}", "") for code, *_r in items}
     if request.method == "GET":
         form.month.data = clock.today()
+        form.version.data = str(existing.version_id) if existing else ""
+        results = dict(existing.results) if existing else results
     if form.validate_on_submit():
         try:
             service.record_monthly(actor, filing.id, form.month.data, results, form.findings.data or "",
-                                   form.version.data or None)
+                                   form.version.data)
         except ValidationFailed as exc:
             apply_service_errors(form, exc)
         else:

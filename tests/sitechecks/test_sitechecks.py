@@ -222,3 +222,18 @@ def test_the_quarter_record_is_evidence_for_site_and_equipment_security(build, r
     result = score_firm(DEFAULT_RULE_SET, evidence.for_firm(s.firm.id))
     security = next(d for d in result.dimensions if d.code == "security")
     assert not security.insufficient
+
+
+def test_correcting_a_patrol_with_a_stale_or_empty_version_is_refused(build, required, login):
+    s = site(build)
+    patrol = record(s, MON)
+    c = login(s.vendor)
+    form = {"patrol_date": MON.isoformat(), "staff_ids": [str(s.staff[0].id)], "visitors_count": "0"}
+    for version in ("", "7"):  # a form opened before the day was recorded, or an old version
+        assert c.post(f"/sitechecks/filings/{s.filing.id}/patrol", data={**form, "version": version}).status_code == 409
+    db.session.expire_all()
+    assert db.session.get(SitePatrol, patrol.id).in_order is True
+    ok = c.post(f"/sitechecks/filings/{s.filing.id}/patrol", data={**form, "version": str(patrol.version_id)})
+    assert ok.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(SitePatrol, patrol.id).in_order is False  # video etc. left unticked
