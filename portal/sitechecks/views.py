@@ -33,7 +33,7 @@ CALENDAR_STATES = {
     "today": N_("Today"),
     "future": N_("Still to come"),
 }
-WEEKLY_STATES = {"recorded": N_("Waiting for the agency"), "confirmed": N_("Confirmed by the agency"),
+WEEKLY_STATES = {"recorded": N_("Waiting for the agency"), "confirmed": N_("Agency confirmed"),
                  "disputed": N_("Disputed by the agency")}
 CHECK_RESULT_LABELS = {"pass": N_("Pass"), "fail": N_("Fail"), "na": N_("Not applicable")}
 
@@ -46,14 +46,20 @@ def _quarter():
     return first, last, rules.quarter_label(first)
 
 
+def quarter_name(label: str) -> str:
+    """`2026Q4` in words for the reader."""
+    return _("Q%(quarter)s %(year)s", quarter=label[5:], year=label[:4])
+
+
 def _quarter_choices(label: str) -> list[str]:
     today = clock.today()
     labels = []
     day = rules.quarter_bounds(today)[0]
     for _i in range(4):
         labels.append(rules.quarter_label(day))
-        day = rules.quarter_bounds(day.replace(day=1) - timedelta(days=1))[0]
+        day = rules.quarter_bounds(day - timedelta(days=1))[0]
     return labels if label in labels else [label, *labels]
+
 
 
 @bp.route("/")
@@ -64,7 +70,7 @@ def index():
     district = request.args.get("district", "") if is_supervisor(actor) else ""
     district = district if district in DISTRICTS and in_jurisdiction(actor, district) else ""
     sites = queries.site_rows(actor, first, last, district=district)
-    return render_template("sitechecks/index.html", sites=sites, quarter=label, quarters=_quarter_choices(label),
+    return render_template("sitechecks/index.html", quarter_name=quarter_name, sites=sites, quarter=label, quarters=_quarter_choices(label),
                            first=first, last=last, district=district, districts=DISTRICTS,
                            supervisor=is_supervisor(actor), firm_user=is_firm_user(actor),
                            since=service.patrol_since(), mode=service.patrol_mode())
@@ -111,7 +117,7 @@ def site(filing_id: int):
     agency = is_agency_user(actor) and filing.agency_id == actor.agency_id
     staff_names = {m.id: m.name for m in filing.staff}
     return render_template(
-        "sitechecks/site.html", filing=filing, firm_name=firm_name, quarter=label,
+        "sitechecks/site.html", quarter_name=quarter_name, filing=filing, firm_name=firm_name, quarter=label,
         quarters=_quarter_choices(label), weeks=queries.calendar(gaps, first, last, today), gaps=gaps,
         patrols=queries.patrols(filing.id, first, last), weekly=queries.weekly_checks(filing.id, first, last),
         monthly=queries.monthly_inspections(filing.id, first, last), can_record=own, can_countersign=agency,
