@@ -11,11 +11,11 @@ from sqlalchemy import select
 from portal.auth.models import User
 from portal.core import clock, local_rules
 from portal.core.context import Actor, reset_actor, set_actor
-from portal.core.workdays import is_workday
 from portal.extensions import db
 from portal.filings.models import ProjectFiling
 from portal.sitechecks import rules
 from portal.sitechecks.models import SiteMonthlyInspection, SitePatrol, SiteWeeklyCheck
+from portal.sitechecks.queries import WORKED_STATES, gaps
 from portal.sitechecks.service import checklist_for
 
 WEEKS = 3
@@ -33,13 +33,16 @@ def seed(rng: random.Random) -> None:
     finally:
         reset_actor(token)
     filings = list(db.session.scalars(
-        select(ProjectFiling).where(ProjectFiling.status == "in_progress").order_by(ProjectFiling.id)))
-    days = rules.due_days(since, today - timedelta(days=1), "workdays", is_workday)
+        select(ProjectFiling).where(ProjectFiling.status.in_(WORKED_STATES))
+        .order_by(ProjectFiling.status != "in_progress", ProjectFiling.id)))
+    owed = gaps([(f.id, f.started_at, f.start_date, f.completed_at) for f in filings], since, today - timedelta(days=1))
+    filings = [f for f in filings if owed[f.id].due]
     for index, filing in enumerate(filings):
+        days = owed[filing.id].due
         vendor = db.session.scalar(select(User.id).where(User.firm_id == filing.firm_id).limit(1))
         agency_user = db.session.scalar(select(User.id).where(User.agency_id == filing.agency_id).limit(1))
         team = [m.id for m in filing.staff]
-        skipped = set(rng.sample(days, 1 + index % 2)) if index < 2 and days else set()
+        skipped = set(rng.sample(days, 1 + index % 2)) if index < 2 and filing.status == "in_progress" else set()
         for n, day in enumerate(days):
             if day in skipped:
                 continue
@@ -53,6 +56,8 @@ def seed(rng: random.Random) -> None:
                 media_used=media, media_logged=media, media_log_ref=f"U盘登记 {day:%m%d}-1" if media else "",
                 video_running=video, internet_isolated=True, all_locked=True, no_personal_devices=True,
                 in_order=video, note="" if video else "2号摄像头断电，已恢复并补录说明", recorded_by_id=vendor))
+        if filing.status != "in_progress":
+            continue
         for w in range(WEEKS):
             week = since + timedelta(weeks=w)
             status = "confirmed" if w < WEEKS - 1 else "recorded"
