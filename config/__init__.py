@@ -51,6 +51,8 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "FIRM_REGISTRATION_VALID_DAYS": ("FIRM_REGISTRATION_VALID_DAYS", int),
     "FEEDBACK_MILESTONE_MONTHS": ("FEEDBACK_MILESTONE_MONTHS", int),
     "FEEDBACK_WINDOW_DAYS": ("FEEDBACK_WINDOW_DAYS", int),
+    "SITE_PATROL_DAYS": ("SITE_PATROL_DAYS", str),
+    "SITE_PATROL_SINCE": ("SITE_PATROL_SINCE", str),
     "REDIS_URL": ("REDIS_URL", str),
     "RATELIMIT_LOGIN_PER_ADDRESS": ("RATELIMIT_LOGIN_PER_ADDRESS", str),
     "RATELIMIT_LOGIN_PER_USERNAME": ("RATELIMIT_LOGIN_PER_USERNAME", str),
@@ -163,6 +165,10 @@ class Config:
     FIRM_REGISTRATION_VALID_DAYS = 365
     FEEDBACK_MILESTONE_MONTHS = 3
     FEEDBACK_WINDOW_DAYS = 14
+    # Site security checks: a patrol is due on "workdays" (official calendar) or "all" days, from
+    # SITE_PATROL_SINCE (YYYY-MM-DD; empty = not required yet, so old projects raise no gaps).
+    SITE_PATROL_DAYS = "workdays"
+    SITE_PATROL_SINCE = ""
     REDIS_URL = ""
 
     # Government-services platform adapter. GOV_SECRET is the one name of the shared signing secret

@@ -242,4 +242,7 @@ def init_app(app: Flask) -> None:
     from portal.scoring.cli import scoring_cli
 
     app.cli.add_command(scoring_cli)
+    from portal.sitechecks.jobs import sitechecks_cli
+
+    app.cli.add_command(sitechecks_cli)
     app.shell_context_processor(lambda: {"db": db})

@@ -23,6 +23,7 @@ JOBS: tuple[Job, ...] = (
     Job("feedback-remind", 24 * 3600, ("feedback", "remind")),
     Job("scoring-finalise-due", 24 * 3600, ("scoring", "finalise-due")),
     Job("scoring-lift-expired", 24 * 3600, ("scoring", "lift-expired")),
+    Job("sitechecks-remind", 24 * 3600, ("sitechecks", "remind")),
 )
 
 

@@ -11,4 +11,5 @@ from portal.incidents import models as incidents_models  # noqa: F401
 from portal.integrations import models as integrations_models  # noqa: F401
 from portal.orgs import models as orgs_models  # noqa: F401
 from portal.scoring import models as scoring_models  # noqa: F401
+from portal.sitechecks import models as sitechecks_models  # noqa: F401
 from portal.supervision import models as supervision_models  # noqa: F401

@@ -11,6 +11,7 @@ The rules, OR-ed over all of an actor's roles:
   the city office the whole city), except drafts of project filings;
 - a firm user sees its own firm's records, drafts included;
 - an agency user sees the non-draft filings naming its agency and the records derived from them;
+- site security checks (patrols, weekly checks, monthly self-inspections) follow their filing;
 - a firm sees its scores, and the periods they belong to, only once a period is published
   (PUBLISHED_PERIOD_STATUSES);
 - an agency is seen by its own users, by the firms that have filed a project for it (drafts included:
@@ -42,6 +43,7 @@ from portal.firms.models import Certificate, Firm, FirmChangeRequest, StaffMembe
 from portal.incidents.models import Incident
 from portal.orgs.models import Agency, RegulatorOffice
 from portal.scoring.models import FirmScore, NegativeListEntry, Objection, ScoringPeriod
+from portal.sitechecks.models import SiteMonthlyInspection, SitePatrol, SiteWeeklyCheck
 from portal.supervision.models import (
     Alert,
     Inspection,
@@ -166,6 +168,11 @@ def _change_filings(actor: Actor, c) -> ColumnElement[bool]:
     return _parent(c.filing_id, ProjectFiling, lambda f: _filings(actor, f))
 
 
+def _site_records(actor: Actor, r) -> ColumnElement[bool]:
+    # Site checks belong to their filing: seen by whoever sees the filing (firm, its agency, the district).
+    return _parent(r.filing_id, ProjectFiling, lambda f: _filings(actor, f))
+
+
 def _feedback(actor: Actor, fb) -> ColumnElement[bool]:
     # Feedback is given on registered work only: its firm and agency columns are those of its filing.
     return _any(_own(actor, fb.firm_id),
@@ -241,6 +248,9 @@ _RULES: dict[type, Callable[[Actor, object], ColumnElement[bool]]] = {
     NegativeListEntry: _supervised_by_firm,
     Notice: _notices,
     NoticeRecipient: _supervised_by_firm,
+    SitePatrol: _site_records,
+    SiteWeeklyCheck: _site_records,
+    SiteMonthlyInspection: _site_records,
 }
 
 

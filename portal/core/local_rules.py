@@ -12,6 +12,10 @@ from portal.extensions import db
 KNOWN_RULES = {
     "block_negative_listed_filings": ("BLOCK_NEGATIVE_LISTED_FILINGS", "Negative-listed firms cannot file new projects"),
     "feedback_milestone_months": ("FEEDBACK_MILESTONE_MONTHS", "Agencies rate long projects every this many months"),
+    "site_patrol_days": ("SITE_PATROL_DAYS",
+                         "A daily site patrol is due on every day (all) or on working days only (workdays)"),
+    "site_patrol_since": ("SITE_PATROL_SINCE",
+                          "Daily site patrols are required from this date (empty: not required yet)"),
 }
 
 

@@ -201,6 +201,15 @@ def collect(starts_on: date, ends_on: date) -> PeriodEvidence:
     c.ratio("security.inspection_items", ins.firm_id, ir.result == "pass", checked, ins_join)
     c.refs(("security.inspection_items",), "inspection", ins.firm_id, ins.id, checked,
            bad_first=ir.result == "fail", joins=ins_join, distinct=True)
+    # ... and the daily site patrols owed in the period (portal.sitechecks): good = a patrol that found
+    # everything in order; a missed day counts against.
+    from portal.sitechecks.queries import patrol_evidence
+
+    c.out.queries += 1
+    for firm_id, site in patrol_evidence(starts_on, ends_on).items():
+        c.out.inputs[firm_id]["security.site_patrols"] = (Decimal(site.good), site.due)
+        c.out.active.add(firm_id)
+        c.out.refs[firm_id]["security.site_patrols"] = [f"filing:{fid}" for fid in site.refs[:REF_LIMIT]]
 
     # Process and quality: acceptances in the period.
     accepted = (_in(pf.accepted_at, lo, hi),)

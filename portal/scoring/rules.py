@@ -135,6 +135,12 @@ INDICATOR_INPUTS: Mapping[str, EvidenceInput] = _inputs(
         N_("Security items checked in inspections in the period: good = passed."),
     ),
     EvidenceInput(
+        "security.site_patrols",
+        SHAPE_RATIO,
+        N_("Days a site patrol was due on the firm's projects in the period: good = a patrol was recorded "
+           "and found everything in order."),
+    ),
+    EvidenceInput(
         "quality.first_pass_acceptance",
         SHAPE_RATIO,
         N_("Acceptances in the period: good = accepted at the first acceptance."),
@@ -783,7 +789,7 @@ VETO_NAMES: Mapping[str, str] = MappingProxyType(
 )
 
 DEFAULT_RULE_SET = RuleSet(
-    version="default-2026.1",
+    version="default-2026.2",
     dimensions=(
         Dimension(
             "filing",
@@ -814,7 +820,10 @@ DEFAULT_RULE_SET = RuleSet(
             N_("Site and equipment security"),
             20,
             1,
-            (_ratio("security.inspection_items", N_("Security items passed in inspections"), 1),),
+            (
+                _ratio("security.inspection_items", N_("Security items passed in inspections"), 1),
+                _ratio("security.site_patrols", N_("Site patrol days in order"), 1),
+            ),
         ),
         Dimension(
             "quality",

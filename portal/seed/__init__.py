@@ -36,12 +36,13 @@ def seed_demo(echo=print, skip: tuple[str, ...] = ()) -> None:
 
 def _area_steps():
     """Later areas add their seeding step here, in dependency order."""
-    from portal.seed import feedback, filings, firms, scoring, supervision
+    from portal.seed import feedback, filings, firms, scoring, sitechecks, supervision
 
     return [
         ("firm rosters, certificates and applications", firms.seed),
         ("project filings", filings.seed),
         ("feedback and incidents", feedback.seed),
         ("supervision", supervision.seed),
+        ("site checks", sitechecks.seed),
         ("scoring periods and results", scoring.seed),  # last: it scores the other areas' evidence
     ]

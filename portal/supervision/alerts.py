@@ -41,6 +41,7 @@ RULES = {
     "feedback_missing": N_("Feedback missing"),
     "liaison_unconfirmed": N_("Liaison not confirmed"),
     "review_waiting": N_("Filing waiting for review"),
+    "site_patrol_missing": N_("Site patrol missing"),
 }
 SEVERITIES = ("low", "medium", "high")
 REGISTERED_FIRM_STATUSES = ("active", "expiring", "recheck_submitted", "suspended", "negative_listed")
@@ -246,6 +247,19 @@ def _liaison_unconfirmed() -> list[Hit]:
             for fid, name, d, _at in rows]
 
 
+def _site_patrol_missing() -> list[Hit]:
+    """In-progress sites with a due day and no patrol (portal.sitechecks.queries): one open alert per site,
+    raised again (new key) whenever another day is missed."""
+    from portal.sitechecks.queries import missed_sites
+
+    return [Hit(f"site_patrol_missing:{s.filing_id}:{s.missing[-1].isoformat()}", "filing", s.filing_id, s.firm_id,
+                s.district_code, "medium" if len(s.missing) < 3 else "high",
+                N_("No site patrol recorded on project %(number)s for %(count)s day(s), the last on %(date)s"),
+                {"number": s.number, "firm": s.firm_name, "count": len(s.missing), "date": s.missing[-1].isoformat()},
+                f"/sitechecks/filings/{s.filing_id}")
+            for s in missed_sites()]
+
+
 def _rules(report: ScanReport) -> list[tuple[str, Callable[[], list[Hit]]]]:
     registration: dict[str, list[Hit]] = {}
 
@@ -264,6 +278,7 @@ def _rules(report: ScanReport) -> list[tuple[str, Callable[[], list[Hit]]]]:
         ("feedback_missing", _feedback_missing),
         ("liaison_unconfirmed", _liaison_unconfirmed),
         ("review_waiting", _review_waiting),
+        ("site_patrol_missing", _site_patrol_missing),
     ]
 
 

@@ -19,6 +19,7 @@ AREAS = (
     ("admin", ("views",)),
     ("scoring", ("views",)),
     ("search", ("views",)),
+    ("sitechecks", ("views",)),
 )
 
 

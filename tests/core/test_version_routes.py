@@ -263,6 +263,19 @@ def _period(build, travel, upto: str):
     return lead, period
 
 
+def sitechecks_countersign(build, travel):
+    from portal.core.context import current_actor
+    from portal.sitechecks import service as sitechecks
+    from portal.sitechecks.models import SiteWeeklyCheck
+    from tests.sitechecks.builders import acting, site
+
+    s = site(build)
+    with acting(s.vendor):
+        check = sitechecks.record_weekly(current_actor(), s.filing.id, s.filing.start_date, {}, "")
+    return Scenario(s.agency_user, f"/sitechecks/weekly/{check.id}/countersign", SiteWeeklyCheck, check.id,
+                    lambda: {"decision": "confirmed"})
+
+
 def _scoring(action: str, state: str):
     def scenario(build, travel):
         lead, period = _period(build, travel, state)
@@ -295,9 +308,17 @@ VERSION_ROUTES = {
     "scoring.publish": _scoring("publish", "computed"),
     "scoring.finalise": _scoring("finalise", "published"),
     "scoring.apply": _scoring("apply", "final"),
+    "sitechecks.countersign": sitechecks_countersign,
 }
 # Routes whose view mentions a posted version but acts on no existing record.
-NOT_VERSIONED = {"filings.new": "creates a filing: there is no version yet"}
+NOT_VERSIONED = {
+    "filings.new": "creates a filing: there is no version yet",
+    # Create the day's / week's / month's record or correct it; the version is checked only when one
+    # exists (tests/sitechecks: a stale or empty version on a correction is a 409).
+    "sitechecks.patrol": "creates or corrects the day's patrol",
+    "sitechecks.weekly": "creates or corrects the week's check",
+    "sitechecks.monthly": "creates or corrects the month's self-inspection",
+}
 
 READS_VERSION = re.compile(r"version\.data\b(?! = )|\.get\(\"version\"")
 
