@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from portal.core import clock
+from portal.core import clock, workdays
 from tests.e2e.conftest import login, screenshot
 
 
@@ -122,3 +122,61 @@ def test_search_box_finds_a_new_filing_by_a_word_of_its_title(open_page, live_se
     other = open_page("vendor02")
     other.goto(f"{base}/search?q=抢救性修复")
     assert other.locator("[data-testid=search-nothing]").count() == 1
+
+
+def _registered_filing(live_app, username: str) -> tuple[int, str]:
+    from portal.auth.models import User
+    from portal.extensions import db
+    from portal.filings.models import ProjectFiling
+
+    with live_app.app_context():
+        firm_id = db.session.scalar(select(User.firm_id).where(User.username == username))
+        row = db.session.execute(select(ProjectFiling.id, ProjectFiling.number).where(
+            ProjectFiling.firm_id == firm_id, ProjectFiling.status == "registered").order_by(ProjectFiling.id)).first()
+        db.session.remove()
+    assert row is not None, f"no registered project for {username} in the demo data"
+    return row.id, row.number
+
+
+def _backdate_start(live_app, filing_id: int, days: int) -> None:
+    """Arrange the world: the work the firm started in the browser began `days` ago."""
+    from portal.core import clock as portal_clock
+    from portal.extensions import db
+    from portal.filings.models import ProjectFiling
+
+    with live_app.app_context():
+        filing = db.session.get(ProjectFiling, filing_id)
+        filing.started_at = portal_clock.utcnow() - timedelta(days=days)
+        db.session.commit()
+        db.session.remove()
+
+
+def test_a_week_of_site_patrols_with_one_missed_day_raises_an_alert(open_page, live_server, live_app):
+    base = live_server.url
+    username = "vendor03"
+    filing_id, number = _registered_filing(live_app, username)
+    firm = open_page(username, phone=True)
+    firm.goto(f"{base}/filings/{filing_id}")
+    firm.click("[data-testid=act-start_work] button")
+    firm.wait_for_selector(".flash-success")
+    _backdate_start(live_app, filing_id, 8)
+
+    today = clock.today()
+    week = [today - timedelta(days=n) for n in range(7, -1, -1)]
+    missed = next(d for d in reversed(week[:-1]) if workdays.is_workday(d))  # the last working day before today
+    for day in week:
+        if day == missed:
+            continue
+        firm.goto(f"{base}/sitechecks/filings/{filing_id}/patrol?date={day.isoformat()}")
+        firm.click("form.patrol-form button.primary")
+        firm.wait_for_url(re.compile(rf".*/sitechecks/filings/{filing_id}(\?.*)?$"))
+    screenshot(firm, "loop-site-patrol-phone")
+    assert "1" in firm.locator("[data-testid=gap-summary]").inner_text().rsplit("·", 1)[-1]
+
+    regulator = open_page("regulator")
+    regulator.goto(f"{base}/supervision/alerts")
+    regulator.click("form[action$='/supervision/alerts/scan'] button")
+    regulator.goto(f"{base}/supervision/alerts?rule=site_patrol_missing")
+    rows = regulator.locator("table tbody tr").filter(has_text=number)
+    assert rows.count() == 1
+    assert missed.isoformat() in rows.first.inner_text()
