@@ -6,11 +6,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from flask_babel import gettext as _
 from pydantic import ValidationError
 from spectree import Response, SecurityScheme, SpecTree
-from spectree.models import SecuritySchemeData, SecureType, Server
+from spectree.models import SecureType, SecuritySchemeData, Server
 
 from portal.api import schemas
 from portal.web.params import MAX_INT
@@ -25,7 +25,7 @@ DESCRIPTION = (
 
 
 class RequestRefused(Exception):
-    """A query the operation's model refuses: (parameter, translated message)."""
+    """A query the operation's model refuses, with the translated reason (a 400 from portal.api.views)."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -41,9 +41,8 @@ def _before(req, _resp, error: ValidationError | None, _instance, _adapter) -> N
         raise RequestRefused(explain(error, _query_model()))
 
 
-def _query_model():
-    from flask import current_app
-
+def _query_model() -> dict[str, Any]:
+    """The JSON schema of the current endpoint's query model (its stated limits)."""
     view = current_app.view_functions.get(request.endpoint or "")
     metadata = api.get_function_metadata(view) if view else None
     return api.models.get(metadata.query) if metadata is not None and metadata.query else {}

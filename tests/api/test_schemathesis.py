@@ -77,4 +77,5 @@ def test_schemathesis_finds_no_failures_on_any_operation_for_any_role(app, build
                        for label, found in failing.items())
     print(f"schemathesis: {len(operations)} operations, {len(failing)} failing, {elapsed:.1f} s\n{report}")
     assert not failing, f"{len(failing)} of {len(operations)} operations fail:\n{report}"
-    assert elapsed < 60
+    if "API_FUZZ_EXAMPLES" not in os.environ:  # the bounded default run stays under a minute
+        assert elapsed < 60
