@@ -13,7 +13,9 @@ from portal.web.params import MAX_INT
 MAX_PER_PAGE = 100
 MAX_PAGE = 100000
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+# No control characters: PostgreSQL cannot take a NUL in a string literal (it would be a 500), and no
+# name, code or label holds one.
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")]
 Id = Annotated[int, Field(ge=1, le=MAX_INT)]
 Grade = Literal["A", "B", "C", "D"]
 

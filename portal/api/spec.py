@@ -57,6 +57,8 @@ def explain(error: ValidationError, schema: dict[str, Any]) -> str:
     stated = _plain(schema.get("properties", {}).get(name, {}))
     if "enum" in stated:
         return _("%(name)s must be one of: %(choices)s.", name=name, choices=", ".join(map(str, stated["enum"])))
+    if problem["type"] == "string_pattern_mismatch":
+        return _("%(name)s may not contain control characters.", name=name)
     if "maxLength" in stated:
         return _("%(name)s may be at most %(count)s characters long.", name=name, count=stated["maxLength"])
     if stated.get("type") == "integer":

@@ -43,7 +43,8 @@ def test_document_states_the_limits(client):
         assert (per_page["minimum"], per_page["maximum"]) == (1, 100)
         for code in ("200", "400", "401", "403"):
             assert code in document["paths"][path]["get"]["responses"], (path, code)
-    assert _parameter(document, "/api/v1/filings", "status")["maxLength"] == 100
+    status = _parameter(document, "/api/v1/filings", "status")
+    assert status["maxLength"] == 100 and re.fullmatch(status["pattern"], "a\x00b") is None
     assert _parameter(document, "/api/v1/firms", "grade") == {"description": "Credit grade.", "type": "string",
                                                               "enum": ["A", "B", "C", "D"]}
     firm_id = _parameter(document, "/api/v1/firms/{firm_id}", "firm_id")
@@ -59,6 +60,7 @@ def test_document_states_the_limits(client):
     ("page=abc", "page"),
     ("colour=red", "colour"),
     ("status=a&status=b", "status"),
+    ("q=a%00b", "q"),  # PostgreSQL cannot take a NUL: was a 500 there
 ])
 def test_queries_beyond_the_stated_limits_answer_400_in_the_api_error_shape(client, build, query, says):
     headers = bearer(build.user("regulator"))
@@ -76,6 +78,8 @@ def test_limits_hold_on_every_list_and_record(client, build):
         assert client.get(f"{path}?unknown=1", headers=headers).status_code == 400, path
     assert client.get("/api/v1/firms?grade=E", headers=headers).status_code == 400
     assert client.get("/api/v1/scores?period=" + "x" * 101, headers=headers).status_code == 400
+    for path in ("/api/v1/firms?district=%00", "/api/v1/scores?period=%00", "/api/v1/notices?q=%01"):
+        assert client.get(path, headers=headers).status_code == 400, path
     assert client.get("/api/v1/firms/1?page=1", headers=headers).status_code == 400
     # The limits themselves are accepted.
     assert client.get("/api/v1/filings?status=" + "x" * 100 + "&per_page=100&page=1",
