@@ -11,12 +11,14 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app, g, jsonify, request
+from flask_babel import gettext as _
+from spectree import Response
 from sqlalchemy import Select, or_
 
-from portal.api import scopes
+from portal.api import schemas, scopes
 from portal.api import tokens as api_tokens
 from portal.api.blueprint import bp
-from portal.api.openapi import document
+from portal.api.spec import RequestRefused, api, document, listing, record
 from portal.core import access
 from portal.core.context import current_actor, set_actor
 from portal.core.pagination import Page, paginate
@@ -32,7 +34,6 @@ from portal.web.throttle import per_token
 
 csrf.exempt(bp)
 per_token("RATELIMIT_API_PER_TOKEN")(bp)
-MAX_PER_PAGE = 100
 
 
 class ApiError(Exception):
@@ -54,6 +55,12 @@ def _api_error(exc: ApiError):
     return _error(exc.status, exc.error, exc.message)
 
 
+@bp.errorhandler(RequestRefused)
+def _refused(exc: RequestRefused):
+    """A query outside what portal.api.schemas declares (the limits the OpenAPI document states)."""
+    return _error(400, "bad_request", exc.message)
+
+
 @bp.before_request
 def _authenticate():
     view = current_app.view_functions.get(request.endpoint or "")
@@ -61,12 +68,12 @@ def _authenticate():
     if access is None or access == PUBLIC:
         return None
     header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
+    scheme, _space, token = header.partition(" ")
     user = api_tokens.authenticate(token.strip()) if scheme.lower() == "bearer" else None
     if user is None:
-        return _error(401, "unauthorized", "A valid bearer token is required.")
+        return _error(401, "unauthorized", _("A valid bearer token is required."))
     if not allowed(user, access):
-        return _error(403, "forbidden", "This token's user may not use this endpoint.")
+        return _error(403, "forbidden", _("This token's user may not use this endpoint."))
     g.api_user = user
     set_actor(actor_for_user(user, request.remote_addr, g.get("request_id")))
     return None
@@ -74,22 +81,8 @@ def _authenticate():
 
 # -- helpers -------------------------------------------------------------------------------------
 
-def _int_arg(name: str, default: int | None, low: int, high: int | None = None) -> int | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    if not raw.isdigit():
-        raise ApiError(400, "bad_request", f"{name} must be a whole number")
-    value = int(raw)
-    if value < low or (high is not None and value > high):
-        raise ApiError(400, "bad_request", f"{name} must lie between {low} and {high or 'any'}")
-    return value
-
-
-def _page(stmt: Select, serialise, scalars: bool) -> Any:
-    page = _int_arg("page", 1, 1, 100000)
-    per_page = _int_arg("per_page", 20, 1, MAX_PER_PAGE)
-    return _page_json(paginate(stmt, page, per_page, scalars=scalars), serialise)
+def _page(stmt: Select, serialise, scalars: bool, query: schemas.Query) -> Any:
+    return _page_json(paginate(stmt, query.page, query.per_page, scalars=scalars), serialise)
 
 
 def _page_json(result: Page, serialise) -> Any:
@@ -116,14 +109,14 @@ MAX_ID = 2**31 - 1
 def _check_id(value: int) -> int:
     """Ids beyond the database's integer range cannot exist (and would overflow the driver)."""
     if value > MAX_ID:
-        raise ApiError(404, "not_found", "No such record, or you may not see it.")
+        raise ApiError(404, "not_found", _("No such record, or you may not see it."))
     return value
 
 
 def _one(stmt: Select, scalars: bool):
     row = db.session.execute(stmt.limit(1)).first()
     if row is None:
-        raise ApiError(404, "not_found", "No such record, or you may not see it.")
+        raise ApiError(404, "not_found", _("No such record, or you may not see it."))
     return row[0] if scalars else row
 
 
@@ -168,96 +161,120 @@ def notice_json(row) -> dict:
 
 
 # -- endpoints -----------------------------------------------------------------------------------
+# Each endpoint's query and responses are declared with api.validate (models in portal.api.schemas):
+# spectree refuses a query outside them before the view runs, and the document is built from them.
 
 @bp.route("/openapi.json")
 @public
+@api.validate(query=schemas.NoQuery, resp=Response(HTTP_200=(None, "The OpenAPI document.")), tags=["Meta"],
+              security={}, operation_id="openapi")
 def openapi():
+    """This document."""
     return jsonify(document())
 
 
 @bp.route("/firms")
 @roles("vendor", "regulator", "lead")
-def firms():
+@api.validate(resp=listing(schemas.FirmList), tags=["Firms"], operation_id="listFirms")
+def firms(query: schemas.FirmQuery):
+    """Firms with their credit grade."""
     stmt = scopes.firms(current_actor())
-    if q := request.args.get("q", "").strip():
-        stmt = stmt.where(or_(Firm.name.contains(q, autoescape=True), Firm.uscc == q))
-    if district := request.args.get("district", "").strip():
-        stmt = stmt.where(Firm.district_code == district)
-    if grade := request.args.get("grade", "").strip():
-        stmt = stmt.where(Firm.grade == grade)
-    if status := request.args.get("status", "").strip():
-        stmt = stmt.where(Firm.status == status)
-    return _page(stmt.order_by(Firm.name, Firm.id), firm_json, scalars=True)
+    if query.q:
+        stmt = stmt.where(or_(Firm.name.contains(query.q, autoescape=True), Firm.uscc == query.q))
+    if query.district:
+        stmt = stmt.where(Firm.district_code == query.district)
+    if query.grade:
+        stmt = stmt.where(Firm.grade == query.grade)
+    if query.status:
+        stmt = stmt.where(Firm.status == query.status)
+    return _page(stmt.order_by(Firm.name, Firm.id), firm_json, scalars=True, query=query)
 
 
 @bp.route("/firms/<int:firm_id>")
 @roles("vendor", "regulator", "lead")
+@api.validate(query=schemas.NoQuery, resp=record(schemas.Firm), tags=["Firms"], operation_id="getFirm")
 def firm(firm_id: int):
+    """One firm."""
     stmt = scopes.firms(current_actor()).where(Firm.id == _check_id(firm_id))
     return jsonify(firm_json(_one(stmt, scalars=True)))
 
 
 @bp.route("/filings")
 @roles("vendor", "agency", "regulator", "lead")
-def filings():
+@api.validate(resp=listing(schemas.FilingList), tags=["Filings"], operation_id="listFilings")
+def filings(query: schemas.FilingQuery):
+    """Project filings."""
     stmt = scopes.filings(current_actor())
-    if q := request.args.get("q", "").strip():
-        stmt = stmt.where(or_(ProjectFiling.title.contains(q, autoescape=True), ProjectFiling.number == q))
-    if status := request.args.get("status", "").strip():
-        stmt = stmt.where(ProjectFiling.status == status)
-    if district := request.args.get("district", "").strip():
-        stmt = stmt.where(ProjectFiling.district_code == district)
-    if (firm_id := _int_arg("firm_id", None, 1, MAX_ID)) is not None:
-        stmt = stmt.where(ProjectFiling.firm_id == firm_id)
-    if (agency_id := _int_arg("agency_id", None, 1, MAX_ID)) is not None:
-        stmt = stmt.where(ProjectFiling.agency_id == agency_id)
+    if query.q:
+        stmt = stmt.where(or_(ProjectFiling.title.contains(query.q, autoescape=True),
+                              ProjectFiling.number == query.q))
+    if query.status:
+        stmt = stmt.where(ProjectFiling.status == query.status)
+    if query.district:
+        stmt = stmt.where(ProjectFiling.district_code == query.district)
+    if query.firm_id is not None:
+        stmt = stmt.where(ProjectFiling.firm_id == query.firm_id)
+    if query.agency_id is not None:
+        stmt = stmt.where(ProjectFiling.agency_id == query.agency_id)
     order = (ProjectFiling.id.desc(),)
-    key = ("api.filings", access.scope_key(current_actor()), q, status, district, firm_id, agency_id)
+    key = ("api.filings", access.scope_key(current_actor()), query.q, query.status, query.district,
+           query.firm_id, query.agency_id)
     result = filing_search.rows_page(stmt.order_by(*order), scopes.filing_rows(), order,
-                                     _int_arg("page", 1, 1, 100000), _int_arg("per_page", 20, 1, MAX_PER_PAGE),
-                                     count_key=key)
+                                     query.page, query.per_page, count_key=key)
     return _page_json(result, filing_json)
 
 
 @bp.route("/filings/<int:filing_id>")
 @roles("vendor", "agency", "regulator", "lead")
+@api.validate(query=schemas.NoQuery, resp=record(schemas.Filing), tags=["Filings"], operation_id="getFiling")
 def filing(filing_id: int):
+    """One project filing."""
     stmt = scopes.filings(current_actor()).where(ProjectFiling.id == _check_id(filing_id))
     return jsonify(filing_json(_one(stmt, scalars=False)))
 
 
 @bp.route("/scores")
 @roles("vendor", "regulator", "lead")
-def scores():
+@api.validate(resp=listing(schemas.ScoreList), tags=["Scores"], operation_id="listScores")
+def scores(query: schemas.ScoreQuery):
+    """Credit scores per period."""
     stmt = scopes.scores(current_actor())
-    if period := request.args.get("period", "").strip():
-        stmt = stmt.where(ScoringPeriod.label == period)
-    if (firm_id := _int_arg("firm_id", None, 1, MAX_ID)) is not None:
-        stmt = stmt.where(FirmScore.firm_id == firm_id)
-    if grade := request.args.get("grade", "").strip():
-        stmt = stmt.where(or_(FirmScore.amended_grade == grade,
-                              (FirmScore.amended_grade.is_(None)) & (FirmScore.grade == grade)))
-    return _page(stmt.order_by(ScoringPeriod.starts_on.desc(), FirmScore.id), score_json, scalars=False)
+    if query.period:
+        stmt = stmt.where(ScoringPeriod.label == query.period)
+    if query.firm_id is not None:
+        stmt = stmt.where(FirmScore.firm_id == query.firm_id)
+    if query.grade:
+        stmt = stmt.where(or_(FirmScore.amended_grade == query.grade,
+                              (FirmScore.amended_grade.is_(None)) & (FirmScore.grade == query.grade)))
+    return _page(stmt.order_by(ScoringPeriod.starts_on.desc(), FirmScore.id), score_json, scalars=False,
+                 query=query)
 
 
 @bp.route("/scores/<int:score_id>")
 @roles("vendor", "regulator", "lead")
+@api.validate(query=schemas.NoQuery, resp=record(schemas.Score), tags=["Scores"], operation_id="getScore")
 def score(score_id: int):
+    """One firm's score in a period."""
     stmt = scopes.scores(current_actor()).where(FirmScore.id == _check_id(score_id))
     return jsonify(score_json(_one(stmt, scalars=False)))
 
 
 @bp.route("/notices")
 @roles("vendor", "regulator", "lead")
-def notices():
+@api.validate(resp=listing(schemas.NoticeList), tags=["Notices"], operation_id="listNotices")
+def notices(query: schemas.NoticeQuery):
+    """Published notices."""
     stmt = scopes.notices(current_actor())
-    if q := request.args.get("q", "").strip():
-        stmt = stmt.where(Notice.title.contains(q, autoescape=True))
-    return _page(stmt.order_by(Notice.published_at.desc(), Notice.id.desc()), notice_json, scalars=False)
+    if query.q:
+        stmt = stmt.where(Notice.title.contains(query.q, autoescape=True))
+    return _page(stmt.order_by(Notice.published_at.desc(), Notice.id.desc()), notice_json, scalars=False,
+                 query=query)
 
 
 @bp.route("/notices/<int:notice_id>")
 @roles("vendor", "regulator", "lead")
+@api.validate(query=schemas.NoQuery, resp=record(schemas.Notice), tags=["Notices"], operation_id="getNotice")
 def notice(notice_id: int):
+    """One notice."""
     stmt = scopes.notices(current_actor()).where(Notice.id == _check_id(notice_id))
     return jsonify(notice_json(_one(stmt, scalars=False)))

@@ -23,7 +23,12 @@ def translation_directories() -> list[str]:
 
 def select_locale() -> Locale:
     languages = current_app.config["LANGUAGES"]
-    chosen = session.get("lang")
+    if request.path.startswith("/api/"):
+        # API clients keep no session: their messages follow Accept-Language (zh_CN by default).
+        chosen = request.accept_languages.best_match([code.replace("_", "-") for code in languages])
+        chosen = chosen.replace("-", "_") if chosen else None
+    else:
+        chosen = session.get("lang")
     code = chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
     # A parsed Locale, kept: Flask-Babel would parse the code again on every request.
     locale = _LOCALES.get(code)
