@@ -100,6 +100,16 @@ def audit_anchor_command() -> None:
     _echo_anchor(result)
 
 
+@audit_cli.command("flush-counts")
+@with_appcontext
+def audit_flush_counts() -> None:
+    """Write one audit row per repeated security event (unknown user, bad signature) counted since the
+    last flush (run from a timer)."""
+    from portal.core import audit_counts
+
+    click.echo(f"{audit_counts.flush()} repeated security event(s) summarised in the audit log")
+
+
 def _echo_anchor(result) -> None:
     anchor = result.anchor
     if result.written:
