@@ -241,8 +241,10 @@ def init_app(app: Flask) -> None:
 
     from portal.api.cli import api_token_cli
     from portal.gov.cli import gov
-    from portal.integrations.cli import outbox_cli
+    from portal.integrations.cli import outbox_cli, register_gov_commands
 
+    if "verify-pending" not in gov.commands:
+        register_gov_commands(gov)
     app.cli.add_command(gov)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(api_token_cli)
