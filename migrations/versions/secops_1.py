@@ -27,8 +27,12 @@ def upgrade():
     )
     op.create_index("uq_security_event_count_key", "security_event_count",
                     ["kind", "source", "subject", "window_start"], unique=True)
+    with op.batch_alter_table("firm") as batch_op:
+        batch_op.add_column(sa.Column("approval_override_reason", sa.Text(), nullable=False, server_default=""))
 
 
 def downgrade():
+    with op.batch_alter_table("firm") as batch_op:
+        batch_op.drop_column("approval_override_reason")
     op.drop_index("uq_security_event_count_key", table_name="security_event_count")
     op.drop_table("security_event_count")
