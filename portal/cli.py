@@ -11,6 +11,7 @@ from flask.cli import AppGroup, with_appcontext
 from portal.extensions import db
 
 audit_cli = AppGroup("audit", help="Audit log tools.")
+attachments_cli = AppGroup("attachments", help="Stored upload files.")
 backup_cli = AppGroup("backup", help="Snapshots of the database and the upload store (数据备份恢复).")
 
 
@@ -117,6 +118,20 @@ def _echo_anchor(result) -> None:
                    "queued for the government platform")
     else:
         click.echo(f"head unchanged since anchor line {anchor.n} (seq {anchor.seq})")
+
+
+@attachments_cli.command("purge-orphans")
+@click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
+@with_appcontext
+def attachments_purge_orphans(dry_run: bool) -> None:
+    """Remove stored files no row references (replaced certificate scans, rolled-back uploads) older than
+    ATTACHMENT_ORPHAN_GRACE_DAYS; audited."""
+    from portal.core import attachment_retention
+
+    result = attachment_retention.purge(dry_run=dry_run)
+    verb = "would remove" if dry_run else "removed"
+    click.echo(f"{verb} {len(result.files)} orphaned file(s) ({len(result.rows)} unreferenced row(s), "
+               f"{result.bytes} bytes) older than {attachment_retention.grace_days()} days")
 
 
 @backup_cli.command("create")
@@ -232,6 +247,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_scale_command)
     app.cli.add_command(audit_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(attachments_cli)
     from portal.compliance.cli import compliance_cli
 
     app.cli.add_command(compliance_cli)

@@ -802,6 +802,7 @@ def _read_certificate(actor: Actor, owner_id: int | None, attachment: Attachment
 
 attachments.register_read_rule("firm", _read_firm_document)
 attachments.register_read_rule("certificate", _read_certificate)
+attachments.register_replaceable("certificate")  # a new scan replaces the old one
 
 
 # --- counts for home panels and queues -------------------------------------------------------------
