@@ -135,12 +135,16 @@ def attachments_purge_orphans(dry_run: bool) -> None:
 
 
 @backup_cli.command("create")
-@click.option("--keep", type=click.IntRange(min=1), default=None,
-              help="Keep only the newest N snapshots (here and off-site); older ones are deleted.")
+@click.option("--keep", type=click.IntRange(min=0), default=None,
+              help="Keep only the newest N snapshots (here and off-site); older ones are deleted. "
+                   "Default BACKUP_KEEP (14); 0 keeps all.")
 @with_appcontext
 def backup_create(keep: int | None) -> None:
     """Snapshot the database and uploads into BACKUP_DIR (and copy to BACKUP_OFFSITE_DIR when set)."""
     from portal.core import backup
+
+    if keep is None:  # the daily job runs without options: retention comes from the settings
+        keep = int(current_app.config.get("BACKUP_KEEP", 14) or 0)
 
     try:
         created = backup.create(keep=keep)
