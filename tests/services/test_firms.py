@@ -292,6 +292,7 @@ def test_application_pending_when_platform_unreachable(app, build):
 
 # --- approval gated on verification and licence (issue 14 item 3) ----------------------------------
 
+@pytest.mark.clause("IR28")
 def test_approval_is_refused_without_verification_or_licence_and_no_reason(app, build):
     """Old code: one-click approval while the platform answers "not found" and no licence is on file."""
     reviewer = build.user("regulator")
@@ -330,6 +331,7 @@ def test_an_expired_licence_does_not_count(app, build, travel):
         firms.approve_registration(result.firm.id)
 
 
+@pytest.mark.clause("IR28")
 def test_override_reason_approves_and_is_kept_and_audited(app, build):
     from portal.core.models import AuditEvent
 
@@ -343,6 +345,7 @@ def test_override_reason_approves_and_is_kept_and_audited(app, build):
     assert event.object_id == str(firm.id) and "营业执照原件已现场核验" in event.detail and event.actor == reviewer.username
 
 
+@pytest.mark.clause("IR28")
 def test_verified_firm_with_licence_scan_from_the_application_approves_without_reason(app, build):
     reviewer = build.user("regulator")
     known_to_platform(app)
