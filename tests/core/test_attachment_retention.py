@@ -6,6 +6,7 @@ import json
 import os
 import time
 
+import pytest
 from sqlalchemy import select
 
 from portal.core import attachment_retention
@@ -14,6 +15,17 @@ from portal.core.models import Attachment, AuditEvent
 from portal.extensions import db
 from portal.firms import service as firms
 from tests.firms.builders import PDF, acting
+
+
+
+@pytest.fixture(autouse=True)
+def own_upload_dir(app, tmp_path):
+    """Earlier tests' files outlive their truncated rows in the session's upload folder: use a fresh one."""
+    saved = app.config["UPLOAD_DIR"]
+    app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
+    yield
+    app.config["UPLOAD_DIR"] = saved
+
 
 CERT = {"cert_type": "business_licence", "number": "L-9"}
 PDF2 = PDF.replace(b"1.4", b"1.5")
