@@ -17,7 +17,6 @@ from portal.firms import service as firms
 from tests.firms.builders import PDF, acting
 
 
-
 @pytest.fixture(autouse=True)
 def own_upload_dir(app, tmp_path):
     """Earlier tests' files outlive their truncated rows in the session's upload folder: use a fresh one."""

@@ -77,7 +77,7 @@ def test_a_new_window_audits_its_first_event_again(app, client, generous_limits,
     assert audit_counts.flush() == 1  # the one repeat of the first window
 
 
-def test_unsigned_callbacks_are_counted_not_logged_each(app, fake, client, generous_limits):
+def test_unsigned_callbacks_are_counted_not_logged_each(app, fake, client, generous_limits):  # noqa: F811
     before = _audit_rows()
     for _ in range(50):
         response = client.post(CALLBACK, data=b"{}", headers={"Content-Type": "application/json"},
