@@ -71,6 +71,10 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "GOV_INTERACTIVE_TIMEOUT": ("GOV_INTERACTIVE_TIMEOUT", float),
     "GOV_BREAKER_THRESHOLD": ("GOV_BREAKER_THRESHOLD", int),
     "GOV_BREAKER_RESET_SECONDS": ("GOV_BREAKER_RESET_SECONDS", float),
+    "GOV_BREAKER_FILE": ("GOV_BREAKER_FILE", str),
+    "SECURITY_EVENT_WINDOW_SECONDS": ("SECURITY_EVENT_WINDOW_SECONDS", int),
+    "ATTACHMENT_ORPHAN_GRACE_DAYS": ("ATTACHMENT_ORPHAN_GRACE_DAYS", int),
+    "BACKUP_KEEP": ("BACKUP_KEEP", int),
     "GOV_CALLBACK_APP_ID": ("GOV_CALLBACK_APP_ID", str),
     "GOV_CALLBACK_SECRET": ("GOV_CALLBACK_SECRET", str),
     "GOV_CALLBACK_WINDOW_SECONDS": ("GOV_CALLBACK_WINDOW_SECONDS", int),
@@ -116,6 +120,9 @@ class Config:
     # Snapshots of database and uploads (`flask backup create`); the off-site copy is optional.
     BACKUP_DIR = str(BASE_DIR / "var" / "backups")
     BACKUP_OFFSITE_DIR = ""
+    BACKUP_KEEP = 14  # snapshots kept by `backup create` (the daily job)
+    ATTACHMENT_ORPHAN_GRACE_DAYS = 30  # stored files no row references are purged after this
+    SECURITY_EVENT_WINDOW_SECONDS = 3600  # repeats of one security event within it share one counter
 
     # Sessions and login policy.
     SESSION_COOKIE_HTTPONLY = True
@@ -186,6 +193,9 @@ class Config:
     GOV_INTERACTIVE_TIMEOUT = 3.0
     GOV_BREAKER_THRESHOLD = 5
     GOV_BREAKER_RESET_SECONDS = 30.0
+    # Where the breaker's state lives without Redis on SQLite (default: instance/gov-breaker.json);
+    # set it on PostgreSQL too to keep the state off the database.
+    GOV_BREAKER_FILE = ""
     # Callbacks: the platform's own app id and secret (default: ours), and the timestamp window.
     GOV_CALLBACK_APP_ID = ""
     GOV_CALLBACK_SECRET = ""

@@ -11,6 +11,7 @@ from flask.cli import AppGroup, with_appcontext
 from portal.extensions import db
 
 audit_cli = AppGroup("audit", help="Audit log tools.")
+attachments_cli = AppGroup("attachments", help="Stored upload files.")
 backup_cli = AppGroup("backup", help="Snapshots of the database and the upload store (数据备份恢复).")
 
 
@@ -100,6 +101,16 @@ def audit_anchor_command() -> None:
     _echo_anchor(result)
 
 
+@audit_cli.command("flush-counts")
+@with_appcontext
+def audit_flush_counts() -> None:
+    """Write one audit row per repeated security event (unknown user, bad signature) counted since the
+    last flush (run from a timer)."""
+    from portal.core import audit_counts
+
+    click.echo(f"{audit_counts.flush()} repeated security event(s) summarised in the audit log")
+
+
 def _echo_anchor(result) -> None:
     anchor = result.anchor
     if result.written:
@@ -109,13 +120,31 @@ def _echo_anchor(result) -> None:
         click.echo(f"head unchanged since anchor line {anchor.n} (seq {anchor.seq})")
 
 
+@attachments_cli.command("purge-orphans")
+@click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
+@with_appcontext
+def attachments_purge_orphans(dry_run: bool) -> None:
+    """Remove stored files no row references (replaced certificate scans, rolled-back uploads) older than
+    ATTACHMENT_ORPHAN_GRACE_DAYS; audited."""
+    from portal.core import attachment_retention
+
+    result = attachment_retention.purge(dry_run=dry_run)
+    verb = "would remove" if dry_run else "removed"
+    click.echo(f"{verb} {len(result.files)} orphaned file(s) ({len(result.rows)} unreferenced row(s), "
+               f"{result.bytes} bytes) older than {attachment_retention.grace_days()} days")
+
+
 @backup_cli.command("create")
-@click.option("--keep", type=click.IntRange(min=1), default=None,
-              help="Keep only the newest N snapshots (here and off-site); older ones are deleted.")
+@click.option("--keep", type=click.IntRange(min=0), default=None,
+              help="Keep only the newest N snapshots (here and off-site); older ones are deleted. "
+                   "Default BACKUP_KEEP (14); 0 keeps all.")
 @with_appcontext
 def backup_create(keep: int | None) -> None:
     """Snapshot the database and uploads into BACKUP_DIR (and copy to BACKUP_OFFSITE_DIR when set)."""
     from portal.core import backup
+
+    if keep is None:  # the daily job runs without options: retention comes from the settings
+        keep = int(current_app.config.get("BACKUP_KEEP", 14) or 0)
 
     try:
         created = backup.create(keep=keep)
@@ -222,6 +251,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_scale_command)
     app.cli.add_command(audit_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(attachments_cli)
     from portal.compliance.cli import compliance_cli
 
     app.cli.add_command(compliance_cli)
@@ -231,8 +261,10 @@ def init_app(app: Flask) -> None:
 
     from portal.api.cli import api_token_cli
     from portal.gov.cli import gov
-    from portal.integrations.cli import outbox_cli
+    from portal.integrations.cli import outbox_cli, register_gov_commands
 
+    if "verify-pending" not in gov.commands:
+        register_gov_commands(gov)
     app.cli.add_command(gov)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(api_token_cli)

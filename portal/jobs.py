@@ -20,6 +20,11 @@ class Job:
 # Kept in step with config/systemd/*.timer by tests/core/test_jobs.py.
 JOBS: tuple[Job, ...] = (
     Job("alerts-scan", 5 * 60, ("alerts", "scan")),
+    Job("audit-flush-counts", 10 * 60, ("audit", "flush-counts")),
+    Job("audit-anchor", 3600, ("audit", "anchor")),
+    Job("backup-create", 24 * 3600, ("backup", "create")),
+    Job("gov-verify-pending", 15 * 60, ("gov", "verify-pending")),
+    Job("attachments-purge-orphans", 24 * 3600, ("attachments", "purge-orphans")),
     Job("feedback-remind", 24 * 3600, ("feedback", "remind")),
     Job("scoring-finalise-due", 24 * 3600, ("scoring", "finalise-due")),
     Job("scoring-lift-expired", 24 * 3600, ("scoring", "lift-expired")),

@@ -76,6 +76,7 @@ def _app_and_dir():
             "UPLOAD_DIR": str(tmpdir / "uploads"),
             "AUDIT_ANCHOR_DIR": str(tmpdir / "audit-anchors"),
             "BACKUP_DIR": str(tmpdir / "backups"),
+            "GOV_BREAKER_FILE": str(tmpdir / "gov-breaker.json"),
             "SECRET_KEY": "test-secret",
             "PASSWORD_HASH_FAST": True,
         }

@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 from portal.auth.hashing import make_hasher
 from portal.auth.models import PasswordHistory, User, UserRole, UserSession
 from portal.auth.password_policy import check_password
-from portal.core import audit, clock, transactions
+from portal.core import audit, audit_counts, clock, transactions
 from portal.core.constants import ADMIN_ROLES, ROLES
 from portal.core.context import current_actor
 from portal.core.errors import NotAllowed, NotFound, ValidationFailed
@@ -90,8 +90,9 @@ def authenticate(username: str, password: str, ip: str | None = None, user_agent
         if fast not in _DUMMY_HASH:
             _DUMMY_HASH[fast] = hash_password("dummy-password-for-timing")
         _verify(_DUMMY_HASH[fast], password)
-        audit.record_and_commit("login.failure", "user", None, outcome="failure",
-                                detail={"username": username[:64], "reason": "unknown_user"})
+        # Anyone can repeat this, so repeats are counted rather than each written to the log.
+        audit_counts.record_repeatable("login.failure", f"unknown_user:{username.strip()[:64]}", "user", None,
+                                       detail={"username": username[:64], "reason": "unknown_user"})
         raise LoginFailed(LOGIN_FAILED)
     if is_locked(user, now):
         _verify(user.password_hash, password)

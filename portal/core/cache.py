@@ -40,7 +40,7 @@ from portal.extensions import db
 # Tables written on nearly every request or event, and never aggregated through this cache: a count
 # over them is computed live (their writes would only churn versions).
 UNVERSIONED = frozenset({"audit_event", "audit_chain_head", "user_session", "outbox_message", "data_version",
-                         "gov_nonce", "sso_state", "breaker_state"})
+                         "gov_nonce", "sso_state", "breaker_state", "security_event_count"})
 MAX_ENTRIES = 16384  # a few per signed-in user (unread badge) besides the shared counts
 log = logging.getLogger(__name__)
 _TOUCHED = "aggregates.touched"

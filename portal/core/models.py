@@ -140,6 +140,25 @@ class Attachment(db.Model):
     uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
 
 
+class SecurityEventCount(db.Model):
+    """Repeats of one security event (kind, source address, subject) within one window: counted here
+    and written to the audit log as one summary row, so an anonymous caller cannot grow the log."""
+
+    __tablename__ = "security_event_count"
+    __table_args__ = (
+        Index("uq_security_event_count_key", "kind", "source", "subject", "window_start", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(64), default="")
+    subject: Mapped[str] = mapped_column(String(128), default="")
+    window_start: Mapped[datetime] = mapped_column(DateTime)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    flushed_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class DataVersion(db.Model):
     """A counter per table, raised after every commit that changed the table's rows: cached aggregates
     (portal.core.cache) are valid exactly as long as the versions they were computed at."""

@@ -30,6 +30,16 @@ def register_read_rule(owner_type: str, rule: Callable[[Actor, int | None, Attac
     _READ_RULES[owner_type] = rule
 
 
+# Owner types whose current file is named by a foreign key on the owner (a certificate's scan): a
+# replaced or deleted owner leaves the old row unreferenced, and `flask attachments purge-orphans`
+# removes it after the grace period (portal.core.attachment_retention).
+REPLACEABLE_OWNERS: set[str] = set()
+
+
+def register_replaceable(owner_type: str) -> None:
+    REPLACEABLE_OWNERS.add(owner_type)
+
+
 def storage_dir() -> Path:
     path = Path(current_app.config["UPLOAD_DIR"])
     path.mkdir(parents=True, exist_ok=True)

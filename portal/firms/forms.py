@@ -81,6 +81,9 @@ class ApplicationForm(RegistrationFields):
     username = StringField(_l("Username of the first user"), validators=[DataRequired(), Length(max=64)])
     display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=80)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+    licence_number = StringField(_l("Business licence number"), validators=[Length(max=80)])
+    licence_expires_on = DateField(_l("Business licence expires on"), validators=[Optional()])
+    licence_file = FileField(_l("Business licence scan (PDF, JPEG, PNG)"))
 
 
 class EditRegistrationForm(RegistrationFields):

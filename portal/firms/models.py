@@ -67,6 +67,8 @@ class Firm(TimestampMixin, db.Model):
     registered_at: Mapped[datetime | None] = mapped_column(DateTime)
     verification_status: Mapped[str] = mapped_column(String(16), default="not_checked")
     verification_note: Mapped[str] = mapped_column(Text, default="")
+    # Why a regulator approved the registration without a matching verification or licence scan.
+    approval_override_reason: Mapped[str] = mapped_column(Text, default="")
     # SHA-256 of the secret reference a self-registering applicant gets; the reference itself is never stored.
     application_ref_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     version_id: Mapped[int] = mapped_column(Integer, default=1)

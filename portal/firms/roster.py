@@ -249,6 +249,7 @@ def _read_commitment(actor: Actor, owner_id: int | None, attachment: Attachment)
 
 
 attachments.register_read_rule("staff_commitment", _read_commitment)
+attachments.register_replaceable("staff_commitment")
 
 
 # --- Excel import ----------------------------------------------------------------------------------

@@ -86,6 +86,13 @@ REGISTRATION_EXPIRED = N_("The firm's registration expired on %(date)s; submit t
 REGISTRATION_NO_VALIDITY = N_("The firm's registration has no validity date.")
 NEGATIVE_LISTED = N_("The firm is on the negative list and cannot file new projects.")
 
+# What a registration approval needs (issue 14 item 3), or else a recorded reason.
+APPROVAL_UNVERIFIED = N_("Enterprise verification has not confirmed this firm (%(status)s).")
+APPROVAL_NO_LICENCE = N_("No current business licence with its scan is on file.")
+APPROVAL_NEEDS_REASON = N_("To approve this registration anyway, give the reason in the reason box; it is "
+                           "shown on the firm's page and audited.")
+LICENCE_NUMBER_REQUIRED = N_("Give the business licence number with its scan.")
+
 
 # --- scoping ---------------------------------------------------------------------------------------
 
@@ -219,10 +226,11 @@ class Application:
     reference: str
 
 
-def apply(data: dict) -> Application:
+def apply(data: dict, licence_upload: tuple[bytes, str] | None = None) -> Application:
     """A firm applies on the public page: a `submitted` Firm and an inactive first user, one commit.
 
-    Returns the secret reference (shown once); only its hash is stored.
+    The applicant may upload the business licence scan (with its number and expiry) at once, which the
+    approval needs. Returns the secret reference (shown once); only its hash is stored.
     """
     uscc = normalize_uscc(data.get("uscc") or "")
     values, errors = _clean_registration(data)
@@ -243,6 +251,10 @@ def apply(data: dict) -> Application:
     pw_problems = accounts.validate_new_password(password, username)
     if pw_problems:
         errors["password"] = pw_problems
+    has_licence = bool(licence_upload and (licence_upload[0] or licence_upload[1]))
+    licence_number = (data.get("licence_number") or "").strip()[:80]
+    if has_licence and not licence_number:
+        errors["licence_number"] = [LICENCE_NUMBER_REQUIRED]
     if errors:
         raise ValidationFailed(errors)
     phone = values.pop("liaison_phone", "")
@@ -254,6 +266,8 @@ def apply(data: dict) -> Application:
     db.session.add(firm)
     db.session.flush()
     _verify_or_refuse(firm)
+    if has_licence:
+        _attach_application_licence(firm, licence_number, data.get("licence_expires_on"), licence_upload)
     user = accounts.create_user(username=username, display_name=display_name, password=password,
                                 roles=["vendor"], firm_id=firm.id, active=False, must_change_password=False,
                                 commit=False)
@@ -263,6 +277,20 @@ def apply(data: dict) -> Application:
                  link=f"/firms/{firm.id}")
     transactions.commit()
     return Application(firm, reference)
+
+
+def _attach_application_licence(firm: Firm, number: str, expires_on: date | None,
+                                upload: tuple[bytes, str] | None) -> None:
+    """The business licence the applicant uploaded with the application, checked like every upload."""
+    cert = Certificate(firm_id=firm.id, cert_type=MANDATORY_CERTIFICATE, number=number,
+                       expires_on=expires_on if isinstance(expires_on, date) else None)
+    db.session.add(cert)
+    db.session.flush()
+    with clean_on_failure():
+        attachment = _attach(firm, upload, "certificate", cert.id, "certificate", field="licence_file")
+    cert.attachment_id = attachment.id if attachment is not None else None
+    audit.record("certificate.create", "certificate", cert.id,
+                 detail={"firm": firm.id, "type": cert.cert_type, "number": cert.number, "with_application": True})
 
 
 def _verify_or_refuse(firm: Firm) -> None:
@@ -344,10 +372,35 @@ def start_review(firm_id: int, version: str | int | None = None) -> Firm:
     return firm
 
 
-def approve_registration(firm_id: int, version: str | int | None = None) -> Firm:
-    """Approve: the firm becomes active for the configured validity and its inactive users are enabled."""
+def approval_blockers(firm: Firm, today: date) -> list[tuple[str, dict]]:
+    """(msgid, params) for what stops a plain approval: the platform has not confirmed the enterprise,
+    or no business licence that is current and has its scan is on file."""
+    problems: list[tuple[str, dict]] = []
+    if firm.verification_status != "verified":
+        label = VERIFICATION_LABELS.get(firm.verification_status, VERIFICATION_LABELS["not_checked"])
+        problems.append((APPROVAL_UNVERIFIED, {"status": "msg:" + label}))
+    if not any(c.cert_type == MANDATORY_CERTIFICATE and c.attachment_id is not None
+               and (c.expires_on is None or c.expires_on >= today) for c in certificates_of(firm.id)):
+        problems.append((APPROVAL_NO_LICENCE, {}))
+    return problems
+
+
+def approve_registration(firm_id: int, version: str | int | None = None, override_reason: str = "") -> Firm:
+    """Approve: the firm becomes active for the configured validity and its inactive users are enabled.
+
+    Without a matching verification and a current licence scan the approval needs an override reason,
+    which is kept on the firm (shown on its page) and audited."""
     firm, before = _supervised_move(firm_id, "approve", version)
     today = clock.today()
+    blockers = approval_blockers(firm, today)
+    reason = (override_reason or "").strip()
+    if blockers and not reason:
+        raise ValidationFailed({"reason": [APPROVAL_NEEDS_REASON, *blockers]})
+    firm.approval_override_reason = reason[:2000] if blockers else ""
+    if blockers:
+        audit.record("firm.approval_override", "firm", firm.id,
+                     detail={"reason": firm.approval_override_reason, "blockers": [m for m, _p in blockers],
+                             "verification": firm.verification_status})
     firm.valid_until = today + timedelta(days=validity_days())
     firm.registered_at = clock.utcnow()
     firm.status_reason = ""
@@ -640,7 +693,7 @@ def clean_on_failure():
         yield
     except ValidationFailed as exc:
         db.session.rollback()
-        if any(name in ("file", "commitment_file") for name in exc.field_errors):
+        if any(name in ("file", "commitment_file", "licence_file") for name in exc.field_errors):
             audit.record_and_commit("upload.refused", "attachment", None, outcome="failure",
                                     detail={"fields": sorted(exc.field_errors)})
         raise
@@ -749,6 +802,7 @@ def _read_certificate(actor: Actor, owner_id: int | None, attachment: Attachment
 
 attachments.register_read_rule("firm", _read_firm_document)
 attachments.register_read_rule("certificate", _read_certificate)
+attachments.register_replaceable("certificate")  # a new scan replaces the old one
 
 
 # --- counts for home panels and queues -------------------------------------------------------------

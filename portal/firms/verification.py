@@ -130,5 +130,40 @@ def apply_deferred(firm_id: int, info: EnterpriseInfo | None, rejected_reason: s
     return status, note
 
 
+def retry_pending(limit: int = 200) -> dict[str, int]:
+    """The scheduled retry (`flask gov verify-pending`): firms still "pending" whose queued message is
+    no longer waiting (it went dead after its attempts, or was never queued) are tried again now; no
+    answer queues them again. Firms with a waiting message are left to the outbox worker."""
+    from portal.core import transactions
+
+    waiting = select(OutboxMessage.idempotency_key).where(
+        OutboxMessage.kind == VERIFY_KIND, OutboxMessage.status == "pending")
+    waiting_ids = {int(key.split(":")[1]) for key in db.session.scalars(waiting) if key.count(":") >= 2}
+    firms = [f for f in db.session.scalars(select(Firm).where(Firm.verification_status == PENDING)
+                                           .order_by(Firm.id).limit(limit)) if f.id not in waiting_ids]
+    counts = {"checked": 0, "verified": 0, "failed": 0, "queued": 0}
+    platform = gov_client.platform(purpose="worker")
+    unavailable = False
+    for firm in firms:
+        if not unavailable:
+            try:
+                info = platform.verify_enterprise(firm.uscc)
+            except GovRejected as exc:
+                status, _note = apply_deferred(firm.id, None, exc.message)
+            except (GovUnavailable, GovAuthError):
+                unavailable = True  # the breaker is open or the platform hangs: queue the rest
+            else:
+                status, _note = apply_deferred(firm.id, info)
+            if not unavailable:
+                counts["checked"] += 1
+                counts[status] += 1
+                transactions.commit()
+                continue
+        enqueue_verification(firm)
+        counts["queued"] += 1
+        transactions.commit()
+    return counts
+
+
 # Labels used as "msg:" parameters above, listed for extraction.
 _LABELS = (N_("Verified"), N_("Failed"))

@@ -61,9 +61,10 @@ def apply():
     if form.validate_on_submit():
         data = form.registration_data()
         data.update(uscc=form.uscc.data, username=form.username.data, display_name=form.display_name.data,
-                    password=form.password.data)
+                    password=form.password.data, licence_number=form.licence_number.data,
+                    licence_expires_on=form.licence_expires_on.data)
         try:
-            application = firm_service.apply(data)
+            application = firm_service.apply(data, licence_upload=_upload(form.licence_file))
         except ValidationFailed as exc:
             apply_service_errors(form, exc)
         else:
@@ -420,12 +421,14 @@ def detail(firm_id: int):
         decision_form=DecisionForm(version=firm.version_id), recheck_form=RecheckForm(version=firm.version_id),
         document_form=DocumentForm(), CERTIFICATE_TYPES=CERTIFICATE_TYPES,
         verification_labels=firm_service.VERIFICATION_LABELS,
+        approval_blockers=firm_service.approval_blockers(firm, today) if supervisor and firm.status in
+        firm_service.PENDING_REVIEW_STATES else [],
     )
 
 
 _DECISIONS = {
     "start_review": lambda fid, reason, v: firm_service.start_review(fid, v),
-    "approve": lambda fid, reason, v: firm_service.approve_registration(fid, v),
+    "approve": lambda fid, reason, v: firm_service.approve_registration(fid, v, override_reason=reason),
     "return": lambda fid, reason, v: firm_service.return_registration(fid, reason, v),
     "approve_recheck": lambda fid, reason, v: firm_service.approve_recheck(fid, v),
     "return_recheck": lambda fid, reason, v: firm_service.return_recheck(fid, reason, v),
@@ -438,7 +441,15 @@ def decide(firm_id: int, action: str):
     if action not in _DECISIONS:
         abort(404)
     form = DecisionForm()
-    _DECISIONS[action](firm_id, form.reason.data or "", form.version.data)
+    try:
+        _DECISIONS[action](firm_id, form.reason.data or "", form.version.data)
+    except ValidationFailed as exc:
+        # e.g. an approval without verification or licence and no reason: say why, change nothing.
+        db.session.rollback()
+        for messages in exc.field_errors.values():
+            for message in messages:
+                flash(translate(message) if isinstance(message, str) else translate(*message), "error")
+        return redirect(url_for("firms.detail", firm_id=firm_id))
     flash(_("The decision was recorded."), "success")
     return redirect(url_for("firms.detail", firm_id=firm_id))
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -50,6 +53,64 @@ class InMemoryBreakerStore:
             record = change(self._records.get(name, BreakerRecord()))
             self._records[name] = record
             return record
+
+
+class FileBreakerStore:
+    """Records in one small JSON file, updated under an exclusive flock.
+
+    For SQLite deployments without Redis: the request that calls the platform usually holds SQLite's
+    write lock already (it has inserted the firm), so a database store could not record the failure
+    and the breaker would never open. A file lock is independent of the database and shared by every
+    process on the machine.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = os.fspath(path)
+        self._lock = threading.Lock()  # flock is per open file; serialise this process's threads too
+        directory = os.path.dirname(self.path)
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+
+    def _load(self, handle) -> dict[str, dict]:
+        handle.seek(0)
+        raw = handle.read()
+        try:
+            data = json.loads(raw) if raw.strip() else {}
+        except ValueError:
+            data = {}  # a torn or foreign file: start closed rather than fail every call
+        return data if isinstance(data, dict) else {}
+
+    @staticmethod
+    def _record(value: dict | None) -> BreakerRecord:
+        if not isinstance(value, dict):
+            return BreakerRecord()
+        try:
+            return BreakerRecord(**value)
+        except TypeError:
+            return BreakerRecord()
+
+    def get(self, name: str) -> BreakerRecord:
+        with self._lock, open(self.path, "a+", encoding="utf-8") as handle:
+            fcntl.flock(handle, fcntl.LOCK_SH)
+            try:
+                return self._record(self._load(handle).get(name))
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def update(self, name: str, change: Callable[[BreakerRecord], BreakerRecord]) -> BreakerRecord:
+        with self._lock, open(self.path, "a+", encoding="utf-8") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                data = self._load(handle)
+                record = change(self._record(data.get(name)))
+                data[name] = record.__dict__
+                handle.seek(0)
+                handle.truncate()
+                handle.write(json.dumps(data))
+                handle.flush()
+                return record
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class CircuitBreaker:

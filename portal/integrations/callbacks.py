@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from portal.core import audit, clock, transactions
+from portal.core import audit, audit_counts, clock, transactions
 from portal.core.context import Actor, reset_actor, set_actor
 from portal.core.errors import ValidationFailed
 from portal.core.msgids import N_
@@ -77,8 +77,9 @@ def handle(method: str, path: str, query: str, body: bytes, headers: Mapping[str
                        now=_epoch_now(), window=window)
     except SignatureError as exc:
         db.session.rollback()
-        audit.record_and_commit("gov.callback.refused", "gov_callback", None, outcome="failure",
-                                detail={"code": exc.code})
+        # Forged callbacks cost the sender nothing: repeats are counted, not logged row by row.
+        audit_counts.record_repeatable("gov.callback.refused", exc.code, "gov_callback", None,
+                                       detail={"code": exc.code})
         return CallbackResult(401, {"error": exc.code, "message": exc.message})
     transactions.commit()  # the nonce is spent whatever happens next
 

@@ -38,3 +38,18 @@ def run_command(once: bool, batch: int, sleep: float, concurrency: int | None, q
         return
     click.echo(f"outbox {worker.worker_id}: delivered {stats.delivered}, retried {stats.retried}, "
                f"deferred {stats.deferred}, dead {stats.dead}")
+
+
+def register_gov_commands(gov_group: AppGroup) -> None:
+    """Portal-side commands of the `flask gov` group (the group itself belongs to portal.gov)."""
+
+    @gov_group.command("verify-pending")
+    @click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 10000))
+    @with_appcontext
+    def verify_pending_command(limit: int) -> None:
+        """Retry enterprise verifications left "pending" whose queued message is no longer waiting."""
+        from portal.firms.verification import retry_pending
+
+        counts = retry_pending(limit)
+        click.echo(f"{counts['checked']} firm(s) checked ({counts['verified']} verified, {counts['failed']} failed), "
+                   f"{counts['queued']} queued again")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from portal.core import clock
 from portal.extensions import db
-from portal.gov.breaker import HALF_OPEN, BreakerRecord, BreakerStore, CircuitBreaker
+from portal.gov.breaker import HALF_OPEN, BreakerRecord, BreakerStore, CircuitBreaker, FileBreakerStore
 from portal.gov.fake import FakeGovPlatform
 from portal.gov.http import HttpGovPlatform
 from portal.gov.port import EnterpriseInfo, GovPlatform, GovUserInfo
@@ -162,8 +163,14 @@ def breaker_store(app: Flask | None = None) -> BreakerStore:
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     store = app.extensions.get("gov_breaker_store")
     if store is None:
+        # The state must be written outside the request's transaction: Redis, else a locked file
+        # (always on SQLite, whose write lock the request already holds), else the database on a
+        # connection of its own (PostgreSQL, where a separate connection is not blocked).
+        path = app.config.get("GOV_BREAKER_FILE") or ""
         if app.config.get("REDIS_URL"):
             store = RedisBreakerStore(app.config["REDIS_URL"])
+        elif path or app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+            store = FileBreakerStore(path or os.path.join(app.instance_path, "gov-breaker.json"))
         else:
             with app.app_context():
                 store = DatabaseBreakerStore(db.engine)

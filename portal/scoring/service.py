@@ -116,6 +116,7 @@ def _objection_readable(actor: Actor, owner_id: int | None, _attachment: Attachm
 
 
 attachments.register_read_rule("objection", _objection_readable)
+attachments.register_replaceable("objection")
 
 
 # --- rule sets ---------------------------------------------------------------------------------------

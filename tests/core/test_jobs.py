@@ -1,6 +1,9 @@
 """Scheduled jobs: one list drives `flask jobs run` (make run) and the production systemd timers."""
 import re
+import shutil
 from pathlib import Path
+
+import pytest
 
 from portal import jobs
 
@@ -51,3 +54,41 @@ def test_production_has_a_timer_and_service_for_every_job():
         assert f"flask --app wsgi {' '.join(job.command)}" in service
     for unit in ("portal-web.service", "portal-outbox@.service"):
         assert (SYSTEMD / unit).is_file()
+
+
+def test_audit_anchor_runs_hourly_and_backup_daily():
+    """Issue 13 items 7 and 11: the anchor and the backup are scheduled, not left to be run by hand."""
+    by_command = {job.command: job for job in jobs.JOBS}
+    assert by_command[("audit", "anchor")].every_seconds == 3600
+    assert by_command[("backup", "create")].every_seconds == 24 * 3600
+    assert by_command[("audit", "flush-counts")].every_seconds <= 3600
+    assert ("gov", "verify-pending") in by_command and ("attachments", "purge-orphans") in by_command
+
+
+def test_the_scheduled_backup_keeps_backup_keep_snapshots(app, runner):
+    from pathlib import Path
+
+    from portal.core import backup
+    from portal.extensions import db
+
+    if db.engine.dialect.name == "postgresql" and not shutil.which("pg_dump"):
+        pytest.skip("pg_dump not installed")
+    job = next(job for job in jobs.JOBS if job.command == ("backup", "create"))
+    app.config["BACKUP_KEEP"] = 2
+    try:
+        with app.app_context():
+            results = [jobs.run_job(job, echo=lambda _line: None) for _ in range(3)]
+    finally:
+        app.config["BACKUP_KEEP"] = 14
+    assert results == [True, True, True]
+    assert len(backup.snapshots(Path(app.config["BACKUP_DIR"]))) == 2
+
+
+def test_the_scheduled_anchor_writes_the_chain_head_outside_the_database(app):
+    from portal.core import audit, audit_anchor
+
+    audit.record_and_commit("test.event")
+    job = next(job for job in jobs.JOBS if job.command == ("audit", "anchor"))
+    with app.app_context():
+        assert jobs.run_job(job, echo=lambda _line: None)
+    assert audit_anchor.check().ok and audit_anchor.check().anchors == 1

@@ -28,6 +28,11 @@ def test_firm_applies_on_a_phone_and_is_approved(phone_page, page, live_server):
     login(page, base, "regulator")
     page.goto(f"{base}/firms/queue")
     page.click("text=泸州浏览器测试档案服务有限公司")
+    # The platform does not know this enterprise and no licence scan was uploaded: one click is refused,
+    # an approval with a recorded reason goes through.
+    page.click("button[formaction$='/decide/approve']")
+    page.wait_for_selector(".flash-error")
+    page.fill("textarea[name=reason]", "已现场核验营业执照原件")
     page.click("button[formaction$='/decide/approve']")
     page.wait_for_selector("[data-testid=firm-status].status-active")
 

@@ -74,3 +74,26 @@ def fresh(client):
 
     g.pop("_login_user", None)
     return client
+
+
+def known_to_platform(app, data: dict | None = None) -> None:
+    """Register the application's enterprise with the app's fake platform, so verification matches."""
+    from portal.gov.port import EnterpriseInfo
+    from portal.integrations import gov_client
+
+    data = data or application()
+    gov_client.fake_platform(app).add_enterprise(EnterpriseInfo(
+        data["uscc"], data["name"], data["legal_representative"], "active", data["business_scope"]))
+
+
+def licence(**overrides) -> dict:
+    """Form fields of the business licence uploaded with an application (web tests)."""
+    from datetime import date, timedelta
+
+    values = {"licence_number": "91350100M000100Y43-L", "licence_expires_on": (date.today() + timedelta(days=3650)).isoformat(),
+              "licence_file": (BytesIO(PDF), "licence.pdf")}
+    values.update(overrides)
+    return values
+
+
+LICENCE_UPLOAD = (PDF, "licence.pdf")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.gov.breaker import CircuitBreaker, InMemoryBreakerStore
+from portal.gov.breaker import CircuitBreaker, FileBreakerStore, InMemoryBreakerStore
 
 from .support import FakeClock
 
@@ -121,3 +121,25 @@ def test_reset_closes(clock: FakeClock) -> None:
 def test_nonsense_settings_are_refused(options: dict[str, float]) -> None:
     with pytest.raises(ValueError):
         CircuitBreaker("gov", **options)  # type: ignore[arg-type]
+
+
+def test_file_store_is_shared_by_separate_stores_on_one_path(clock: FakeClock, tmp_path) -> None:
+    """Two processes each open their own FileBreakerStore on GOV_BREAKER_FILE: they see one state."""
+    path = tmp_path / "state" / "gov-breaker.json"
+    worker_a, worker_b = make(clock, FileBreakerStore(path)), make(clock, FileBreakerStore(path))
+    for _ in range(3):
+        worker_a.record_failure()
+    assert worker_b.state == "open" and not worker_b.allow()
+    clock.advance(30)
+    assert worker_b.allow() and not worker_a.allow()  # one trial, whichever process asks first
+    worker_b.record_success()
+    assert worker_a.state == "closed"
+
+
+def test_file_store_reads_a_damaged_file_as_closed(clock: FakeClock, tmp_path) -> None:
+    path = tmp_path / "gov-breaker.json"
+    path.write_text("{not json", "utf-8")
+    breaker = make(clock, FileBreakerStore(path))
+    assert breaker.state == "closed"
+    breaker.record_failure()
+    assert FileBreakerStore(path).get("gov").failures == 1

@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.firms import service as firms
 from portal.firms.models import Certificate, Firm, FirmChangeRequest
 from portal.supervision import alerts
-from tests.firms.builders import VALID_USCC, acting, application
+from tests.firms.builders import LICENCE_UPLOAD, VALID_USCC, acting, application, known_to_platform
 
 
 def test_application_creates_submitted_firm_with_inactive_user_and_notifies_jurisdiction(app, build):
@@ -57,7 +57,8 @@ def test_application_password_must_follow_policy(app):
 
 def test_approval_activates_firm_and_first_user_for_a_year(app, build):
     reviewer = build.user("regulator")
-    result = firms.apply(application())
+    known_to_platform(app)
+    result = firms.apply(application(licence_number="L-1"), licence_upload=LICENCE_UPLOAD)
     with acting(reviewer):
         firms.approve_registration(result.firm.id)
     firm = db.session.get(Firm, result.firm.id)
@@ -242,7 +243,8 @@ def test_district_regulator_sees_only_its_district(app, build):
 
 def test_registration_validity_is_configurable(app, build):
     reviewer = build.user("regulator")
-    result = firms.apply(application())
+    known_to_platform(app)
+    result = firms.apply(application(licence_number="L-1"), licence_upload=LICENCE_UPLOAD)
     app.config["FIRM_REGISTRATION_VALID_DAYS"] = 730
     try:
         with acting(reviewer):
@@ -286,3 +288,81 @@ def test_application_pending_when_platform_unreachable(app, build):
     finally:
         gov_client.fake_platform().set_unavailable(False)
     assert db.session.get(Firm, firm.id).verification_status == "pending"
+
+
+# --- approval gated on verification and licence (issue 14 item 3) ----------------------------------
+
+@pytest.mark.clause("IR28")
+def test_approval_is_refused_without_verification_or_licence_and_no_reason(app, build):
+    """Old code: one-click approval while the platform answers "not found" and no licence is on file."""
+    reviewer = build.user("regulator")
+    result = firms.apply(application())
+    assert result.firm.verification_status == "failed"  # the platform does not know this USCC
+    with acting(reviewer), pytest.raises(ValidationFailed) as exc:
+        firms.approve_registration(result.firm.id)
+    messages = [m if isinstance(m, str) else m[0] for m in exc.value.field_errors["reason"]]
+    assert firms.APPROVAL_UNVERIFIED in messages and firms.APPROVAL_NO_LICENCE in messages
+    db.session.rollback()
+    firm = db.session.get(Firm, result.firm.id)
+    assert firm.status == "submitted" and firm.valid_until is None
+    assert db.session.scalar(select(User.active).where(User.username == "newfirm")) is False
+
+
+def test_a_matching_verification_without_the_licence_scan_still_needs_a_reason(app, build):
+    reviewer = build.user("regulator")
+    known_to_platform(app)
+    result = firms.apply(application())
+    assert result.firm.verification_status == "verified"
+    # a licence typed in by hand, without its scan, does not count
+    db.session.add(Certificate(firm_id=result.firm.id, cert_type="business_licence", number="L-2"))
+    db.session.commit()
+    with acting(reviewer), pytest.raises(ValidationFailed) as exc:
+        firms.approve_registration(result.firm.id)
+    assert [m if isinstance(m, str) else m[0] for m in exc.value.field_errors["reason"]][1:] == [firms.APPROVAL_NO_LICENCE]
+
+
+def test_an_expired_licence_does_not_count(app, build, travel):
+    reviewer = build.user("regulator")
+    known_to_platform(app)
+    result = firms.apply(application(licence_number="L-3", licence_expires_on=clock.today() + timedelta(days=10)),
+                         licence_upload=LICENCE_UPLOAD)
+    travel(days=11)
+    with acting(reviewer), pytest.raises(ValidationFailed):
+        firms.approve_registration(result.firm.id)
+
+
+@pytest.mark.clause("IR28")
+def test_override_reason_approves_and_is_kept_and_audited(app, build):
+    from portal.core.models import AuditEvent
+
+    reviewer = build.user("regulator")
+    result = firms.apply(application())
+    with acting(reviewer):
+        firms.approve_registration(result.firm.id, override_reason="  营业执照原件已现场核验  ")
+    firm = db.session.get(Firm, result.firm.id)
+    assert firm.status == "active" and firm.approval_override_reason == "营业执照原件已现场核验"
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "firm.approval_override")).one()
+    assert event.object_id == str(firm.id) and "营业执照原件已现场核验" in event.detail and event.actor == reviewer.username
+
+
+@pytest.mark.clause("IR28")
+def test_verified_firm_with_licence_scan_from_the_application_approves_without_reason(app, build):
+    reviewer = build.user("regulator")
+    known_to_platform(app)
+    result = firms.apply(application(licence_number="L-4"), licence_upload=LICENCE_UPLOAD)
+    cert = db.session.scalars(select(Certificate).where(Certificate.firm_id == result.firm.id)).one()
+    assert cert.cert_type == "business_licence" and cert.attachment_id is not None
+    with acting(reviewer):
+        firms.approve_registration(result.firm.id)
+    firm = db.session.get(Firm, result.firm.id)
+    assert firm.status == "active" and firm.approval_override_reason == ""
+
+
+def test_application_licence_scan_goes_through_the_upload_checks(app):
+    with pytest.raises(ValidationFailed) as exc:
+        firms.apply(application(licence_number="L-5"), licence_upload=(b"<html><script>x</script>", "licence.pdf"))
+    assert "licence_file" in exc.value.field_errors
+    assert db.session.scalar(select(Firm.id)) is None  # nothing half-done
+    with pytest.raises(ValidationFailed) as exc:
+        firms.apply(application(), licence_upload=LICENCE_UPLOAD)
+    assert "licence_number" in exc.value.field_errors

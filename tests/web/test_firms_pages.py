@@ -8,7 +8,7 @@ from portal.auth.models import User
 from portal.core.models import Attachment
 from portal.extensions import db
 from portal.firms.models import Certificate, Firm, FirmChangeRequest
-from tests.firms.builders import PDF, VALID_USCC, application, fresh
+from tests.firms.builders import PDF, VALID_USCC, application, fresh, known_to_platform, licence
 
 
 def _form(data: dict) -> dict:
@@ -60,7 +60,8 @@ def test_apply_shows_reference_then_status_return_and_resubmission(client, build
 
 def test_regulator_approves_and_first_user_can_log_in(client, build, login, app):
     reviewer = build.user("regulator")
-    fresh(client).post("/firms/apply", data=_form(application()))
+    known_to_platform(app)
+    fresh(client).post("/firms/apply", data=_form(application()) | licence(), content_type="multipart/form-data")
     firm = db.session.scalar(select(Firm))
     other = app.test_client()
     assert fresh(other).post("/auth/login", data={"username": "newfirm", "password": application()["password"]}).status_code != 302
@@ -246,3 +247,47 @@ def test_home_panels_for_firm_user_and_regulator(client, build, login, app):
     assert "待审核的备案申请" in page  # zh_CN is the default language
     row = page.split("待审核的备案申请")[1].split("</li>")[0]
     assert '<strong class="stat-value">1</strong>' in row
+
+
+def test_one_click_approval_without_verification_or_licence_is_refused_in_chinese(client, build, login, app):
+    """Old code: the regulator approves with one click although the platform answered "not found"."""
+    reviewer = build.user("regulator")
+    fresh(client).post("/firms/apply", data=_form(application()))
+    firm = db.session.scalar(select(Firm))
+    assert firm.verification_status == "failed"
+    login(reviewer)
+    page = fresh(client).get(f"/firms/{firm.id}").get_data(as_text=True)
+    assert 'data-testid="approval-blockers"' in page and "营业执照" in page
+    response = fresh(client).post(f"/firms/{firm.id}/decide/approve", data={"version": firm.version_id},
+                                  follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "flash-error" in page and "尚不满足批准条件" in page
+    assert "没有在有效期内且附扫描件的营业执照" in page and "企业核验未确认该企业" in page
+    db.session.expire_all()
+    assert db.session.get(Firm, firm.id).status == "submitted"
+
+
+def test_approval_with_override_reason_is_shown_on_the_firm_page(client, build, login, app):
+    reviewer = build.user("regulator")
+    fresh(client).post("/firms/apply", data=_form(application()))
+    firm = db.session.scalar(select(Firm))
+    login(reviewer)
+    fresh(client).post(f"/firms/{firm.id}/decide/approve",
+                       data={"version": firm.version_id, "reason": "平台故障，已线下核验营业执照原件"})
+    db.session.expire_all()
+    firm = db.session.get(Firm, firm.id)
+    assert firm.status == "active"
+    page = fresh(client).get(f"/firms/{firm.id}").get_data(as_text=True)
+    assert 'data-testid="approval-override"' in page and "平台故障，已线下核验营业执照原件" in page
+
+
+def test_applicant_uploads_the_licence_scan_with_the_application(client, app):
+    page = fresh(client).get("/firms/apply").get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in page and 'name="licence_file"' in page
+    response = fresh(client).post("/firms/apply", data=_form(application()) | licence(),
+                                  content_type="multipart/form-data")
+    assert response.status_code == 200
+    firm = db.session.scalar(select(Firm))
+    cert = db.session.scalars(select(Certificate).where(Certificate.firm_id == firm.id)).one()
+    assert cert.cert_type == "business_licence" and cert.attachment_id is not None
+    assert db.session.get(Attachment, cert.attachment_id).content_type == "application/pdf"
