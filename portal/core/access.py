@@ -10,7 +10,8 @@ The rules, OR-ed over all of an actor's roles:
 - a supervisor (regulator or lead) sees everything in the jurisdiction (a district office its district,
   the city office the whole city), except drafts of project filings;
 - a firm user sees its own firm's records, drafts included;
-- an agency user sees the non-draft filings naming its agency and the records derived from them;
+- an agency user sees the non-draft filings naming its agency and the records derived from them
+  (its feedback and their bad-rating follow-ups);
 - a firm sees its scores, and the periods they belong to, only once a period is published
   (PUBLISHED_PERIOD_STATUSES).
 
@@ -37,6 +38,7 @@ from portal.extensions import db
 from portal.feedback.models import Feedback
 from portal.filings.models import ChangeFiling, ProjectFiling
 from portal.firms.models import Certificate, Firm, FirmChangeRequest, StaffMember
+from portal.followups.models import FollowUp
 from portal.incidents.models import Incident
 from portal.orgs.models import RegulatorOffice
 from portal.scoring.models import FirmScore, NegativeListEntry, Objection, ScoringPeriod
@@ -162,6 +164,13 @@ def _feedback(actor: Actor, fb) -> ColumnElement[bool]:
                 _parent(fb.filing_id, ProjectFiling, lambda f: jurisdiction(actor, f.district_code)))
 
 
+def _followups(actor: Actor, f) -> ColumnElement[bool]:
+    # A bad-rating follow-up: the rated firm, the rating agency, and supervisors of the project's district.
+    return _any(_own(actor, f.firm_id),
+                f.agency_id == actor.agency_id if is_agency_user(actor) else None,
+                jurisdiction(actor, f.district_code))
+
+
 def _incidents(actor: Actor, i) -> ColumnElement[bool]:
     return _any(_own(actor, i.firm_id),
                 _parent(i.filing_id, ProjectFiling, lambda f: _agency_filing(actor, f)),
@@ -218,6 +227,7 @@ _RULES: dict[type, Callable[[Actor, object], ColumnElement[bool]]] = {
     ProjectFiling: _filings,
     ChangeFiling: _change_filings,
     Feedback: _feedback,
+    FollowUp: _followups,
     Incident: _incidents,
     Inspection: _inspections,
     InspectionDraw: _supervised_by_district,
