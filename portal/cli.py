@@ -239,6 +239,9 @@ def init_app(app: Flask) -> None:
     from portal.feedback.cli import feedback_cli
 
     app.cli.add_command(feedback_cli)
+    from portal.followups.cli import followups_cli
+
+    app.cli.add_command(followups_cli)
     from portal.scoring.cli import scoring_cli
 
     app.cli.add_command(scoring_cli)
