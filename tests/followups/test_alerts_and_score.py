@@ -7,7 +7,7 @@ from portal.core import clock
 from portal.extensions import db
 from portal.followups import service
 from portal.scoring import evidence
-from portal.scoring.rules import DEFAULT_RULE_SET, DEDUCTION_INPUTS
+from portal.scoring.rules import DEDUCTION_INPUTS, DEFAULT_RULE_SET
 from portal.scoring.views import evidence_link
 from portal.supervision import alerts
 from portal.supervision.models import Alert
