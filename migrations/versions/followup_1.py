@@ -3,8 +3,8 @@
 Revision ID: followup_1
 Revises: filings_2
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "followup_1"
 down_revision = "filings_2"
