@@ -52,6 +52,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "FEEDBACK_MILESTONE_MONTHS": ("FEEDBACK_MILESTONE_MONTHS", int),
     "FEEDBACK_WINDOW_DAYS": ("FEEDBACK_WINDOW_DAYS", int),
     "FOLLOWUP_WORKDAYS": ("FOLLOWUP_WORKDAYS", int),
+    "NOTICE_REMINDER_WORKDAYS": ("NOTICE_REMINDER_WORKDAYS", int),
     "REDIS_URL": ("REDIS_URL", str),
     "RATELIMIT_LOGIN_PER_ADDRESS": ("RATELIMIT_LOGIN_PER_ADDRESS", str),
     "RATELIMIT_LOGIN_PER_USERNAME": ("RATELIMIT_LOGIN_PER_USERNAME", str),
@@ -165,6 +166,7 @@ class Config:
     FEEDBACK_MILESTONE_MONTHS = 3
     FEEDBACK_WINDOW_DAYS = 14
     FOLLOWUP_WORKDAYS = 15
+    NOTICE_REMINDER_WORKDAYS = 2
     REDIS_URL = ""
 
     # Government-services platform adapter. GOV_SECRET is the one name of the shared signing secret

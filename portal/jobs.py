@@ -22,6 +22,7 @@ JOBS: tuple[Job, ...] = (
     Job("alerts-scan", 5 * 60, ("alerts", "scan")),
     Job("feedback-remind", 24 * 3600, ("feedback", "remind")),
     Job("followups-remind", 24 * 3600, ("followups", "remind")),
+    Job("notices-remind", 24 * 3600, ("notices", "remind")),
     Job("scoring-finalise-due", 24 * 3600, ("scoring", "finalise-due")),
     Job("scoring-lift-expired", 24 * 3600, ("scoring", "lift-expired")),
 )

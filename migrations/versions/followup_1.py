@@ -1,4 +1,5 @@
-"""Bad-rating follow-ups (差评整改): one row per feedback with a rating of 1 or 2.
+"""Bad-rating follow-ups (差评整改): one row per feedback with a rating of 1 or 2. Notices: an
+acknowledgement deadline, agencies as recipients, and the reminder stage of each receipt.
 
 Revision ID: followup_1
 Revises: filings_2
@@ -53,6 +54,26 @@ def upgrade():
     op.create_index("ix_followup_status_deadline", "followup", ["status", "deadline"])
     op.create_index("ix_followup_district", "followup", ["district_code"])
 
+    with op.batch_alter_table("notice") as batch_op:
+        batch_op.add_column(sa.Column("ack_deadline", sa.Date(), nullable=True))
+    with op.batch_alter_table("notice_recipient") as batch_op:
+        batch_op.alter_column("firm_id", existing_type=sa.Integer(), nullable=True)
+        batch_op.add_column(sa.Column("agency_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("reminder_stage", sa.String(length=12), nullable=False, server_default=""))
+        batch_op.create_foreign_key(batch_op.f("fk_notice_recipient_agency_id_agency"), "agency", ["agency_id"], ["id"])
+        batch_op.create_unique_constraint(batch_op.f("uq_notice_recipient_notice_id_agency_id"),
+                                          ["notice_id", "agency_id"])
+        batch_op.create_index(batch_op.f("ix_notice_recipient_agency_id"), ["agency_id"], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table("notice_recipient") as batch_op:
+        batch_op.drop_index(batch_op.f("ix_notice_recipient_agency_id"))
+        batch_op.drop_constraint(batch_op.f("uq_notice_recipient_notice_id_agency_id"), type_="unique")
+        batch_op.drop_constraint(batch_op.f("fk_notice_recipient_agency_id_agency"), type_="foreignkey")
+        batch_op.drop_column("reminder_stage")
+        batch_op.drop_column("agency_id")
+        batch_op.alter_column("firm_id", existing_type=sa.Integer(), nullable=False)
+    with op.batch_alter_table("notice") as batch_op:
+        batch_op.drop_column("ack_deadline")
     op.drop_table("followup")

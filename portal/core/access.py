@@ -40,7 +40,7 @@ from portal.filings.models import ChangeFiling, ProjectFiling
 from portal.firms.models import Certificate, Firm, FirmChangeRequest, StaffMember
 from portal.followups.models import FollowUp
 from portal.incidents.models import Incident
-from portal.orgs.models import RegulatorOffice
+from portal.orgs.models import Agency, RegulatorOffice
 from portal.scoring.models import FirmScore, NegativeListEntry, Objection, ScoringPeriod
 from portal.supervision.models import (
     Alert,
@@ -204,11 +204,21 @@ def _objections(actor: Actor, o) -> ColumnElement[bool]:
 
 
 def _notices(actor: Actor, n) -> ColumnElement[bool]:
-    sent_to_firm = None
+    sent_to_firm = sent_to_agency = None
     if is_firm_user(actor):
         receipt = aliased(NoticeRecipient)
         sent_to_firm = exists().where(receipt.notice_id == n.id, receipt.firm_id == actor.firm_id)
-    return _all(n.published_at.is_not(None), _any(sent_to_firm, true() if is_supervisor(actor) else None))
+    if is_agency_user(actor):
+        receipt = aliased(NoticeRecipient)
+        sent_to_agency = exists().where(receipt.notice_id == n.id, receipt.agency_id == actor.agency_id)
+    return _all(n.published_at.is_not(None),
+                _any(sent_to_firm, sent_to_agency, true() if is_supervisor(actor) else None))
+
+
+def _notice_recipients(actor: Actor, r) -> ColumnElement[bool]:
+    """A receipt is the supervisors' record: of a firm in the jurisdiction, or of an agency in it."""
+    return _any(_firm_supervised(actor, r.firm_id),
+                _parent(r.agency_id, Agency, lambda a: jurisdiction(actor, a.district_code)))
 
 
 def _supervised_by_district(actor: Actor, m) -> ColumnElement[bool]:
@@ -238,7 +248,7 @@ _RULES: dict[type, Callable[[Actor, object], ColumnElement[bool]]] = {
     Objection: _objections,
     NegativeListEntry: _supervised_by_firm,
     Notice: _notices,
-    NoticeRecipient: _supervised_by_firm,
+    NoticeRecipient: _notice_recipients,
 }
 
 

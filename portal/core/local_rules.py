@@ -12,6 +12,7 @@ from portal.extensions import db
 KNOWN_RULES = {
     "block_negative_listed_filings": ("BLOCK_NEGATIVE_LISTED_FILINGS", "Negative-listed firms cannot file new projects"),
     "feedback_milestone_months": ("FEEDBACK_MILESTONE_MONTHS", "Agencies rate long projects every this many months"),
+    "notice_reminder_workdays": ("NOTICE_REMINDER_WORKDAYS", "Working days before a notice's acknowledgement deadline that recipients are reminded"),
     "followup_workdays": ("FOLLOWUP_WORKDAYS", "Working days a firm has to answer a bad rating (bad-rating follow-up)"),
 }
 
