@@ -36,6 +36,11 @@ def link(followup_id: int) -> str:
     return f"/followups/{followup_id}"
 
 
+def _number(row: FollowUp) -> str:
+    """The project's filing number, which people use to name the work (never a record id)."""
+    return db.session.scalar(select(ProjectFiling.number).where(ProjectFiling.id == row.filing_id)) or ""
+
+
 def get_followup(actor: Actor | None, followup_id: int) -> FollowUp:
     return access.get_visible(actor or current_actor(), FollowUp, followup_id)
 
@@ -94,8 +99,8 @@ def answer(followup_id: int, text: str, version=None) -> FollowUp:
     _move(row, "answer", actor)
     row.answer, row.answered_at, row.answered_by_id = body, clock.utcnow(), actor.user_id
     inbox.notify(inbox.users_of_agency(row.agency_id),
-                 N_("The firm has answered your bad rating (follow-up #%(id)s): please confirm whether you are now satisfied."),
-                 {"id": row.id}, link=link(row.id), dedupe=f"followup:{row.id}:answered")
+                 N_("The firm has answered your bad rating on project %(number)s: please confirm whether you are now satisfied."),
+                 {"number": _number(row)}, link=link(row.id), dedupe=f"followup:{row.id}:answered")
     transactions.commit()
     return row
 
@@ -114,12 +119,12 @@ def confirm(followup_id: int, satisfied: bool, note: str = "", version=None) -> 
         raise ValidationFailed({"note": [(N_("Keep it under %(n)s characters."), {"n": MAX_TEXT})]})
     _move(row, "confirm_satisfied" if satisfied else "confirm_unsatisfied", actor, note if not satisfied else "")
     row.confirm_note, row.confirmed_at, row.confirmed_by_id = note, clock.utcnow(), actor.user_id
-    message = (N_("The agency is now satisfied with your answer (follow-up #%(id)s).") if satisfied else
-               N_("The agency is still dissatisfied after your answer (follow-up #%(id)s)."))
-    inbox.notify(inbox.users_of_firm(row.firm_id), message, {"id": row.id}, link=link(row.id),
+    message = (N_("The agency is now satisfied with your answer on project %(number)s.") if satisfied else
+               N_("The agency is still dissatisfied after your answer on project %(number)s."))
+    inbox.notify(inbox.users_of_firm(row.firm_id), message, {"number": _number(row)}, link=link(row.id),
                  dedupe=f"followup:{row.id}:confirmed")
     if not satisfied:
-        inbox.notify(inbox.regulators_for(row.district_code), message, {"id": row.id}, link=link(row.id),
+        inbox.notify(inbox.regulators_for(row.district_code), message, {"number": _number(row)}, link=link(row.id),
                      dedupe=f"followup:{row.id}:confirmed:reg")
     transactions.commit()
     return row
@@ -136,8 +141,8 @@ def withdraw(followup_id: int, reason: str, version=None) -> FollowUp:
     _move(row, "withdraw", actor, reason)
     row.withdrawn_reason = reason
     people = inbox.users_of_firm(row.firm_id) + inbox.users_of_agency(row.agency_id)
-    inbox.notify(people, N_("The archives bureau withdrew follow-up #%(id)s: %(reason)s"),
-                 {"id": row.id, "reason": reason}, link=link(row.id), dedupe=f"followup:{row.id}:withdrawn")
+    inbox.notify(people, N_("The archives bureau withdrew the follow-up of the bad rating on project %(number)s: %(reason)s"),
+                 {"number": _number(row), "reason": reason}, link=link(row.id), dedupe=f"followup:{row.id}:withdrawn")
     transactions.commit()
     return row
 
@@ -173,13 +178,13 @@ def send_reminders(today: date | None = None) -> int:
         if not stage or stage == row.reminder_stage:
             continue
         row.reminder_stage = stage
-        params = {"id": row.id, "date": row.deadline.isoformat()}
+        params = {"number": _number(row), "date": row.deadline.isoformat()}
         if stage == "overdue":
-            message = N_("Follow-up #%(id)s is overdue: the answer to the bad rating was due on %(date)s.")
+            message = N_("The answer to the bad rating on project %(number)s was due on %(date)s and is overdue.")
             inbox.notify(inbox.regulators_for(row.district_code), message, params, link=link(row.id),
                          dedupe=f"followup:{row.id}:overdue:reg")
         else:
-            message = N_("Reminder: follow-up #%(id)s needs your answer by %(date)s.")
+            message = N_("Reminder: the bad rating on project %(number)s needs your answer by %(date)s.")
         inbox.notify(inbox.users_of_firm(row.firm_id), message, params, link=link(row.id),
                      dedupe=f"followup:{row.id}:{stage}")
         audit.record("followup.reminder", OBJECT_TYPE, row.id, detail={"stage": stage})

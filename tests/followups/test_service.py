@@ -132,7 +132,7 @@ def test_reminders_once_near_the_deadline_and_once_overdue(app, build, runner):
     result = runner.invoke(args=["followups", "remind", "--today", (fu.deadline + timedelta(days=1)).isoformat()])
     assert result.exit_code == 0 and "follow-up reminders sent: 1" in result.output
     messages = _inbox(firm_user)
-    assert any(m.startswith("Reminder: follow-up") for m in messages)
+    assert any(m.startswith("Reminder: the bad rating") for m in messages)
     assert any("is overdue" in m for m in messages)
     assert runner.invoke(args=["followups", "remind", "--today",
                                (fu.deadline + timedelta(days=2)).isoformat()]).output.strip().endswith(": 0")
