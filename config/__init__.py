@@ -53,6 +53,9 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "FEEDBACK_WINDOW_DAYS": ("FEEDBACK_WINDOW_DAYS", int),
     "SITE_PATROL_DAYS": ("SITE_PATROL_DAYS", str),
     "SITE_PATROL_SINCE": ("SITE_PATROL_SINCE", str),
+
+    "FOLLOWUP_WORKDAYS": ("FOLLOWUP_WORKDAYS", int),
+    "NOTICE_REMINDER_WORKDAYS": ("NOTICE_REMINDER_WORKDAYS", int),
     "REDIS_URL": ("REDIS_URL", str),
     "RATELIMIT_LOGIN_PER_ADDRESS": ("RATELIMIT_LOGIN_PER_ADDRESS", str),
     "RATELIMIT_LOGIN_PER_USERNAME": ("RATELIMIT_LOGIN_PER_USERNAME", str),
@@ -176,6 +179,9 @@ class Config:
     # SITE_PATROL_SINCE (YYYY-MM-DD; empty = not required yet, so old projects raise no gaps).
     SITE_PATROL_DAYS = "workdays"
     SITE_PATROL_SINCE = ""
+
+    FOLLOWUP_WORKDAYS = 15
+    NOTICE_REMINDER_WORKDAYS = 2
     REDIS_URL = ""
 
     # Government-services platform adapter. GOV_SECRET is the one name of the shared signing secret

@@ -255,9 +255,10 @@ def init_app(app: Flask) -> None:
     from portal.compliance.cli import compliance_cli
 
     app.cli.add_command(compliance_cli)
-    from portal.supervision.cli import alerts_cli
+    from portal.supervision.cli import alerts_cli, notices_cli
 
     app.cli.add_command(alerts_cli)
+    app.cli.add_command(notices_cli)
 
     from portal.api.cli import api_token_cli
     from portal.gov.cli import gov
@@ -271,6 +272,9 @@ def init_app(app: Flask) -> None:
     from portal.feedback.cli import feedback_cli
 
     app.cli.add_command(feedback_cli)
+    from portal.followups.cli import followups_cli
+
+    app.cli.add_command(followups_cli)
     from portal.scoring.cli import scoring_cli
 
     app.cli.add_command(scoring_cli)

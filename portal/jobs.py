@@ -26,6 +26,8 @@ JOBS: tuple[Job, ...] = (
     Job("gov-verify-pending", 15 * 60, ("gov", "verify-pending")),
     Job("attachments-purge-orphans", 24 * 3600, ("attachments", "purge-orphans")),
     Job("feedback-remind", 24 * 3600, ("feedback", "remind")),
+    Job("followups-remind", 24 * 3600, ("followups", "remind")),
+    Job("notices-remind", 24 * 3600, ("notices", "remind")),
     Job("scoring-finalise-due", 24 * 3600, ("scoring", "finalise-due")),
     Job("scoring-lift-expired", 24 * 3600, ("scoring", "lift-expired")),
     Job("sitechecks-remind", 24 * 3600, ("sitechecks", "remind")),

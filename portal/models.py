@@ -7,6 +7,7 @@ from portal.core import models as core_models  # noqa: F401
 from portal.feedback import models as feedback_models  # noqa: F401
 from portal.filings import models as filings_models  # noqa: F401
 from portal.firms import models as firms_models  # noqa: F401
+from portal.followups import models as followups_models  # noqa: F401
 from portal.incidents import models as incidents_models  # noqa: F401
 from portal.integrations import models as integrations_models  # noqa: F401
 from portal.orgs import models as orgs_models  # noqa: F401

@@ -10,8 +10,9 @@ The rules, OR-ed over all of an actor's roles:
 - a supervisor (regulator or lead) sees everything in the jurisdiction (a district office its district,
   the city office the whole city), except drafts of project filings;
 - a firm user sees its own firm's records, drafts included;
-- an agency user sees the non-draft filings naming its agency and the records derived from them;
 - site security checks (patrols, weekly checks, monthly self-inspections) follow their filing;
+- an agency user sees the non-draft filings naming its agency and the records derived from them
+  (its feedback and their bad-rating follow-ups);
 - a firm sees its scores, and the periods they belong to, only once a period is published
   (PUBLISHED_PERIOD_STATUSES);
 - an agency is seen by its own users, by the firms that have filed a project for it (drafts included:
@@ -40,6 +41,7 @@ from portal.extensions import db
 from portal.feedback.models import Feedback
 from portal.filings.models import ChangeFiling, ProjectFiling
 from portal.firms.models import Certificate, Firm, FirmChangeRequest, StaffMember
+from portal.followups.models import FollowUp
 from portal.incidents.models import Incident
 from portal.orgs.models import Agency, RegulatorOffice
 from portal.scoring.models import FirmScore, NegativeListEntry, Objection, ScoringPeriod
@@ -180,6 +182,13 @@ def _feedback(actor: Actor, fb) -> ColumnElement[bool]:
                 _parent(fb.filing_id, ProjectFiling, lambda f: jurisdiction(actor, f.district_code)))
 
 
+def _followups(actor: Actor, f) -> ColumnElement[bool]:
+    # A bad-rating follow-up: the rated firm, the rating agency, and supervisors of the project's district.
+    return _any(_own(actor, f.firm_id),
+                f.agency_id == actor.agency_id if is_agency_user(actor) else None,
+                jurisdiction(actor, f.district_code))
+
+
 def _incidents(actor: Actor, i) -> ColumnElement[bool]:
     return _any(_own(actor, i.firm_id),
                 _parent(i.filing_id, ProjectFiling, lambda f: _agency_filing(actor, f)),
@@ -213,11 +222,21 @@ def _objections(actor: Actor, o) -> ColumnElement[bool]:
 
 
 def _notices(actor: Actor, n) -> ColumnElement[bool]:
-    sent_to_firm = None
+    sent_to_firm = sent_to_agency = None
     if is_firm_user(actor):
         receipt = aliased(NoticeRecipient)
         sent_to_firm = exists().where(receipt.notice_id == n.id, receipt.firm_id == actor.firm_id)
-    return _all(n.published_at.is_not(None), _any(sent_to_firm, true() if is_supervisor(actor) else None))
+    if is_agency_user(actor):
+        receipt = aliased(NoticeRecipient)
+        sent_to_agency = exists().where(receipt.notice_id == n.id, receipt.agency_id == actor.agency_id)
+    return _all(n.published_at.is_not(None),
+                _any(sent_to_firm, sent_to_agency, true() if is_supervisor(actor) else None))
+
+
+def _notice_recipients(actor: Actor, r) -> ColumnElement[bool]:
+    """A receipt is the supervisors' record: of a firm in the jurisdiction, or of an agency in it."""
+    return _any(_firm_supervised(actor, r.firm_id),
+                _parent(r.agency_id, Agency, lambda a: jurisdiction(actor, a.district_code)))
 
 
 def _supervised_by_district(actor: Actor, m) -> ColumnElement[bool]:
@@ -237,6 +256,7 @@ _RULES: dict[type, Callable[[Actor, object], ColumnElement[bool]]] = {
     ProjectFiling: _filings,
     ChangeFiling: _change_filings,
     Feedback: _feedback,
+    FollowUp: _followups,
     Incident: _incidents,
     Inspection: _inspections,
     InspectionDraw: _supervised_by_district,
@@ -247,10 +267,11 @@ _RULES: dict[type, Callable[[Actor, object], ColumnElement[bool]]] = {
     Objection: _objections,
     NegativeListEntry: _supervised_by_firm,
     Notice: _notices,
-    NoticeRecipient: _supervised_by_firm,
     SitePatrol: _site_records,
     SiteWeeklyCheck: _site_records,
     SiteMonthlyInspection: _site_records,
+
+    NoticeRecipient: _notice_recipients,
 }
 
 

@@ -16,6 +16,9 @@ KNOWN_RULES = {
                          "A daily site patrol is due on every day (all) or on working days only (workdays)"),
     "site_patrol_since": ("SITE_PATROL_SINCE",
                           "Daily site patrols are required from this date (empty: not required yet)"),
+
+    "notice_reminder_workdays": ("NOTICE_REMINDER_WORKDAYS", "Working days before a notice's acknowledgement deadline that recipients are reminded"),
+    "followup_workdays": ("FOLLOWUP_WORKDAYS", "Working days a firm has to answer a bad rating (bad-rating follow-up)"),
 }
 
 

@@ -62,13 +62,27 @@ LEVEL_MEANINGS: Mapping[str, Mapping[int, str]] = {
     },
 }
 
+# The one definition of the five levels: the names of the province's government-service rating
+# practice (政务服务"好差评"), shown beside every 1–5 rating on forms, lists, details and exports.
 LEVEL_NAMES: Mapping[int, str] = {
-    1: N_("Unacceptable"),
-    2: N_("Poor"),
-    3: N_("Acceptable"),
-    4: N_("Good"),
-    5: N_("Excellent"),
+    1: N_("Very dissatisfied"),
+    2: N_("Dissatisfied"),
+    3: N_("Basically satisfied"),
+    4: N_("Satisfied"),
+    5: N_("Very satisfied"),
 }
+# A rating at these levels (不满意, 非常不满意) is a bad rating: it opens a follow-up (差评整改).
+BAD_LEVELS = frozenset({1, 2})
+
+
+def level_label(value: int | None) -> str:
+    """The msgid naming a level (empty for a value outside 1–5)."""
+    return LEVEL_NAMES.get(value, "") if isinstance(value, int) else ""
+
+
+def bad_dimensions(ratings: Mapping[str, int | None]) -> list[str]:
+    """The dimensions rated at a bad level, in the order of DIMENSIONS."""
+    return [code for code in DIMENSIONS if ratings.get(code) in BAD_LEVELS]
 
 
 class FeedbackRuleError(ValueError):

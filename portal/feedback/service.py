@@ -25,6 +25,7 @@ from portal.feedback import rules
 from portal.feedback.models import RATING_FIELDS, Feedback, FeedbackReply, FeedbackVersion
 from portal.filings.models import ProjectFiling
 from portal.firms.models import Firm
+from portal.followups import service as followups
 from portal.orgs.models import Agency
 from portal.supervision.models import Alert
 
@@ -190,6 +191,7 @@ def submit_feedback(filing_id: int, period_key: str, ratings: dict[str, int | No
                  detail={"filing": filing.number, "period": period_key, **_ratings_of(fb)})
     if period_key == rules.COMPLETION:
         _close_reminder(filing.id)
+    followups.open_for_feedback(fb, filing)
     inbox.notify(inbox.users_of_firm(filing.firm_id),
                  N_("New feedback from the agency on project %(number)s (%(period)s)."),
                  {"number": filing.number or "", "period": period_key}, link=f"/feedback/{fb.id}")
@@ -245,6 +247,7 @@ def edit_feedback(feedback_id: int, ratings: dict[str, int | None], narrative: s
     fb.hire_again = bool(hire_again)
     fb.edit_count = (fb.edit_count or 0) + 1
     _save_files(fb, files)
+    followups.open_for_feedback(fb)
     audit.record("feedback.edit", "feedback", fb.id, detail={"before": before, "after": snapshot(fb)})
     inbox.notify(inbox.users_of_firm(fb.firm_id), N_("The agency changed its feedback #%(id)s."),
                  {"id": fb.id}, link=f"/feedback/{fb.id}")
@@ -303,10 +306,22 @@ def reply_to_feedback(feedback_id: int, body: str) -> FeedbackReply:
 
 # -- export ----------------------------------------------------------------------------------------
 
+# The level name beside each 1–5 rating in the export (one msgid per dimension, so headers stay distinct).
+LEVEL_HEADERS = {
+    "quality": N_("Quality: level"),
+    "timeliness": N_("Timeliness: level"),
+    "security": N_("Security: level"),
+    "conduct": N_("Conduct: level"),
+    "communication": N_("Communication: level"),
+}
+
+
 def export_columns(translate=lambda s: s, period_label=lambda s: s) -> tuple[Column, ...]:
     """Columns of the feedback export, for rows of a `visible_feedback` query."""
-    ratings = tuple(Column(label, lambda r, k=k: getattr(r[0], k), "number")
-                    for k, label in zip(RATING_FIELDS, rules.DIMENSIONS.values(), strict=True))
+    ratings = tuple(column for k, label in zip(RATING_FIELDS, rules.DIMENSIONS.values(), strict=True)
+                    for column in (Column(label, lambda r, k=k: getattr(r[0], k), "number"),
+                                   Column(LEVEL_HEADERS[k],
+                                          lambda r, k=k: translate(rules.level_label(getattr(r[0], k))))))
     return (
         Column(N_("Project"), lambda r: f"{r[1] or ''} {r[2]}", width=30),
         Column(N_("Firm"), lambda r: r[3], width=24),

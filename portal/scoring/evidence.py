@@ -16,7 +16,7 @@ from decimal import Decimal
 from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select
 from sqlalchemy.sql import ColumnElement, Select
 
-from portal.core import localtime
+from portal.core import clock, localtime
 from portal.core.constants import VETO_INCIDENT_TYPES
 from portal.core.localtime_sql import local_date
 from portal.extensions import db
@@ -24,6 +24,7 @@ from portal.feedback.models import RATING_FIELDS, Feedback
 from portal.filings import fields as filing_fields
 from portal.filings.models import ChangeFiling, ProjectFiling, filing_staff
 from portal.firms.models import StaffMember
+from portal.followups.models import FollowUp
 from portal.incidents.models import Incident
 from portal.scoring.rules import FirmEvidence
 from portal.supervision.models import (
@@ -272,6 +273,18 @@ def collect(starts_on: date, ends_on: date) -> PeriodEvidence:
         bucket = c.out.refs[firm_id].setdefault(code, [])
         if len(bucket) < REF_LIMIT:
             bucket.append(f"incident:{ref_id}")
+
+    # Bad-rating follow-ups (差评整改) that failed: unanswered by a deadline falling in the period, or
+    # closed with the agency still dissatisfied in the period. Withdrawn ones never count.
+    fu = FollowUp
+    failed = (fu.status != "withdrawn",
+              or_(and_(fu.status == "unsatisfied", _in(fu.confirmed_at, lo, hi)),
+                  and_(fu.deadline >= starts_on, fu.deadline <= ends_on, fu.deadline < clock.today(),
+                       or_(fu.answered_at.is_(None), local_date(fu.answered_at) > fu.deadline))))
+    for firm_id, n in c.rows(select(fu.firm_id, func.count()).where(*failed).group_by(fu.firm_id)):
+        c.out.deductions[firm_id]["feedback.followup_failed"] = int(n)
+    for firm_id, ref_id in c.rows(select(fu.firm_id, fu.id).where(*failed).order_by(fu.firm_id, fu.id)):
+        _add_ref(c.out, firm_id, "feedback.followup_failed", f"followup:{ref_id}")
 
     # Liaison: each quarter of the period needs one confirmation (动态联系机制); missing ones deduct.
     quarters = quarters_of(starts_on, ends_on)

@@ -179,6 +179,9 @@ DEDUCTION_INPUTS: Mapping[str, str] = MappingProxyType(
         "incident.personnel_violation": N_("Upheld incidents: personnel violation."),
         "incident.other": N_("Upheld incidents: other."),
         "liaison.missed_confirmation": N_("Quarterly liaison confirmations missed."),
+        "feedback.followup_failed": N_(
+            "Bad-rating follow-ups failed in the period: not answered by the deadline, or the agency still dissatisfied."
+        ),
     }
 )
 
@@ -789,7 +792,7 @@ VETO_NAMES: Mapping[str, str] = MappingProxyType(
 )
 
 DEFAULT_RULE_SET = RuleSet(
-    version="default-2026.2",
+    version="default-2026.3",
     dimensions=(
         Dimension(
             "filing",
@@ -879,6 +882,7 @@ DEFAULT_RULE_SET = RuleSet(
         Deduction("incident.personnel_violation", N_("Personnel violations"), Decimal(3), Decimal(9)),
         Deduction("incident.other", N_("Other upheld incidents"), Decimal(2), Decimal(6)),
         Deduction("liaison.missed_confirmation", N_("Missed liaison confirmations"), Decimal(1), Decimal(4)),
+        Deduction("feedback.followup_failed", N_("Failed bad-rating follow-ups"), Decimal(2), Decimal(10)),
     ),
 )
 

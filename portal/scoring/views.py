@@ -44,6 +44,7 @@ REF_PATHS = {
     "feedback": "/feedback/{}",
     "rectification": "/supervision/rectifications/{}",
     "incident": "/incidents/{}",
+    "followup": "/followups/{}",
 }
 REF_LABELS = {
     "filing": "Filing",
@@ -52,6 +53,7 @@ REF_LABELS = {
     "rectification": "Rectification order",
     "incident": "Incident",
     "penalty": "Penalty case",
+    "followup": "Bad-rating follow-up",
 }
 
 

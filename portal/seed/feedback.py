@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from portal.auth.models import User
 from portal.core import clock
@@ -19,6 +19,7 @@ from portal.feedback import rules
 from portal.feedback.models import RATING_FIELDS, Feedback, FeedbackReply, FeedbackVersion
 from portal.filings.models import FilingNumberCounter, ProjectFiling
 from portal.firms.models import Firm
+from portal.followups.models import FollowUp
 from portal.incidents.models import Incident
 from portal.orgs.models import Agency
 
@@ -62,6 +63,8 @@ def seed(rng: random.Random) -> None:
             _seed_feedback(rng, reserved)
         if (db.session.scalar(select(func.count(Incident.id))) or 0) == 0:
             _seed_incidents(rng, reserved)
+        if (db.session.scalar(select(func.count(FollowUp.id))) or 0) == 0:
+            _seed_followups()
     finally:
         reset_actor(token)
 
@@ -211,6 +214,36 @@ def _seed_feedback(rng: random.Random, reserved: int | None) -> None:
         if filing.status in ("accepted", "closed") and filing.accepted_at and rng.random() < 0.8:
             _add_feedback(rng, filing, rules.COMPLETION, rules.COMPLETION,
                           filing.accepted_at + timedelta(days=rng.randint(1, 10), hours=rng.randint(0, 8)))
+
+
+# -- bad-rating follow-ups (差评整改) -----------------------------------------------------------------
+
+def _seed_followups() -> None:
+    """Two follow-ups on the newest bad ratings: one waiting for the firm, one answered and waiting for
+    the agency's confirmation (回访). Written directly, as the rest of the demo history is."""
+    from portal.core import localtime
+    from portal.core.workdays import add_workdays
+    from portal.followups import rules as followup_rules
+
+    low = or_(*(getattr(Feedback, k) <= 2 for k in RATING_FIELDS))
+    rows = list(db.session.execute(
+        select(Feedback, ProjectFiling.district_code).join(ProjectFiling, ProjectFiling.id == Feedback.filing_id)
+        .where(low).order_by(Feedback.created_at.desc(), Feedback.id.desc()).limit(2)))
+    for i, (fb, district) in enumerate(rows):
+        opened = localtime.local_date(fb.created_at)
+        answered = i == 1
+        fu = FollowUp(
+            feedback_id=fb.id, filing_id=fb.filing_id, firm_id=fb.firm_id, agency_id=fb.agency_id,
+            district_code=district, status=followup_rules.ANSWERED if answered else followup_rules.OPEN,
+            dimensions=[k for k in RATING_FIELDS if getattr(fb, k) <= 2], opened_on=opened,
+            deadline=followup_rules.deadline(opened, followup_rules.DEFAULT_WORKDAYS, add_workdays),
+            answer="已更换项目负责人，增加质检抽查比例至 10%，并每周向立档单位报送进度。" if answered else "",
+            answered_at=min(fb.created_at + timedelta(days=5), clock.utcnow() - timedelta(hours=1)) if answered else None,
+            answered_by_id=_firm_user(fb.firm_id) if answered else None,
+            created_at=fb.created_at, updated_at=fb.created_at,
+        )
+        db.session.add(fu)
+    db.session.flush()
 
 
 # -- incidents -------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from portal.auth.models import User
 from portal.core import clock, transactions
 from portal.core.context import reset_actor, set_actor
+from portal.core.workdays import add_workdays
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.supervision import alerts, inspections, notices, rectification
@@ -132,6 +133,10 @@ def _notices(regulator, firms, vendors) -> None:
                                        "各档案服务企业：请于本月底前完成安全自查，并在平台确认。")
         notices.publish_notice(city, "关于更新联络人信息的提醒", "请各企业核实并确认本季度联络人信息。",
                                firm_ids=[f.id for f in firms[:5]], requires_ack=False)
+        # To the agencies (立档单位) with an acknowledgement deadline ten working days ahead.
+        notices.publish_notice(city, "关于做好外包项目差评回访工作的通知",
+                               "各立档单位：对评价为不满意、非常不满意的外包项目，请在企业反馈整改情况后及时回访确认。",
+                               audience="agencies", ack_deadline=add_workdays(clock.today(), 10))
     finally:
         reset_actor(token)
     for i, firm in enumerate(firms[:15]):

@@ -27,6 +27,7 @@ from portal.extensions import db
 from portal.feedback.models import Feedback
 from portal.filings.models import ProjectFiling, filing_staff
 from portal.firms.models import Certificate, Firm, StaffMember
+from portal.followups.models import FollowUp
 from portal.orgs.models import RegulatorOffice
 from portal.supervision.models import Alert, RectificationOrder
 
@@ -42,6 +43,9 @@ RULES = {
     "liaison_unconfirmed": N_("Liaison not confirmed"),
     "review_waiting": N_("Filing waiting for review"),
     "site_patrol_missing": N_("Site patrol missing"),
+
+    "followup_overdue": N_("Bad-rating follow-up overdue"),
+    "followup_unsatisfied": N_("Agency still dissatisfied after a follow-up"),
 }
 SEVERITIES = ("low", "medium", "high")
 REGISTERED_FIRM_STATUSES = ("active", "expiring", "recheck_submitted", "suspended", "negative_listed")
@@ -259,6 +263,31 @@ def _site_patrol_missing() -> list[Hit]:
                 f"/sitechecks/filings/{s.filing_id}")
             for s in missed_sites()]
 
+def _followup_hits(rule: str, severity: str, message: str, *where) -> list[Hit]:
+    rows = db.session.execute(
+        select(FollowUp.id, FollowUp.deadline, FollowUp.firm_id, FollowUp.district_code, Firm.name,
+               ProjectFiling.number)
+        .join(Firm, Firm.id == FollowUp.firm_id).join(ProjectFiling, ProjectFiling.id == FollowUp.filing_id)
+        .where(*where)
+    ).all()
+    return [Hit(f"{rule}:{fid}", "followup", fid, firm_id, district, severity, message,
+                {"id": fid, "firm": name, "number": number or "", "date": deadline.isoformat()}, f"/followups/{fid}")
+            for fid, deadline, firm_id, district, name, number in rows]
+
+
+def _followup_overdue() -> list[Hit]:
+    """A bad rating still unanswered after its deadline (差评整改 overdue)."""
+    return _followup_hits("followup_overdue", "medium",
+                          N_("%(firm)s has not answered the bad rating on project %(number)s (due %(date)s)"),
+                          FollowUp.status == "open", FollowUp.deadline < clock.today())
+
+
+def _followup_unsatisfied() -> list[Hit]:
+    """The agency is still dissatisfied after the firm's answer."""
+    return _followup_hits("followup_unsatisfied", "high",
+                          N_("The agency is still dissatisfied with %(firm)s after the follow-up on project %(number)s"),
+                          FollowUp.status == "unsatisfied")
+
 
 def _rules(report: ScanReport) -> list[tuple[str, Callable[[], list[Hit]]]]:
     registration: dict[str, list[Hit]] = {}
@@ -279,6 +308,9 @@ def _rules(report: ScanReport) -> list[tuple[str, Callable[[], list[Hit]]]]:
         ("liaison_unconfirmed", _liaison_unconfirmed),
         ("review_waiting", _review_waiting),
         ("site_patrol_missing", _site_patrol_missing),
+
+        ("followup_overdue", _followup_overdue),
+        ("followup_unsatisfied", _followup_unsatisfied),
     ]
 
 

@@ -127,9 +127,13 @@ class NoticeForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     body = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=20000)])
     audience = SelectField(_l("Send to"), choices=choices([("all", _l("All registered firms")),
-                                                           ("chosen", _l("Chosen firms"))]))
+                                                           ("chosen", _l("Chosen firms")),
+                                                           ("agencies", _l("All agencies")),
+                                                           ("everyone", _l("All registered firms and all agencies"))]))
     firm_ids = SelectMultipleField(_l("Chosen firms"), coerce=int, validators=[Optional()])
-    requires_ack = BooleanField(_l("Firms must acknowledge"), default=True)
+    requires_ack = BooleanField(_l("Recipients must acknowledge"), default=True)
+    ack_deadline = DateField(_l("Acknowledge by"), validators=[Optional()])
+    files = MultipleFileField(_l("Attachments (optional: PDF, JPEG, PNG, DOCX, XLSX)"))
 
 
 class LiaisonForm(FlaskForm):

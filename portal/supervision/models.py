@@ -209,29 +209,38 @@ class PenaltyCase(db.Model):
 
 
 class Notice(TimestampMixin, db.Model):
+    """A notice (通知公告) to firms, to agencies, or to both; `ack_deadline` is the day by which
+    recipients must acknowledge it (reminders before and after, `flask notices remind`)."""
+
     __tablename__ = "notice"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
+    # all | chosen (firms), agencies (every agency of the jurisdiction), everyone (firms and agencies)
     audience: Mapped[str] = mapped_column(String(10), default="all")
     requires_ack: Mapped[bool] = mapped_column(Boolean, default=True)
+    ack_deadline: Mapped[date | None] = mapped_column(Date)
     published_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
 
 class NoticeRecipient(db.Model):
+    """One receipt per recipient organisation: a firm (firm_id) or an agency (agency_id)."""
+
     __tablename__ = "notice_recipient"
-    __table_args__ = (UniqueConstraint("notice_id", "firm_id"),)
+    __table_args__ = (UniqueConstraint("notice_id", "firm_id"), UniqueConstraint("notice_id", "agency_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id", ondelete="CASCADE"), index=True)
-    firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id"), index=True)
+    firm_id: Mapped[int | None] = mapped_column(ForeignKey("firm.id"), index=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
     read_at: Mapped[datetime | None] = mapped_column(DateTime)
     read_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime)
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reminder_stage: Mapped[str] = mapped_column(String(12), default="", server_default="")
 
 
 class LiaisonConfirmation(db.Model):

@@ -82,7 +82,7 @@ def rectification_rows(actor: Actor, f: rectification.OrderFilter) -> Iterator[t
 
 
 RECEIPT_COLUMNS = (
-    Column(N_("Firm"), lambda r: r[1]),
+    Column(N_("Recipient"), lambda r: r[1]),
     Column(N_("District"), lambda r: r[2]),
     Column(N_("Read"), lambda r: r[0].read_at, "datetime"),
     Column(N_("Read by"), lambda r: r[3]),
@@ -93,7 +93,7 @@ RECEIPT_COLUMNS = (
 
 
 def receipt_rows(query: Select) -> Iterator[tuple]:
-    """(receipt, firm name, district, read by, acknowledged by) for each row of `notices.receipts_query`."""
+    """(receipt, firm or agency name, district, read by, acknowledged by) for each row of `notices.receipts_query`."""
     for batch in _batches(query, scalars=False):
         ids = {i for r in batch for i in (r[0].read_by_id, r[0].acknowledged_by_id) if i}
         names = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}

@@ -606,16 +606,17 @@ def rectification_penalty(order_id: int):
 # --- notices --------------------------------------------------------------------------------------------
 
 @bp.route("/notices", endpoint="notices")
-@roles("regulator", "lead", "vendor")
+@roles("regulator", "lead", "vendor", "agency")
 def notices_list():
     actor = current_actor()
     page_no = int_arg("page", 1)
     if is_supervisor(actor):
-        page, counts = notices.list_notices_for_regulator(actor, page_no)
-        return render_template("supervision/notices.html", page=page, counts=counts)
-    page = notices.notices_for_firm(actor, page_no)
-    return render_template("supervision/notices_firm.html", page=page)
-
+        overdue = request.args.get("overdue") == "1"
+        page, counts = notices.list_notices_for_regulator(actor, page_no, overdue=overdue)
+        return render_template("supervision/notices.html", page=page, counts=counts, overdue=overdue,
+                               today=clock.today())
+    page = notices.notices_for_recipient(actor, page_no)
+    return render_template("supervision/notices_firm.html", page=page, today=clock.today())
 
 
 @bp.route("/notices/new", methods=["GET", "POST"])
@@ -626,8 +627,11 @@ def notice_new():
     form.firm_ids.choices = choices(_firm_choices(actor))
     if form.validate_on_submit():
         chosen = form.firm_ids.data if form.audience.data == "chosen" else None
+        files = [(f.read(), f.filename) for f in (form.files.data or []) if f and getattr(f, "filename", "")]
         try:
-            notice = notices.publish_notice(actor, form.title.data, form.body.data, chosen, form.requires_ack.data)
+            notice = notices.publish_notice(actor, form.title.data, form.body.data, chosen, form.requires_ack.data,
+                                            audience=form.audience.data, ack_deadline=form.ack_deadline.data,
+                                            files=files)
             flash(_("The notice is published."), "success")
             return redirect(url_for("supervision.notice_detail", notice_id=notice.id))
         except ValidationFailed as exc:
@@ -636,7 +640,7 @@ def notice_new():
 
 
 @bp.route("/notices/<int:notice_id>")
-@roles("regulator", "lead", "vendor")
+@roles("regulator", "lead", "vendor", "agency")
 def notice_detail(notice_id: int):
     actor = current_actor()
     if is_supervisor(actor):
@@ -649,13 +653,14 @@ def notice_detail(notice_id: int):
         page = paginate(query, int_arg("page", 1), scalars=False)
         names = _user_names([r[0].read_by_id for r in page.items] + [r[0].acknowledged_by_id for r in page.items])
         return render_template("supervision/notice_receipts.html", notice=notice, page=page, names=names,
-                               state=state)
+                               state=state, files=notices.files_of(notice.id))
     notice, receipt = notices.open_notice(actor, notice_id)
-    return render_template("supervision/notice_firm.html", notice=notice, receipt=receipt)
+    return render_template("supervision/notice_firm.html", notice=notice, receipt=receipt,
+                           files=notices.files_of(notice.id), today=clock.today())
 
 
 @bp.route("/notices/<int:notice_id>/ack", methods=["POST"])
-@roles("vendor")
+@roles("vendor", "agency")
 def notice_ack(notice_id: int):
     notices.acknowledge_notice(current_actor(), notice_id)
     flash(_("Thank you: the notice is acknowledged."), "success")
@@ -666,7 +671,7 @@ def notice_ack(notice_id: int):
 @roles(*SUPERVISORS)
 def notice_remind(notice_id: int):
     n = notices.remind(current_actor(), notice_id)
-    flash(_("%(n)s firms were reminded.", n=n), "success")
+    flash(_("%(n)s recipients were reminded.", n=n), "success")
     return redirect(url_for("supervision.notice_detail", notice_id=notice_id))
 
 

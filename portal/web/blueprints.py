@@ -15,6 +15,7 @@ AREAS = (
     ("integrations", ("views",)),
     ("api", ("views",)),
     ("feedback", ("views",)),
+    ("followups", ("views",)),
     ("incidents", ("views",)),
     ("admin", ("views",)),
     ("scoring", ("views",)),

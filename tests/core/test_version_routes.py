@@ -22,6 +22,8 @@ from portal.filings import changes as change_filings
 from portal.filings.models import ChangeFiling, ProjectFiling
 from portal.firms import service as firm_service
 from portal.firms.models import Firm, FirmChangeRequest
+from portal.followups import service as followups
+from portal.followups.models import FollowUp
 from portal.incidents import service as incidents
 from portal.incidents.models import Incident
 from portal.scoring import service as scoring
@@ -245,6 +247,34 @@ def incidents_rectification(build, travel):
                     lambda: {"requirement": "Delete the photos; retrain."})
 
 
+def _followup(build, answered=False):
+    from tests.followups.builders import bad_rating
+
+    fu, _fb, agency_user, firm_user = bad_rating(build)
+    if answered:
+        with acting_as(firm_user):
+            followups.answer(fu.id, "Second shift added")
+    return fu, agency_user, firm_user
+
+
+def followups_answer(build, travel):
+    fu, _agency_user, firm_user = _followup(build)
+    return Scenario(firm_user, f"/followups/{fu.id}/answer", FollowUp, fu.id,
+                    lambda: {"answer": "Second shift added"})
+
+
+def followups_confirm(build, travel):
+    fu, agency_user, _firm_user = _followup(build, answered=True)
+    return Scenario(agency_user, f"/followups/{fu.id}/confirm", FollowUp, fu.id,
+                    lambda: {"outcome": "unsatisfied", "note": "Still late"})
+
+
+def followups_withdraw(build, travel):
+    fu, _agency_user, _firm_user = _followup(build)
+    return Scenario(build.user("regulator"), f"/followups/{fu.id}/withdraw", FollowUp, fu.id,
+                    lambda: {"reason": "Rated the wrong firm"})
+
+
 def _period(build, travel, upto: str):
     sb = ScoringBuilder(build)
     firm = build.firm()
@@ -309,6 +339,10 @@ VERSION_ROUTES = {
     "scoring.finalise": _scoring("finalise", "published"),
     "scoring.apply": _scoring("apply", "final"),
     "sitechecks.countersign": sitechecks_countersign,
+
+    "followups.answer": followups_answer,
+    "followups.confirm": followups_confirm,
+    "followups.withdraw": followups_withdraw,
 }
 # Routes whose view mentions a posted version but acts on no existing record.
 NOT_VERSIONED = {

@@ -1,0 +1,153 @@
+"""Thin views: the follow-up list (with the follow-up rate and export), the detail page with the
+firm's answer, the agency's confirmation and the regulator's withdrawal, and the home panels."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from portal.core import access, clock, timeline
+from portal.core.constants import AGENCY, VENDOR
+from portal.core.context import current_actor
+from portal.core.errors import ValidationFailed
+from portal.core.exports import xlsx_response
+from portal.core.identifiers import DISTRICTS
+from portal.core.msgids import N_
+from portal.core.pagination import paginate
+from portal.extensions import db
+from portal.feedback.rules import DIMENSIONS
+from portal.followups import queries, rules, service
+from portal.followups.blueprint import bp
+from portal.followups.forms import AnswerForm, ConfirmForm, WithdrawForm
+from portal.followups.models import FollowUp
+from portal.home.panels import Panel, register
+from portal.web.forms import apply_service_errors
+from portal.web.params import int_arg
+from portal.web.permissions import roles
+
+READERS = ("vendor", "agency", "regulator", "lead")
+
+
+def _filter() -> queries.FollowUpFilter:
+    status = request.args.get("status", "")
+    sort = request.args.get("sort", "deadline")
+    district = request.args.get("district", "")
+    return queries.FollowUpFilter(status=status if status in queries.STATUS_FILTERS else "",
+                                  district=district if district in DISTRICTS else "",
+                                  firm_id=int_arg("firm_id"), sort=sort if sort in queries.SORTS else "deadline")
+
+
+def _ui() -> dict:
+    return {"states": rules.FOLLOW_UP.states, "dimensions": DIMENSIONS, "today": clock.today()}
+
+
+@bp.route("/followups/")
+@roles(*READERS)
+def index():
+    actor = current_actor()
+    f = _filter()
+    query = queries.filtered(actor, f)
+    page = paginate(query, int_arg("page", 1), scalars=False)
+    rate = queries.followup_rate(actor, f)
+    return render_template("followups/index.html", page=page, f=f, rate=rate, ui=_ui(),
+                           supervisor=access.is_supervisor(actor), districts=DISTRICTS,
+                           workdays=service.followup_workdays())
+
+
+@bp.route("/followups/export.xlsx")
+@roles(*READERS)
+def export():
+    query = queries.filtered(current_actor(), _filter())
+    return xlsx_response("followups.xlsx", queries.export_columns(_), queries.export_rows(query),
+                         sheet_title=N_("Bad-rating follow-ups"))
+
+
+def _detail(followup_id: int, status: int = 200, **forms):
+    actor = current_actor()
+    row = db.session.execute(queries.visible_followups(actor).where(FollowUp.id == followup_id)).first()
+    if row is None:
+        service.get_followup(actor, followup_id)  # raises NotFound
+    fu = row[0]
+    actions = service.available_actions(actor, fu)
+    forms.setdefault("answer_form", AnswerForm(formdata=None, version=fu.version_id))
+    forms.setdefault("confirm_form", ConfirmForm(formdata=None, version=fu.version_id))
+    forms.setdefault("withdraw_form", WithdrawForm(formdata=None, version=fu.version_id))
+    return render_template("followups/detail.html", fu=fu, row=row, actions=actions, ui=_ui(),
+                           events=timeline.timeline(service.OBJECT_TYPE, fu.id),
+                           overdue=rules.is_overdue(fu.status, fu.deadline, clock.today()),
+                           **forms), status
+
+
+@bp.route("/followups/<int:followup_id>")
+@roles(*READERS)
+def detail(followup_id: int):
+    return _detail(followup_id)
+
+
+@bp.route("/followups/<int:followup_id>/answer", methods=["POST"])
+@roles("vendor")
+def answer(followup_id: int):
+    form = AnswerForm()
+    if form.validate_on_submit():
+        try:
+            service.answer(followup_id, form.answer.data, form.version.data)
+        except ValidationFailed as exc:
+            apply_service_errors(form, exc)
+        else:
+            flash(_("Your answer is sent; the agency will confirm whether it is now satisfied."), "success")
+            return redirect(url_for("followups.detail", followup_id=followup_id))
+    return _detail(followup_id, 422, answer_form=form)
+
+
+@bp.route("/followups/<int:followup_id>/confirm", methods=["POST"])
+@roles("agency")
+def confirm(followup_id: int):
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            service.confirm(followup_id, form.outcome.data == "satisfied", form.note.data, form.version.data)
+        except ValidationFailed as exc:
+            apply_service_errors(form, exc)
+        else:
+            flash(_("Thank you: your confirmation is recorded and the firm has been told."), "success")
+            return redirect(url_for("followups.detail", followup_id=followup_id))
+    return _detail(followup_id, 422, confirm_form=form)
+
+
+@bp.route("/followups/<int:followup_id>/withdraw", methods=["POST"])
+@roles("regulator", "lead")
+def withdraw(followup_id: int):
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        try:
+            service.withdraw(followup_id, form.reason.data, form.version.data)
+        except ValidationFailed as exc:
+            apply_service_errors(form, exc)
+        else:
+            flash(_("The follow-up is withdrawn; the firm and the agency have been told."), "success")
+            return redirect(url_for("followups.detail", followup_id=followup_id))
+    return _detail(followup_id, 422, withdraw_form=form)
+
+
+@register
+def _home_panels(user) -> list[Panel]:
+    actor = current_actor()
+    panels: list[Panel] = []
+    if user.has_role(VENDOR) and user.firm_id:
+        panels.append(Panel(title=_("Bad-rating follow-ups"), items=[
+            (_("Follow-ups to answer"), queries.count_waiting(actor, rules.OPEN),
+             url_for("followups.index", status=rules.OPEN)),
+            (_("Overdue"), queries.count_overdue(actor), url_for("followups.index", status="overdue")),
+        ]))
+    if user.has_role(AGENCY) and user.agency_id:
+        panels.append(Panel(title=_("Bad-rating follow-ups"), items=[
+            (_("Follow-ups to confirm"), queries.count_waiting(actor, rules.ANSWERED),
+             url_for("followups.index", status=rules.ANSWERED)),
+        ]))
+    if user.has_role("regulator", "lead"):
+        rate = queries.followup_rate(actor)
+        panels.append(Panel(title=_("Bad-rating follow-ups"), items=[
+            (_("Follow-up rate"), "—" if rate.percent is None else f"{rate.percent}%",
+             url_for("followups.index")),
+            (_("Overdue"), queries.count_overdue(actor), url_for("followups.index", status="overdue")),
+        ]))
+    return panels
