@@ -180,3 +180,54 @@ def test_a_week_of_site_patrols_with_one_missed_day_raises_an_alert(open_page, l
     rows = regulator.locator("table tbody tr").filter(has_text=number)
     assert rows.count() == 1
     assert missed.isoformat() in rows.first.inner_text()
+
+
+def _newest_followup(live_app) -> tuple[int, int]:
+    from portal.extensions import db
+    from portal.followups.models import FollowUp
+
+    with live_app.app_context():
+        row = db.session.execute(select(FollowUp.id, FollowUp.firm_id).order_by(FollowUp.id.desc())).first()
+        db.session.remove()
+    return row.id, row.firm_id
+
+
+def test_a_rating_of_2_is_followed_up_by_the_firm_and_confirmed_by_the_agency(open_page, live_server, live_app):
+    base = live_server.url
+    agency = open_page("agency02")
+    agency.goto(f"{base}/agency/")
+    agency.locator("[data-testid=feedback-due] a.button.primary").first.click()
+    agency.wait_for_url(re.compile(r".*/rate\?period=.*"))
+    for dimension in ("quality", "timeliness", "security", "conduct", "communication"):
+        level = 2 if dimension == "quality" else 4
+        agency.locator(f"#dim-{dimension} label.rating-option:has(input[value='{level}'])").click()
+    # The five 好差评 level names stand beside the 1-5 scale.
+    assert "不满意" in agency.locator("#dim-quality").inner_text()
+    assert "非常满意" in agency.locator("#dim-quality").inner_text()
+    agency.locator("label.rating-option:has(input[name=hire_again][value=no])").click()
+    agency.fill("textarea[name=narrative]", "扫描图像多处歪斜模糊，返工两次仍未达标。")
+    agency.locator("form.feedback-form button[type=submit]").click()
+    agency.wait_for_url(re.compile(r".*/feedback/\d+$"))
+    followup_id, firm_id = _newest_followup(live_app)
+    followup_url = f"{base}/followups/{followup_id}"
+
+    firm = open_page(_vendor_of_firm(live_app, firm_id))
+    firm.goto(f"{base}/home/")
+    firm.locator("a[href*='/followups/?status=open']").first.click()  # the home panel's "to answer"
+    firm.locator(f"a[href$='/followups/{followup_id}']").first.click()
+    firm.wait_for_url(followup_url)
+    firm.fill("[data-testid=answer-form] textarea[name=answer]", "已更换扫描设备并对全部图像逐页复检，重新交付。")
+    firm.click("[data-testid=answer-form] button")
+    firm.wait_for_selector(".flash-success")
+    assert "逐页复检" in firm.locator("[data-testid=answer]").inner_text()
+
+    agency.goto(followup_url)
+    agency.locator("[data-testid=confirm-form] input[value=satisfied]").check()
+    agency.click("[data-testid=confirm-form] button")
+    agency.wait_for_selector(".flash-success")
+    assert agency.locator("[data-testid=confirm-form]").count() == 0
+    screenshot(agency, "loop-followup-confirmed")
+
+    regulator = open_page("regulator")
+    regulator.goto(f"{base}/followups/")
+    assert regulator.locator(f"a[href$='/followups/{followup_id}']").count() == 1
