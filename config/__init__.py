@@ -51,6 +51,8 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "FIRM_REGISTRATION_VALID_DAYS": ("FIRM_REGISTRATION_VALID_DAYS", int),
     "FEEDBACK_MILESTONE_MONTHS": ("FEEDBACK_MILESTONE_MONTHS", int),
     "FEEDBACK_WINDOW_DAYS": ("FEEDBACK_WINDOW_DAYS", int),
+    "ACCEPTANCE_MIN_SAMPLED_PERCENT": ("ACCEPTANCE_MIN_SAMPLED_PERCENT", int),
+    "ACCEPTANCE_MIN_PASS_RATE": ("ACCEPTANCE_MIN_PASS_RATE", int),
     "REDIS_URL": ("REDIS_URL", str),
     "RATELIMIT_LOGIN_PER_ADDRESS": ("RATELIMIT_LOGIN_PER_ADDRESS", str),
     "RATELIMIT_LOGIN_PER_USERNAME": ("RATELIMIT_LOGIN_PER_USERNAME", str),
@@ -163,6 +165,9 @@ class Config:
     FIRM_REGISTRATION_VALID_DAYS = 365
     FEEDBACK_MILESTONE_MONTHS = 3
     FEEDBACK_WINDOW_DAYS = 14
+    # Acceptance practice: sample at least this percent of the delivered units; below this pass rate fails.
+    ACCEPTANCE_MIN_SAMPLED_PERCENT = 5
+    ACCEPTANCE_MIN_PASS_RATE = 95
     REDIS_URL = ""
 
     # Government-services platform adapter. GOV_SECRET is the one name of the shared signing secret

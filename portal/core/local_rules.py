@@ -12,6 +12,10 @@ from portal.extensions import db
 KNOWN_RULES = {
     "block_negative_listed_filings": ("BLOCK_NEGATIVE_LISTED_FILINGS", "Negative-listed firms cannot file new projects"),
     "feedback_milestone_months": ("FEEDBACK_MILESTONE_MONTHS", "Agencies rate long projects every this many months"),
+    "acceptance_min_sampled_percent": ("ACCEPTANCE_MIN_SAMPLED_PERCENT",
+                                       "Acceptance samples at least this percent of the delivered units"),
+    "acceptance_min_pass_rate": ("ACCEPTANCE_MIN_PASS_RATE",
+                                 "An acceptance pass rate below this percent fails the acceptance"),
 }
 
 

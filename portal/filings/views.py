@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.core import access, clock, timeline
-from portal.core.constants import ATTACHMENT_KINDS, SERVICE_TYPES
+from portal.core.constants import ATTACHMENT_KINDS, QUANTITY_UNITS, SERVICE_TYPES
 from portal.core.context import current_actor
 from portal.core.errors import NotFound, ValidationFailed
 from portal.core.exports import xlsx_response
@@ -348,13 +348,16 @@ def complete(filing_id: int):
 def acceptance(filing_id: int):
     filing = filings.get_filing(current_actor(), filing_id)
     form = AcceptanceForm()
+    delivered = filing.delivered_quantities or {}
+    form.sample_unit.choices = [(unit, f"{gettext(QUANTITY_UNITS[unit])} ({delivered.get(unit)})")
+                                for unit in filings.sample_units(filing)]
     if request.method == "GET":
         form.version.data = filing.version_id
     elif form.validate_on_submit():
         try:
             filings.record_acceptance(filing.id, passed=not form.fail.data, sample_size=form.sample_size.data,
                                       pass_rate=form.pass_rate.data, opinion=form.opinion.data or "",
-                                      version=form.version.data)
+                                      sample_unit=form.sample_unit.data or None, version=form.version.data)
         except ValidationFailed as exc:
             apply_service_errors(form, exc)
         else:
@@ -363,7 +366,8 @@ def acceptance(filing_id: int):
             else:
                 flash(_("The work is accepted."), "success")
             return redirect(url_for("filings.detail", filing_id=filing.id))
-    return render_template("filings/acceptance.html", form=form, filing=filing), 422 if request.method == "POST" else 200
+    return render_template("filings/acceptance.html", form=form, filing=filing,
+                           thresholds=filings.acceptance_thresholds()), 422 if request.method == "POST" else 200
 
 
 # --- change filings -------------------------------------------------------------------------------
