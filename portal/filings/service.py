@@ -29,6 +29,7 @@ from portal.core.workflows import PROJECT_FILING
 from portal.extensions import db
 from portal.filings import fields
 from portal.filings import numbers as filing_numbers
+from portal.filings import queries as filing_queries
 from portal.filings import rules as acceptance_rules
 from portal.filings import submission as filing_rules
 from portal.filings.models import ProjectFiling
@@ -39,7 +40,7 @@ OBJECT_TYPE = "project_filing"
 ATTACHMENT_OWNER = "filing"
 EDITABLE_STATES = ("draft", "returned", "declined")
 ACTIVE_STATES = ("registered", "in_progress")
-WAITING_FOR_REVIEW = ("confirmed", "under_review")
+WAITING_FOR_REVIEW = filing_queries.WAITING_FOR_REVIEW
 UNITS = tuple(QUANTITY_UNITS)
 FILING_ATTACHMENT_KINDS = ("contract", "work_plan", "commitment", "handback_sheet", "other")
 

@@ -63,8 +63,9 @@ def index():
     # request's catalogue (portal.web.i18n.gettext: a third of flask_babel.gettext's cost).
     status_labels = {code: gettext(text) for code, text in PROJECT_FILING.states.items()}
     service_type_labels = {code: gettext(text) for code, text in SERVICE_TYPES.items()}
+    status_choices = [(filing_search.WAITING_FILTER, gettext("Waiting for review")), *status_labels.items()]
     return render_template("filings/list.html", page=page, criteria=criteria, districts=DISTRICTS,
-                           status_labels=status_labels, service_type_labels=service_type_labels,
+                           status_labels=status_labels, status_choices=status_choices, service_type_labels=service_type_labels,
                            rows=_list_rows(page.items, status_labels, service_type_labels, gettext("(draft)")),
                            late_label=gettext("late"))
 
@@ -532,9 +533,8 @@ def filing_panels(user) -> list[Panel]:
         ]))
     if roles_held & {"regulator", "lead"}:
         waiting, pending = _review_queue(actor)
-        counts = filings.status_counts(actor)
-        total = sum(counts.get(code, 0) for code in filings.WAITING_FOR_REVIEW)
-        items = [(_("Waiting in all"), total, f"{link}?status=confirmed")] if total else []
+        total = filing_search.waiting_for_review_count(actor)
+        items = [(_("Waiting in all"), total, f"{link}?status={filing_search.WAITING_FILTER}")] if total else []
         if waiting:
             now = clock.utcnow()
             items += [(f"{number} · {firm_name}", _("%(days)s days", days=(now - (since or now)).days),
