@@ -48,6 +48,7 @@ from portal.scoring.rules import (
     FirmScoreResult,
     RuleSet,
     RuleSetFormatError,
+    period_has_ended,
     score_firm,
     validate_rule_set,
 )
@@ -296,12 +297,22 @@ def _scored_firm_ids(counted: evidence.PeriodEvidence) -> list[int]:
     return sorted(registered | counted.firm_ids())
 
 
-def run_period(period_id: int, version=None) -> RunSummary:
-    """(Re)compute the draft scores of every firm; only rows whose result changed are written."""
+def run_period(period_id: int, version=None, *, before_end: bool = False) -> RunSummary:
+    """(Re)compute the draft scores of every firm; only rows whose result changed are written.
+
+    A period that has not ended yet is scored only when the caller says so (`before_end`): its evidence
+    is incomplete, and a score computed early must be a deliberate, recorded choice.
+    """
     actor = current_actor()
     period = _lock_period(period_id)
     transactions.check_version(period, version)
     transition = SCORING_PERIOD.resolve(period.status, "recompute", _roles(actor))
+    early = not period_has_ended(period.ends_on, clock.today())
+    if early and not before_end:
+        raise ValidationFailed({"before_end": [(N_("The period has not ended yet (it ends on %(date)s): its "
+                                                   "evidence is incomplete. Confirm that you want draft "
+                                                   "scores before the end of the period."),
+                                                {"date": period.ends_on.isoformat()})]})
     rule_set = rule_set_of(db.session.get(RuleSetVersion, period.rule_set_id))
     counted = evidence.collect(period.starts_on, period.ends_on)
     existing = {
@@ -335,7 +346,8 @@ def run_period(period_id: int, version=None) -> RunSummary:
         changed += 1
     period.computed_at = clock.utcnow()
     record_transition("scoring_period", period, "recompute", period.status, transition.to_state,
-                      audit_detail={"firms": len(firm_ids), "changed": changed, "rated": rated})
+                      audit_detail={"firms": len(firm_ids), "changed": changed, "rated": rated,
+                                    "before_end": early})
     period.status = transition.to_state
     transactions.commit()
     return RunSummary(len(firm_ids), rated, len(firm_ids) - rated, changed, counted.queries)

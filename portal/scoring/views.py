@@ -171,7 +171,14 @@ def period(period_id: int):
 @bp.route("/periods/<int:period_id>/run", methods=["POST"])
 @roles("lead")
 def run(period_id: int):
-    summary = scoring.run_period(period_id, request.form.get("version"))
+    try:
+        summary = scoring.run_period(period_id, request.form.get("version"),
+                                     before_end=request.form.get("before_end") == "y")
+    except ValidationFailed as exc:
+        for messages in exc.field_errors.values():
+            for message in messages:
+                flash(translate(*message) if isinstance(message, tuple) else translate(message), "error")
+        return redirect(url_for("scoring.period", period_id=period_id))
     flash(_("Computed %(firms)s firms: %(rated)s rated, %(not_rated)s not rated, %(changed)s changed.",
             firms=summary.firms, rated=summary.rated, not_rated=summary.not_rated, changed=summary.changed),
           "success")
