@@ -126,7 +126,8 @@ def index():
     if access.is_supervisor(actor):
         page = paginate(scoring.visible_periods(actor), int_arg("page", 1))
         return render_template("scoring/index.html", page=page, form=OpenPeriodForm(),
-                               pending={p.id: scoring.pending_objections(p.id) for p in page.items})
+                               pending={p.id: scoring.pending_objections(p.id) for p in page.items},
+                               default_changed=scoring.default_rule_set_changed())
     stmt = scoring.visible_scores(actor).add_columns(ScoringPeriod).order_by(ScoringPeriod.ends_on.desc(),
                                                                              ScoringPeriod.id.desc())
     rows = db.session.execute(stmt).all()
@@ -148,7 +149,8 @@ def open_period():
             return redirect(url_for("scoring.period", period_id=period.id))
     page = paginate(scoring.visible_periods(), 1)
     return render_template("scoring/index.html", page=page, form=form,
-                           pending={p.id: scoring.pending_objections(p.id) for p in page.items}), 422
+                           pending={p.id: scoring.pending_objections(p.id) for p in page.items},
+                           default_changed=scoring.default_rule_set_changed()), 422
 
 
 @bp.route("/periods/<int:period_id>")
