@@ -1,4 +1,4 @@
-"""Loop rules: the unit an acceptance sample was counted in.
+"""Loop rules: the unit an acceptance sample was counted in; inspections close after rectification.
 
 Revision ID: looprules_1
 Revises: filings_2
@@ -12,11 +12,27 @@ branch_labels = None
 depends_on = None
 
 
+INSPECTION_STATES = ("planned", "notified", "checked", "passed", "rectification_required")
+
+
+def _inspection_states(states):
+    quoted = ", ".join(f"'{s}'" for s in states)
+    return f"status IN ({quoted})"
+
+
 def upgrade():
     with op.batch_alter_table("project_filing") as batch_op:
         batch_op.add_column(sa.Column("acceptance_sample_unit", sa.String(length=16), nullable=True))
+    with op.batch_alter_table("inspection") as batch_op:
+        batch_op.drop_constraint(op.f("ck_inspection_status_valid"), type_="check")
+        batch_op.create_check_constraint(op.f("ck_inspection_status_valid"),
+                                         _inspection_states(INSPECTION_STATES + ("closed",)))
 
 
 def downgrade():
+    op.execute("UPDATE inspection SET status = 'rectification_required' WHERE status = 'closed'")
+    with op.batch_alter_table("inspection") as batch_op:
+        batch_op.drop_constraint(op.f("ck_inspection_status_valid"), type_="check")
+        batch_op.create_check_constraint(op.f("ck_inspection_status_valid"), _inspection_states(INSPECTION_STATES))
     with op.batch_alter_table("project_filing") as batch_op:
         batch_op.drop_column("acceptance_sample_unit")

@@ -52,7 +52,7 @@ from portal.supervision.models import (
 # Scoring periods whose scores a firm may read (before that, the scores are the bureau's working copy).
 PUBLISHED_PERIOD_STATUSES = ("published", "final", "applied")
 # Inspections a firm sees: once checked (a planned inspection is not announced through the portal).
-INSPECTION_STATUSES_SHOWN_TO_FIRMS = ("checked", "passed", "rectification_required")
+INSPECTION_STATUSES_SHOWN_TO_FIRMS = ("checked", "passed", "rectification_required", "closed")
 DRAFT = "draft"
 
 

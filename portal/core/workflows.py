@@ -170,6 +170,7 @@ INSPECTION = Workflow(
         "checked": N_("checked"),
         "passed": N_("passed"),
         "rectification_required": N_("rectification required"),
+        "closed": N_("closed after rectification"),
     },
     initial="planned",
     transitions=(
@@ -184,6 +185,8 @@ INSPECTION = Workflow(
             (REGULATOR,),
             N_("Require rectification"),
         ),
+        # Closed when every rectification order it led to is verified (portal.supervision.rectification).
+        _t("close", "rectification_required", "closed", (REGULATOR,), N_("Close after rectification")),
     ),
 )
 

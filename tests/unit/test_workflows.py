@@ -54,7 +54,7 @@ EXPECTED_STATES: dict[str, tuple[str, ...]] = {
         "closed",
     ),
     "change_filing": ("submitted", "under_review", "approved", "returned"),
-    "inspection": ("planned", "notified", "checked", "passed", "rectification_required"),
+    "inspection": ("planned", "notified", "checked", "passed", "rectification_required", "closed"),
     "rectification": ("issued", "answered", "rejected", "verified", "overdue", "escalated"),
     "incident": ("reported", "investigating", "upheld", "not_upheld"),
     "scoring_period": ("draft", "published", "final", "applied"),
@@ -132,6 +132,7 @@ EXPECTED_ACTIONS: dict[str, Spec] = {
         "record_results": ({"planned", "notified"}, "checked", {"regulator"}, False),
         "pass": ({"checked"}, "passed", {"regulator"}, False),
         "require_rectification": ({"checked"}, "rectification_required", {"regulator"}, False),
+        "close": ({"rectification_required"}, "closed", {"regulator"}, False),
     },
     "rectification": {
         "answer": ({"issued", "rejected", "overdue", "escalated"}, "answered", {"vendor"}, False),
