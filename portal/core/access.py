@@ -39,7 +39,7 @@ from portal.filings.models import ChangeFiling, ProjectFiling
 from portal.firms.models import Certificate, Firm, FirmChangeRequest, StaffMember
 from portal.incidents.models import Incident
 from portal.orgs.models import RegulatorOffice
-from portal.scoring.models import FirmScore, NegativeListEntry, Objection, ScoringPeriod
+from portal.scoring.models import FirmScore, FocusPlan, NegativeListEntry, Objection, ScoringPeriod
 from portal.supervision.models import (
     Alert,
     Inspection,
@@ -226,6 +226,7 @@ _RULES: dict[type, Callable[[Actor, object], ColumnElement[bool]]] = {
     ScoringPeriod: _periods,
     FirmScore: _scores,
     Objection: _objections,
+    FocusPlan: _rectification_orders,  # the firm its own; regulators their jurisdiction
     NegativeListEntry: _supervised_by_firm,
     Notice: _notices,
     NoticeRecipient: _supervised_by_firm,

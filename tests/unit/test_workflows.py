@@ -60,6 +60,7 @@ EXPECTED_STATES: dict[str, tuple[str, ...]] = {
     "scoring_period": ("draft", "published", "final", "applied"),
     "objection": ("submitted", "upheld", "amended"),
     "change_request": ("submitted", "approved", "returned"),
+    "focus_plan": ("submitted", "accepted", "returned"),
 }
 
 EXPECTED_INITIAL: dict[str, str] = {
@@ -72,6 +73,7 @@ EXPECTED_INITIAL: dict[str, str] = {
     "scoring_period": "draft",
     "objection": "submitted",
     "change_request": "submitted",
+    "focus_plan": "submitted",
 }
 
 Spec = dict[str, tuple[set[str], str, set[str], bool]]
@@ -161,6 +163,11 @@ EXPECTED_ACTIONS: dict[str, Spec] = {
         "return": ({"submitted"}, "returned", {"regulator"}, True),
         "resubmit": ({"returned"}, "submitted", {"vendor"}, False),
     },
+    "focus_plan": {
+        "accept": ({"submitted"}, "accepted", {"regulator"}, False),
+        "return": ({"submitted"}, "returned", {"regulator"}, True),
+        "resubmit": ({"returned"}, "submitted", {"vendor"}, False),
+    },
 }
 
 ALL_ROLES = sorted(ROLES)
@@ -200,6 +207,7 @@ def test_every_workflow_is_exported_once_by_name() -> None:
     assert wf.WORKFLOWS["scoring_period"] is wf.SCORING_PERIOD
     assert wf.WORKFLOWS["objection"] is wf.OBJECTION
     assert wf.WORKFLOWS["change_request"] is wf.CHANGE_REQUEST
+    assert wf.WORKFLOWS["focus_plan"] is wf.FOCUS_PLAN
 
 
 @pytest.mark.parametrize("name", EXPECTED_STATES)
