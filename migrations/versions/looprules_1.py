@@ -4,8 +4,8 @@ the firm's statement on an incident; the rectification plans of firms on the foc
 Revision ID: looprules_1
 Revises: filings_2
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "looprules_1"
 down_revision = "filings_2"

@@ -66,7 +66,8 @@ def test_too_short_or_after_conclusion_or_other_firm_is_refused(client, build, l
     login(vendor)
     db.session.expire_all()
     incident = db.session.get(Incident, incident.id)
-    assert 'action="/incidents/%s/statement"' % incident.id not in client.get(f"/incidents/{incident.id}").get_data(as_text=True)
+    page = client.get(f"/incidents/{incident.id}").get_data(as_text=True)
+    assert f'action="/incidents/{incident.id}/statement"' not in page
     response = client.post(f"/incidents/{incident.id}/statement",
                            data={"version": incident.version_id, "statement": STATEMENT})
     assert response.status_code == 409
