@@ -56,6 +56,9 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
 
     "FOLLOWUP_WORKDAYS": ("FOLLOWUP_WORKDAYS", int),
     "NOTICE_REMINDER_WORKDAYS": ("NOTICE_REMINDER_WORKDAYS", int),
+
+    "ACCEPTANCE_MIN_SAMPLED_PERCENT": ("ACCEPTANCE_MIN_SAMPLED_PERCENT", int),
+    "ACCEPTANCE_MIN_PASS_RATE": ("ACCEPTANCE_MIN_PASS_RATE", int),
     "REDIS_URL": ("REDIS_URL", str),
     "RATELIMIT_LOGIN_PER_ADDRESS": ("RATELIMIT_LOGIN_PER_ADDRESS", str),
     "RATELIMIT_LOGIN_PER_USERNAME": ("RATELIMIT_LOGIN_PER_USERNAME", str),
@@ -182,6 +185,10 @@ class Config:
 
     FOLLOWUP_WORKDAYS = 15
     NOTICE_REMINDER_WORKDAYS = 2
+
+    # Acceptance practice: sample at least this percent of the delivered units; below this pass rate fails.
+    ACCEPTANCE_MIN_SAMPLED_PERCENT = 5
+    ACCEPTANCE_MIN_PASS_RATE = 95
     REDIS_URL = ""
 
     # Government-services platform adapter. GOV_SECRET is the one name of the shared signing secret

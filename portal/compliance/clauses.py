@@ -88,7 +88,7 @@ CLAUSES: tuple[Clause, ...] = (
     Clause("SITE-wipe", SITE_RULES, "数据移交清除、介质离场检查 / data wiped and media checked before leaving",
            ("checklist:S-8",)),
     Clause("ACCEPT-sampling", ACCEPTANCE, "抽检比例不低于5%、合格率不低于95%，不合格出具整改意见 / acceptance sampling",
-           ("portal.filings.service:record_acceptance",)),
+           ("portal.filings.service:record_acceptance", "portal.filings.rules:acceptance_meets_rule")),
 )
 
 BY_ID = {clause.id: clause for clause in CLAUSES}

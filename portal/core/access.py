@@ -44,7 +44,7 @@ from portal.firms.models import Certificate, Firm, FirmChangeRequest, StaffMembe
 from portal.followups.models import FollowUp
 from portal.incidents.models import Incident
 from portal.orgs.models import Agency, RegulatorOffice
-from portal.scoring.models import FirmScore, NegativeListEntry, Objection, ScoringPeriod
+from portal.scoring.models import FirmScore, FocusPlan, NegativeListEntry, Objection, ScoringPeriod
 from portal.sitechecks.models import SiteMonthlyInspection, SitePatrol, SiteWeeklyCheck
 from portal.supervision.models import (
     Alert,
@@ -58,7 +58,7 @@ from portal.supervision.models import (
 # Scoring periods whose scores a firm may read (before that, the scores are the bureau's working copy).
 PUBLISHED_PERIOD_STATUSES = ("published", "final", "applied")
 # Inspections a firm sees: once checked (a planned inspection is not announced through the portal).
-INSPECTION_STATUSES_SHOWN_TO_FIRMS = ("checked", "passed", "rectification_required")
+INSPECTION_STATUSES_SHOWN_TO_FIRMS = ("checked", "passed", "rectification_required", "closed")
 DRAFT = "draft"
 
 
@@ -265,6 +265,7 @@ _RULES: dict[type, Callable[[Actor, object], ColumnElement[bool]]] = {
     ScoringPeriod: _periods,
     FirmScore: _scores,
     Objection: _objections,
+    FocusPlan: _rectification_orders,  # the firm its own; regulators their jurisdiction
     NegativeListEntry: _supervised_by_firm,
     Notice: _notices,
     SitePatrol: _site_records,

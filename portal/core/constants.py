@@ -41,6 +41,7 @@ RECTIFICATION_STATUSES = wf.RECTIFICATION.state_codes
 INCIDENT_STATUSES = wf.INCIDENT.state_codes
 PERIOD_STATUSES = wf.SCORING_PERIOD.state_codes
 OBJECTION_STATUSES = wf.OBJECTION.state_codes
+FOCUS_PLAN_STATUSES = wf.FOCUS_PLAN.state_codes
 OUTBOX_STATUSES = ("pending", "delivered", "dead")
 GRADES = ("A", "B", "C", "D")
 

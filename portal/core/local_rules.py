@@ -19,6 +19,11 @@ KNOWN_RULES = {
 
     "notice_reminder_workdays": ("NOTICE_REMINDER_WORKDAYS", "Working days before a notice's acknowledgement deadline that recipients are reminded"),
     "followup_workdays": ("FOLLOWUP_WORKDAYS", "Working days a firm has to answer a bad rating (bad-rating follow-up)"),
+
+    "acceptance_min_sampled_percent": ("ACCEPTANCE_MIN_SAMPLED_PERCENT",
+                                       "Acceptance samples at least this percent of the delivered units"),
+    "acceptance_min_pass_rate": ("ACCEPTANCE_MIN_PASS_RATE",
+                                 "An acceptance pass rate below this percent fails the acceptance"),
 }
 
 

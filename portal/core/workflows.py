@@ -170,6 +170,7 @@ INSPECTION = Workflow(
         "checked": N_("checked"),
         "passed": N_("passed"),
         "rectification_required": N_("rectification required"),
+        "closed": N_("closed after rectification"),
     },
     initial="planned",
     transitions=(
@@ -184,6 +185,8 @@ INSPECTION = Workflow(
             (REGULATOR,),
             N_("Require rectification"),
         ),
+        # Closed when every rectification order it led to is verified (portal.supervision.rectification).
+        _t("close", "rectification_required", "closed", (REGULATOR,), N_("Close after rectification")),
     ),
 )
 
@@ -281,6 +284,24 @@ CHANGE_REQUEST = Workflow(
     ),
 )
 
+# 重点监管整改方案: the rectification plan a firm on the focus-supervision list submits to its regulator.
+FOCUS_PLAN = Workflow(
+    name="focus_plan",
+    object_label=N_("rectification plan"),
+    states={
+        "submitted": N_("submitted"),
+        # Not "accepted" (已验收, the acceptance of delivered work): a plan is adopted.
+        "accepted": N_("plan accepted"),
+        "returned": N_("returned"),
+    },
+    initial="submitted",
+    transitions=(
+        _t("accept", "submitted", "accepted", (REGULATOR,), N_("Accept the plan")),
+        _t("return", "submitted", "returned", (REGULATOR,), N_("Return the plan"), reason=True),
+        _t("resubmit", "returned", "submitted", (VENDOR,), N_("Resubmit the plan")),
+    ),
+)
+
 ALL_WORKFLOWS: tuple[Workflow, ...] = (
     FIRM_REGISTRATION,
     PROJECT_FILING,
@@ -291,6 +312,7 @@ ALL_WORKFLOWS: tuple[Workflow, ...] = (
     SCORING_PERIOD,
     OBJECTION,
     CHANGE_REQUEST,
+    FOCUS_PLAN,
 )
 
 WORKFLOWS: Mapping[str, Workflow] = MappingProxyType({workflow.name: workflow for workflow in ALL_WORKFLOWS})
@@ -300,6 +322,7 @@ __all__ = [
     "CHANGE_FILING",
     "CHANGE_REQUEST",
     "FIRM_REGISTRATION",
+    "FOCUS_PLAN",
     "INCIDENT",
     "INSPECTION",
     "OBJECTION",

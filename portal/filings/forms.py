@@ -123,7 +123,9 @@ class CompletionForm(QuantitiesMixin, FlaskForm):
 
 class AcceptanceForm(FlaskForm):
     version = VersionField()
-    sample_size = IntegerField(_l("Items sampled"), validators=[Optional(), NumberRange(min=1, max=10**8)])
+    sample_size = IntegerField(_l("Units sampled"), validators=[Optional(), NumberRange(min=1, max=10**8)])
+    # Choices: the units the work was delivered in (set by the view).
+    sample_unit = SelectField(_l("Sample counted in"), choices=[], validate_choice=False)
     pass_rate = DecimalField(_l("Pass rate (%)"), places=2, validators=[Optional(), NumberRange(min=0, max=100)])
     opinion = TextAreaField(_l("Opinion (required when acceptance fails)"), validators=[Optional(), Length(max=5000)],
                             render_kw={"rows": 4})

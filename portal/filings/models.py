@@ -100,6 +100,8 @@ class ProjectFiling(TimestampMixin, db.Model):
     delivered_quantities: Mapped[dict] = mapped_column(JSON, default=dict)
     data_wipe_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
     acceptance_sample_size: Mapped[int | None] = mapped_column(Integer)
+    # The unit the sample was counted in (one of QUANTITY_UNITS), so the sampled share can be checked.
+    acceptance_sample_unit: Mapped[str | None] = mapped_column(String(16))
     acceptance_pass_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     acceptance_attempts: Mapped[int] = mapped_column(Integer, default=0)
     acceptance_opinion: Mapped[str] = mapped_column(Text, default="")

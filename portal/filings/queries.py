@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, String, cast, or_, select
+from sqlalchemy import ColumnElement, Select, String, cast, func, or_, select
 from sqlalchemy.orm import joinedload, lazyload
 
 from portal.core import access, localtime, pagination
@@ -24,6 +24,11 @@ from portal.filings.models import ProjectFiling
 from portal.firms.models import Firm
 from portal.orgs.models import Agency
 from portal.web.params import clean_text, parse_date
+
+# Filings waiting for the regulator's review: confirmed by their agency, or already being reviewed. A
+# filing only submitted waits for its agency, not for the regulator. Home, dashboard and list count these.
+WAITING_FOR_REVIEW = ("confirmed", "under_review")
+WAITING_FILTER = "waiting_review"
 
 SORTS = {
     "updated": ProjectFiling.updated_at,
@@ -70,7 +75,7 @@ class FilingFilter:
             title=clean_text(args.get("title"), 100),
             firm=clean_text(args.get("firm"), 100),
             agency=clean_text(args.get("agency"), 100),
-            status=args.get("status", "") if args.get("status") in PROJECT_FILING.states else "",
+            status=args.get("status", "") if args.get("status") in (*PROJECT_FILING.states, WAITING_FILTER) else "",
             service_type=args.get("service_type", "") if args.get("service_type") in SERVICE_TYPES else "",
             district=args.get("district", "") if args.get("district") in DISTRICTS else "",
             date_from=_date("date_from"),
@@ -115,7 +120,9 @@ def search(f: FilingFilter, actor: Actor | None = None) -> Select:
         stmt = stmt.where(or_(contains(Firm.name, f.firm), Firm.uscc == f.firm.upper()))
     if f.agency:
         stmt = stmt.where(contains(Agency.name, f.agency))
-    if f.status:
+    if f.status == WAITING_FILTER:
+        stmt = stmt.where(ProjectFiling.status.in_(WAITING_FOR_REVIEW))
+    elif f.status:
         stmt = stmt.where(ProjectFiling.status == f.status)
     if f.service_type:
         # service_types is a JSON list; its text form holds each code in double quotes on both databases.
@@ -127,6 +134,15 @@ def search(f: FilingFilter, actor: Actor | None = None) -> Select:
     if f.date_to:
         stmt = stmt.where(ProjectFiling.submitted_at < localtime.day_start_utc(f.date_to + timedelta(days=1)))
     return stmt.order_by(*_order(f))
+
+
+def waiting_for_review_count(actor: Actor) -> int:
+    """How many filings the actor sees wait for the regulator's review: the one figure the home panel,
+    the supervision dashboard and the filing list (status "waiting for review") all show."""
+    return db.session.scalar(
+        select(func.count(ProjectFiling.id))
+        .where(access.visible(actor, ProjectFiling), ProjectFiling.status.in_(WAITING_FOR_REVIEW))
+    ) or 0
 
 
 def _order(f: FilingFilter) -> tuple:

@@ -17,7 +17,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from portal.auth.models import User
-from portal.core import access, clock, inbox, outbox, timeline, transactions
+from portal.core import access, clock, inbox, local_rules, outbox, timeline, transactions
 from portal.core import cache as aggregates
 from portal.core import uploads as attachments
 from portal.core.constants import QUANTITY_UNITS, SERVICE_TYPES
@@ -29,6 +29,8 @@ from portal.core.workflows import PROJECT_FILING
 from portal.extensions import db
 from portal.filings import fields
 from portal.filings import numbers as filing_numbers
+from portal.filings import queries as filing_queries
+from portal.filings import rules as acceptance_rules
 from portal.filings import submission as filing_rules
 from portal.filings.models import ProjectFiling
 from portal.firms.models import Firm, StaffMember
@@ -38,7 +40,7 @@ OBJECT_TYPE = "project_filing"
 ATTACHMENT_OWNER = "filing"
 EDITABLE_STATES = ("draft", "returned", "declined")
 ACTIVE_STATES = ("registered", "in_progress")
-WAITING_FOR_REVIEW = ("confirmed", "under_review")
+WAITING_FOR_REVIEW = filing_queries.WAITING_FOR_REVIEW
 UNITS = tuple(QUANTITY_UNITS)
 FILING_ATTACHMENT_KINDS = ("contract", "work_plan", "commitment", "handback_sheet", "other")
 
@@ -473,17 +475,45 @@ def _acceptance_numbers(sample_size, pass_rate) -> tuple[int, Decimal]:
     return size, rate
 
 
+def acceptance_thresholds() -> acceptance_rules.AcceptanceThresholds:
+    """The acceptance practice in force (local rules acceptance_min_sampled_percent / _min_pass_rate)."""
+    return acceptance_rules.AcceptanceThresholds(
+        min_sampled_percent=Decimal(str(local_rules.get("acceptance_min_sampled_percent"))),
+        min_pass_rate=Decimal(str(local_rules.get("acceptance_min_pass_rate"))),
+    )
+
+
+def sample_units(filing: ProjectFiling) -> list[str]:
+    """The units the work was delivered in (the sample is counted in one of them), in the usual order."""
+    delivered = filing.delivered_quantities or {}
+    return [unit for unit in UNITS if (_clean_int(delivered.get(unit)) or 0) > 0]
+
+
 def record_acceptance(filing_id: int, *, passed: bool, sample_size, pass_rate, opinion: str = "",
-                      version=None) -> ProjectFiling:
-    """The agency accepts the work, or fails it with a written opinion (back to in progress, rework)."""
+                      sample_unit: str | None = None, version=None) -> ProjectFiling:
+    """The agency accepts the work, or fails it with a written opinion (back to in progress, rework).
+
+    A passed acceptance must meet the acceptance rule (enough of the delivered units sampled, pass rate
+    not below the minimum); otherwise it is refused and nothing is saved.
+    """
     filing = _load_for_action(filing_id, version)
     action = "accept" if passed else "fail_acceptance"
     # State and role first (409/403); a missing opinion is a form message below, not a workflow error.
     PROJECT_FILING.resolve(filing.status, action, current_actor().roles, reason="opinion checked below")
     size, rate = _acceptance_numbers(sample_size, pass_rate)
+    units = sample_units(filing)
+    unit = sample_unit or (units[0] if units else None)
+    if unit not in units:
+        raise ValidationFailed({"sample_unit": [N_("Choose a unit the work was delivered in.")]})
+    if passed:
+        delivered = _clean_int((filing.delivered_quantities or {}).get(unit)) or 0
+        errors = acceptance_rules.acceptance_meets_rule(size, delivered, rate, acceptance_thresholds())
+        if errors:
+            raise ValidationFailed(errors)
     if not passed and not (opinion or "").strip():
         raise ValidationFailed({"opinion": [N_("Write the rectification opinion for the firm.")]})
     filing.acceptance_sample_size = size
+    filing.acceptance_sample_unit = unit
     filing.acceptance_pass_rate = rate
     filing.acceptance_attempts = (filing.acceptance_attempts or 0) + 1
     filing.acceptance_opinion = opinion or ""
@@ -492,7 +522,8 @@ def record_acceptance(filing_id: int, *, passed: bool, sample_size, pass_rate, o
         # the timeline keeps the first report.
         filing.completed_at = None
     _move(filing, action, opinion or "",
-          audit_detail={"sample_size": size, "pass_rate": str(rate), "attempt": filing.acceptance_attempts})
+          audit_detail={"sample_size": size, "sample_unit": unit, "pass_rate": str(rate),
+                        "attempt": filing.acceptance_attempts})
     transactions.commit()
     return filing
 

@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.core import access, clock, timeline
-from portal.core.constants import ATTACHMENT_KINDS, SERVICE_TYPES
+from portal.core.constants import ATTACHMENT_KINDS, QUANTITY_UNITS, SERVICE_TYPES
 from portal.core.context import current_actor
 from portal.core.errors import NotFound, ValidationFailed
 from portal.core.exports import xlsx_response
@@ -63,8 +63,9 @@ def index():
     # request's catalogue (portal.web.i18n.gettext: a third of flask_babel.gettext's cost).
     status_labels = {code: gettext(text) for code, text in PROJECT_FILING.states.items()}
     service_type_labels = {code: gettext(text) for code, text in SERVICE_TYPES.items()}
+    status_choices = [(filing_search.WAITING_FILTER, gettext("Waiting for review")), *status_labels.items()]
     return render_template("filings/list.html", page=page, criteria=criteria, districts=DISTRICTS,
-                           status_labels=status_labels, service_type_labels=service_type_labels,
+                           status_labels=status_labels, status_choices=status_choices, service_type_labels=service_type_labels,
                            rows=_list_rows(page.items, status_labels, service_type_labels, gettext("(draft)")),
                            late_label=gettext("late"))
 
@@ -348,13 +349,16 @@ def complete(filing_id: int):
 def acceptance(filing_id: int):
     filing = filings.get_filing(current_actor(), filing_id)
     form = AcceptanceForm()
+    delivered = filing.delivered_quantities or {}
+    form.sample_unit.choices = [(unit, f"{gettext(QUANTITY_UNITS[unit])} ({delivered.get(unit)})")
+                                for unit in filings.sample_units(filing)]
     if request.method == "GET":
         form.version.data = filing.version_id
     elif form.validate_on_submit():
         try:
             filings.record_acceptance(filing.id, passed=not form.fail.data, sample_size=form.sample_size.data,
                                       pass_rate=form.pass_rate.data, opinion=form.opinion.data or "",
-                                      version=form.version.data)
+                                      sample_unit=form.sample_unit.data or None, version=form.version.data)
         except ValidationFailed as exc:
             apply_service_errors(form, exc)
         else:
@@ -363,7 +367,8 @@ def acceptance(filing_id: int):
             else:
                 flash(_("The work is accepted."), "success")
             return redirect(url_for("filings.detail", filing_id=filing.id))
-    return render_template("filings/acceptance.html", form=form, filing=filing), 422 if request.method == "POST" else 200
+    return render_template("filings/acceptance.html", form=form, filing=filing,
+                           thresholds=filings.acceptance_thresholds()), 422 if request.method == "POST" else 200
 
 
 # --- change filings -------------------------------------------------------------------------------
@@ -528,9 +533,8 @@ def filing_panels(user) -> list[Panel]:
         ]))
     if roles_held & {"regulator", "lead"}:
         waiting, pending = _review_queue(actor)
-        counts = filings.status_counts(actor)
-        total = sum(counts.get(code, 0) for code in filings.WAITING_FOR_REVIEW)
-        items = [(_("Waiting in all"), total, f"{link}?status=confirmed")] if total else []
+        total = filing_search.waiting_for_review_count(actor)
+        items = [(_("Waiting in all"), total, f"{link}?status={filing_search.WAITING_FILTER}")] if total else []
         if waiting:
             now = clock.utcnow()
             items += [(f"{number} · {firm_name}", _("%(days)s days", days=(now - (since or now)).days),

@@ -37,3 +37,9 @@ class RectificationForm(FlaskForm):
     requirement = TextAreaField(_l("What the firm must put right"), validators=[DataRequired(), Length(max=5000)])
     deadline = DateField(_l("Deadline"), validators=[Optional()])
     version = VersionField()
+
+
+class StatementForm(FlaskForm):
+    statement = TextAreaField(_l("The firm's statement"), validators=[Optional(), Length(max=5000)],
+                              render_kw={"rows": 5})
+    version = VersionField()

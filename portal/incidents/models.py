@@ -41,6 +41,10 @@ class Incident(TimestampMixin, db.Model):
     status: Mapped[str] = mapped_column(String(16), default="reported")
     reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     reporter_role: Mapped[str] = mapped_column(String(16), default="")
+    # The firm's statement (陈述), given before the regulator concludes.
+    firm_statement: Mapped[str] = mapped_column(Text, default="", server_default="")
+    firm_statement_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    firm_statement_at: Mapped[datetime | None] = mapped_column(DateTime)
     conclusion: Mapped[str] = mapped_column(Text, default="")
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime)

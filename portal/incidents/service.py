@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
-from portal.core import access, clock, inbox, localtime, transactions
+from portal.core import access, audit, clock, inbox, localtime, transactions
 from portal.core import uploads as attachments
 from portal.core.access import regulators_for_district
 from portal.core.constants import AGENCY, INCIDENT_TYPES, SEVERITIES, VETO_INCIDENT_TYPES
@@ -194,6 +194,39 @@ def uphold_incident(incident_id: int, reason: str, version: str | int | None = N
 
 def dismiss_incident(incident_id: int, reason: str, version: str | int | None = None) -> Incident:
     return _decide(incident_id, "dismiss", reason, version)
+
+
+# -- the firm's statement --------------------------------------------------------------------------
+
+def can_give_statement(actor: Actor, incident: Incident) -> bool:
+    """The firm the incident is about may state its side while the incident is still open."""
+    return bool(actor.firm_id) and "vendor" in actor.roles and actor.firm_id == incident.firm_id \
+        and incident.status in OPEN_STATUSES
+
+
+def give_firm_statement(incident_id: int, statement: str, version: str | int | None = None) -> Incident:
+    """The firm's statement on an incident, before the regulator concludes (it may be revised until then);
+    audited, and the regulators of the district are told."""
+    actor = current_actor()
+    incident = get_incident(actor, incident_id)
+    if not (actor.firm_id and actor.firm_id == incident.firm_id and "vendor" in actor.roles):
+        raise NotFound()
+    transactions.check_version(incident, version)
+    if incident.status not in OPEN_STATUSES:
+        raise InvalidState(N_("The incident is concluded: a statement can no longer be given."))
+    text = (statement or "").strip()
+    if len(text) < 10:
+        raise ValidationFailed({"statement": [N_("Write the firm's statement (at least 10 characters).")]})
+    revised = bool(incident.firm_statement)
+    incident.firm_statement = text
+    incident.firm_statement_by_id = actor.user_id
+    incident.firm_statement_at = clock.utcnow()
+    audit.record("incident.firm_statement", "incident", incident.id, detail={"revised": revised})
+    inbox.notify(sorted(set(regulators_for_district(incident.district_code)) - {actor.user_id}),
+                 N_("The firm gave its statement on incident #%(id)s."), {"id": incident.id},
+                 link=f"/incidents/{incident.id}")
+    transactions.commit()
+    return incident
 
 
 # -- rectification ---------------------------------------------------------------------------------

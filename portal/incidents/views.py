@@ -21,7 +21,7 @@ from portal.filings.models import ProjectFiling
 from portal.firms.models import Firm
 from portal.incidents import service
 from portal.incidents.blueprint import bp
-from portal.incidents.forms import DecisionForm, IncidentForm, RectificationForm
+from portal.incidents.forms import DecisionForm, IncidentForm, RectificationForm, StatementForm
 from portal.incidents.models import Incident
 from portal.web.forms import apply_service_errors
 from portal.web.i18n import translate
@@ -116,8 +116,25 @@ def detail(incident_id: int):
         steps=timeline("incident", incident.id), files=service.files_of(incident.id), actions=actions,
         decision=decision, rect_form=rect_form, order=service.rectification_of(incident.id),
         can_order=supervisor and incident.status == "upheld", states=INCIDENT.states,
-        rect_states=RECTIFICATION.states,
+        rect_states=RECTIFICATION.states, statement_form=StatementForm(version=incident.version_id,
+                                                                       statement=incident.firm_statement),
+        can_state=service.can_give_statement(actor, incident),
     )
+
+
+@bp.route("/<int:incident_id>/statement", methods=["POST"])
+@roles("vendor")
+def statement(incident_id: int):
+    form = StatementForm()
+    form.validate()
+    try:
+        service.give_firm_statement(incident_id, form.statement.data or "", form.version.data)
+    except ValidationFailed as exc:
+        flash("; ".join(translate(*m) if isinstance(m, tuple) else translate(m)
+                        for msgs in exc.field_errors.values() for m in msgs), "error")
+    else:
+        flash(_("Your statement is recorded and the regulator is told."), "success")
+    return redirect(url_for("incidents.detail", incident_id=incident_id))
 
 
 def _conclude(incident_id: int, call, done: str):

@@ -43,14 +43,20 @@ def lift_expired_command() -> None:
 
 @scoring_cli.command("run")
 @click.argument("period_id", type=int)
+@click.option("--before-end", is_flag=True, help="Score a period that has not ended yet (its evidence is incomplete).")
 @with_appcontext
-def run_command(period_id: int) -> None:
+def run_command(period_id: int, before_end: bool) -> None:
     """Recompute a draft period's scores (as the system)."""
+    from portal.core.errors import ValidationFailed
     from portal.scoring import service as scoring
 
     token = _as_system()
     try:
-        summary = scoring.run_period(period_id)
+        summary = scoring.run_period(period_id, before_end=before_end)
+    except ValidationFailed as exc:
+        # The operator's terminal has no reader language: the message in English.
+        texts = [m[0] % m[1] if isinstance(m, tuple) else m for ms in exc.field_errors.values() for m in ms]
+        raise click.ClickException(" ".join(texts) + " Add --before-end to run it anyway.") from None
     finally:
         reset_actor(token)
     click.echo(f"{summary.firms} firms, {summary.rated} rated, {summary.changed} changed, {summary.queries} queries")

@@ -16,7 +16,7 @@ from decimal import Decimal
 from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select
 from sqlalchemy.sql import ColumnElement, Select
 
-from portal.core import clock, localtime
+from portal.core import clock, local_rules, localtime
 from portal.core.constants import VETO_INCIDENT_TYPES
 from portal.core.localtime_sql import local_date
 from portal.extensions import db
@@ -231,7 +231,7 @@ def collect(starts_on: date, ends_on: date) -> PeriodEvidence:
     ):
         c.out.inputs[firm_id]["quality.sampling_pass"] = (Decimal(int(passed or 0)) / 10000, int(units))
     c.refs(("quality.sampling_pass",), "filing", pf.firm_id, pf.id, sampled,
-           bad_first=pf.acceptance_pass_rate < 95)
+           bad_first=pf.acceptance_pass_rate < local_rules.get("acceptance_min_pass_rate"))
 
     # Agency feedback: the five ratings given in the period (one query for all five).
     fb = Feedback

@@ -19,6 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.scoring.rules import RuleSet
+from portal.web.forms import VersionField
 
 
 class OpenPeriodForm(FlaskForm):
@@ -78,3 +79,15 @@ def rule_set_form(rule_set: RuleSet, formdata=None) -> FlaskForm:
                 DecimalField(_l("To"), default=band.maximum, places=2, validators=[InputRequired()]))
     form = RuleSetForm(formdata=formdata) if formdata is not None else RuleSetForm()
     return form
+
+
+class FocusPlanForm(FlaskForm):
+    plan_text = TextAreaField(_l("Rectification plan"), validators=[Optional(), Length(max=10000)],
+                              render_kw={"rows": 10})
+    attachment = FileField(_l("Attachment (optional: PDF, JPEG, PNG, DOCX or XLSX)"))
+    version = VersionField()
+
+
+class FocusPlanDecisionForm(FlaskForm):
+    reason = TextAreaField(_l("Reason (required when returning the plan)"), validators=[Optional(), Length(max=4000)])
+    version = VersionField()

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.core import clock
 from portal.core.columns import in_check
-from portal.core.constants import OBJECTION_STATUSES, PERIOD_STATUSES
+from portal.core.constants import FOCUS_PLAN_STATUSES, OBJECTION_STATUSES, PERIOD_STATUSES
 from portal.extensions import db
 
 
@@ -118,6 +118,33 @@ class ResultApplication(db.Model):
     applied_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
     lifted_at: Mapped[datetime | None] = mapped_column(DateTime)
     lift_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class FocusPlan(db.Model):
+    """The rectification plan (整改方案) of a firm on the focus-supervision list: submitted by the firm,
+    accepted or returned with a reason by a regulator of its district (workflow FOCUS_PLAN)."""
+
+    __tablename__ = "focus_plan"
+    __table_args__ = (
+        in_check("status", FOCUS_PLAN_STATUSES),
+        Index("ix_focus_plan_firm", "firm_id", "application_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id"))
+    # The focus-supervision listing (ResultApplication) the plan answers.
+    application_id: Mapped[int] = mapped_column(ForeignKey("result_application.id"))
+    district_code: Mapped[str] = mapped_column(String(6), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="submitted")
+    plan_text: Mapped[str] = mapped_column(Text, default="")
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    version_id: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version_id}
 
 
 class NegativeListEntry(db.Model):

@@ -14,6 +14,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
 from types import MappingProxyType
 from typing import Any
@@ -1428,3 +1429,8 @@ def _score(rule_set: RuleSet, evidence: FirmEvidence) -> FirmScoreResult:
         vetoes=active_vetoes,
         explanation=tuple(explanation),
     )
+
+
+def period_has_ended(ends_on: date, today: date) -> bool:
+    """A period's evidence is complete only once its last day is over."""
+    return today > ends_on

@@ -48,6 +48,7 @@ from portal.scoring.rules import (
     FirmScoreResult,
     RuleSet,
     RuleSetFormatError,
+    period_has_ended,
     score_firm,
     validate_rule_set,
 )
@@ -123,18 +124,66 @@ attachments.register_replaceable("objection")
 
 
 def ensure_rule_set() -> RuleSetVersion:
-    """The current rule-set version, creating the default (DESIGN §3) on first use."""
+    """The current rule-set version, creating the default (DESIGN §3) on first use.
+
+    When the built-in default changes, a database still on a default nobody edited moves to the new
+    default (a new version: periods keep the version they froze), recorded in the audit log. A rule set
+    a person saved is kept, with a warning that the built-in default has changed.
+    """
     from portal.scoring.rules import DEFAULT_RULE_SET
 
     row = db.session.scalar(select(RuleSetVersion).where(RuleSetVersion.is_current.is_(True)))
     if row is not None:
-        return row
+        if row.body == DEFAULT_RULE_SET.to_json():
+            return row
+        if row.created_by_id is not None:
+            if default_rule_set_changed():
+                current_app.logger.warning(
+                    "The built-in default rule set %s differs from the current rule set %s, which a person "
+                    "saved: theirs is kept.", DEFAULT_RULE_SET.version, row.label)
+            return row
+        return _move_to_builtin_default(row)
     row = db.session.scalar(select(RuleSetVersion).where(RuleSetVersion.label == DEFAULT_RULE_SET.version))
     if row is None:
         row = RuleSetVersion(label=DEFAULT_RULE_SET.version, body=DEFAULT_RULE_SET.to_json(), is_current=True)
         db.session.add(row)
     row.is_current = True
     db.session.flush()
+    return row
+
+
+def default_rule_set_changed() -> bool:
+    """The built-in default is stored nowhere while the current rule set is one a person saved: the lead
+    is told (scoring page) that the new default was not applied over their rule set."""
+    from portal.scoring.rules import DEFAULT_RULE_SET
+
+    current = db.session.scalar(select(RuleSetVersion).where(RuleSetVersion.is_current.is_(True)))
+    if current is None or current.created_by_id is None:
+        return False
+    stored = db.session.scalar(select(RuleSetVersion.id).where(RuleSetVersion.body == DEFAULT_RULE_SET.to_json()))
+    return stored is None
+
+
+def _move_to_builtin_default(old: RuleSetVersion) -> RuleSetVersion:
+    """Replace an unedited default by the changed built-in default, as a new current version."""
+    from portal.scoring.rules import DEFAULT_RULE_SET
+
+    body = DEFAULT_RULE_SET.to_json()
+    row = db.session.scalar(select(RuleSetVersion).where(RuleSetVersion.body == body,
+                                                         RuleSetVersion.created_by_id.is_(None)))
+    if row is None:
+        label = DEFAULT_RULE_SET.version
+        if db.session.scalar(select(RuleSetVersion.id).where(RuleSetVersion.label == label)):
+            # Same label, new content (the label was not bumped): keep both apart by the fingerprint.
+            label = f"{label}+{DEFAULT_RULE_SET.fingerprint()[:8]}"
+        row = RuleSetVersion(label=label, body=body, is_current=False, created_at=clock.utcnow())
+        db.session.add(row)
+    old.is_current = False
+    db.session.flush()
+    row.is_current = True
+    db.session.flush()
+    audit.record("rule_set.default_update", "rule_set_version", row.id,
+                 detail={"from": old.label, "to": row.label, "fingerprint": DEFAULT_RULE_SET.fingerprint()})
     return row
 
 
@@ -297,12 +346,22 @@ def _scored_firm_ids(counted: evidence.PeriodEvidence) -> list[int]:
     return sorted(registered | counted.firm_ids())
 
 
-def run_period(period_id: int, version=None) -> RunSummary:
-    """(Re)compute the draft scores of every firm; only rows whose result changed are written."""
+def run_period(period_id: int, version=None, *, before_end: bool = False) -> RunSummary:
+    """(Re)compute the draft scores of every firm; only rows whose result changed are written.
+
+    A period that has not ended yet is scored only when the caller says so (`before_end`): its evidence
+    is incomplete, and a score computed early must be a deliberate, recorded choice.
+    """
     actor = current_actor()
     period = _lock_period(period_id)
     transactions.check_version(period, version)
     transition = SCORING_PERIOD.resolve(period.status, "recompute", _roles(actor))
+    early = not period_has_ended(period.ends_on, clock.today())
+    if early and not before_end:
+        raise ValidationFailed({"before_end": [(N_("The period has not ended yet (it ends on %(date)s): its "
+                                                   "evidence is incomplete. Confirm that you want draft "
+                                                   "scores before the end of the period."),
+                                                {"date": period.ends_on.isoformat()})]})
     rule_set = rule_set_of(db.session.get(RuleSetVersion, period.rule_set_id))
     counted = evidence.collect(period.starts_on, period.ends_on)
     existing = {
@@ -336,7 +395,8 @@ def run_period(period_id: int, version=None) -> RunSummary:
         changed += 1
     period.computed_at = clock.utcnow()
     record_transition("scoring_period", period, "recompute", period.status, transition.to_state,
-                      audit_detail={"firms": len(firm_ids), "changed": changed, "rated": rated})
+                      audit_detail={"firms": len(firm_ids), "changed": changed, "rated": rated,
+                                    "before_end": early})
     period.status = transition.to_state
     transactions.commit()
     return RunSummary(len(firm_ids), rated, len(firm_ids) - rated, changed, counted.queries)

@@ -14,14 +14,17 @@ from portal.core.context import current_actor
 from portal.core.errors import NotFound, ValidationFailed
 from portal.core.msgids import N_
 from portal.core.pagination import paginate
-from portal.core.workflows import OBJECTION, SCORING_PERIOD
+from portal.core.workflows import FOCUS_PLAN, OBJECTION, SCORING_PERIOD
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.home.panels import Panel, register
+from portal.scoring import focus_plans
 from portal.scoring import service as scoring
 from portal.scoring.blueprint import bp
 from portal.scoring.forms import (
     DecideObjectionForm,
+    FocusPlanDecisionForm,
+    FocusPlanForm,
     ImportRuleSetForm,
     LiftForm,
     NegativeListDecisionForm,
@@ -128,12 +131,14 @@ def index():
     if access.is_supervisor(actor):
         page = paginate(scoring.visible_periods(actor), int_arg("page", 1))
         return render_template("scoring/index.html", page=page, form=OpenPeriodForm(),
-                               pending={p.id: scoring.pending_objections(p.id) for p in page.items})
+                               pending={p.id: scoring.pending_objections(p.id) for p in page.items},
+                               default_changed=scoring.default_rule_set_changed())
     stmt = scoring.visible_scores(actor).add_columns(ScoringPeriod).order_by(ScoringPeriod.ends_on.desc(),
                                                                              ScoringPeriod.id.desc())
     rows = db.session.execute(stmt).all()
     return render_template("scoring/firm_index.html", rows=rows, scoring=scoring,
-                           firm=db.session.get(Firm, actor.firm_id))
+                           firm=db.session.get(Firm, actor.firm_id),
+                           focus_listing=focus_plans.plan_requirement(actor.firm_id) if actor.firm_id else None)
 
 
 @bp.route("/periods", methods=["POST"])
@@ -150,7 +155,8 @@ def open_period():
             return redirect(url_for("scoring.period", period_id=period.id))
     page = paginate(scoring.visible_periods(), 1)
     return render_template("scoring/index.html", page=page, form=form,
-                           pending={p.id: scoring.pending_objections(p.id) for p in page.items}), 422
+                           pending={p.id: scoring.pending_objections(p.id) for p in page.items},
+                           default_changed=scoring.default_rule_set_changed()), 422
 
 
 @bp.route("/periods/<int:period_id>")
@@ -173,7 +179,14 @@ def period(period_id: int):
 @bp.route("/periods/<int:period_id>/run", methods=["POST"])
 @roles("lead")
 def run(period_id: int):
-    summary = scoring.run_period(period_id, request.form.get("version"))
+    try:
+        summary = scoring.run_period(period_id, request.form.get("version"),
+                                     before_end=request.form.get("before_end") == "y")
+    except ValidationFailed as exc:
+        for messages in exc.field_errors.values():
+            for message in messages:
+                flash(translate(*message) if isinstance(message, tuple) else translate(message), "error")
+        return redirect(url_for("scoring.period", period_id=period_id))
     flash(_("Computed %(firms)s firms: %(rated)s rated, %(not_rated)s not rated, %(changed)s changed.",
             firms=summary.firms, rated=summary.rated, not_rated=summary.not_rated, changed=summary.changed),
           "success")
@@ -435,7 +448,75 @@ def make_current(rule_set_id: int):
 @bp.route("/focus")
 @roles("regulator", "lead")
 def focus():
-    return render_template("scoring/focus.html", rows=scoring.focus_firms())
+    rows = scoring.focus_firms()
+    return render_template("scoring/focus.html", rows=rows,
+                           plans=focus_plans.latest_plans([firm.id for firm, _app in rows]),
+                           plan_states=FOCUS_PLAN.states)
+
+
+@bp.route("/focus/plan", methods=["GET", "POST"])
+@roles("vendor")
+def focus_plan_submit():
+    """The firm's page: what is required, its plan and its state, and the form while one may be sent."""
+    actor = current_actor()
+    listing = focus_plans.plan_requirement(actor.firm_id)
+    plan = focus_plans.plan_for(listing.id) if listing else None
+    form = FocusPlanForm()
+    if request.method == "GET":
+        form.version.data = plan.version_id if plan else ""
+        form.plan_text.data = plan.plan_text if plan else ""
+    elif form.validate_on_submit():
+        upload = None
+        if form.attachment.data and getattr(form.attachment.data, "filename", ""):
+            upload = (form.attachment.data.read(), form.attachment.data.filename)
+        try:
+            plan = focus_plans.submit_plan(form.plan_text.data or "", upload, form.version.data)
+        except ValidationFailed as exc:
+            apply_service_errors(form, exc)
+        else:
+            flash(_("Your rectification plan is submitted; the regulator will accept it or return it."), "success")
+            return redirect(url_for("scoring.focus_plan_detail", plan_id=plan.id))
+    return render_template("scoring/focus_plan_submit.html", listing=listing, plan=plan, form=form,
+                           plan_states=FOCUS_PLAN.states,
+                           can_send=listing is not None and (plan is None or plan.status == "returned")), \
+        422 if request.method == "POST" else 200
+
+
+@bp.route("/focus/plans/<int:plan_id>")
+@roles("vendor", "regulator", "lead")
+def focus_plan_detail(plan_id: int):
+    actor = current_actor()
+    plan = focus_plans.get_plan(actor, plan_id)
+    return _render_focus_plan(actor, plan, FocusPlanDecisionForm(version=plan.version_id))
+
+
+def _render_focus_plan(actor, plan, form, status: int = 200):
+    from portal.core.timeline import timeline
+
+    actions = ([t.action for t in FOCUS_PLAN.allowed_actions(plan.status, actor.roles)]
+               if access.is_supervisor(actor) else [])
+    return render_template("scoring/focus_plan.html", plan=plan, firm=db.session.get(Firm, plan.firm_id),
+                           files=focus_plans.files_of(plan.id), steps=timeline("focus_plan", plan.id),
+                           actions=actions, form=form, plan_states=FOCUS_PLAN.states), status
+
+
+@bp.route("/focus/plans/<int:plan_id>/decide", methods=["POST"])
+@roles("regulator")
+def focus_plan_decide(plan_id: int):
+    actor = current_actor()
+    plan = focus_plans.get_plan(actor, plan_id)
+    form = FocusPlanDecisionForm()
+    action = request.form.get("action", "")
+    if form.validate_on_submit():
+        try:
+            focus_plans.decide_plan(plan.id, action, form.reason.data or "", form.version.data)
+        except ValidationFailed as exc:
+            apply_service_errors(form, exc)
+        else:
+            flash(_("The plan is accepted.") if action == "accept" else _("The plan is returned to the firm."),
+                  "success")
+            return redirect(url_for("scoring.focus_plan_detail", plan_id=plan.id))
+    return _render_focus_plan(actor, plan, form, 422)
 
 
 @bp.route("/negative-list")
@@ -496,6 +577,12 @@ def scoring_panels(user) -> list[Panel]:
                                      (_("Negative-list proposals"), proposals, url_for("scoring.negative_list"))])]
     if user.has_role("vendor") and user.firm_id:
         firm = db.session.get(Firm, user.firm_id)
-        return [Panel(_("Scoring"), [(_("Published grade"), firm.grade or "-", url_for("scoring.index"))])]
+        items = [(_("Published grade"), firm.grade or "-", url_for("scoring.index"))]
+        listing = focus_plans.plan_requirement(firm.id)
+        if listing is not None:
+            plan = focus_plans.plan_for(listing.id)
+            state = _(FOCUS_PLAN.states[plan.status]) if plan else _("to submit")
+            items.append((_("Focus supervision: rectification plan"), state, url_for("scoring.focus_plan_submit")))
+        return [Panel(_("Scoring"), items)]
     return []
 

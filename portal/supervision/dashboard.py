@@ -18,12 +18,12 @@ from portal.core.localtime_sql import local_date
 from portal.core.msgids import N_
 from portal.extensions import db
 from portal.filings.models import ProjectFiling
+from portal.filings.queries import WAITING_FOR_REVIEW, waiting_for_review_count
 from portal.firms.models import Firm
 from portal.incidents.models import Incident
 from portal.scoring.models import FirmScore, ScoringPeriod
 from portal.supervision.models import Alert, Inspection, InspectionResult, RectificationOrder
 
-WAITING_STATUSES = ("submitted", "confirmed", "under_review")
 OPEN_RECTIFICATION = ("issued", "answered", "rejected", "overdue", "escalated")
 OPEN_INCIDENT = ("reported", "investigating")
 
@@ -62,7 +62,7 @@ def build(actor: Actor, waiting_limit: int = 10) -> Dashboard:
         since = func.coalesce(ProjectFiling.confirmed_at, ProjectFiling.submitted_at)
         rows = db.session.execute(scoped(
             select(ProjectFiling.id, ProjectFiling.number, ProjectFiling.title, ProjectFiling.status, since)
-            .where(ProjectFiling.status.in_(WAITING_STATUSES)).order_by(since, ProjectFiling.id)
+            .where(ProjectFiling.status.in_(WAITING_FOR_REVIEW)).order_by(since, ProjectFiling.id)
             .limit(waiting_limit), actor, ProjectFiling.district_code)).all()
         now = clock.utcnow()
         d.waiting = [WaitingFiling(i, num, title, st, s, (now - s).days if s else 0) for i, num, title, st, s in rows]
@@ -93,7 +93,8 @@ def _counts(actor: Actor) -> dict:
         "firms_by_status": dict(status_counts),
         "firms_by_grade": dict(grade_counts),
         "filings_by_status": filings_by_status,
-        "waiting_total": sum(n for st, n in filings_by_status.items() if st in WAITING_STATUSES),
+        # The same query as the home panel and the filing list (one figure, one query).
+        "waiting_total": waiting_for_review_count(actor),
         "rectifications_open": sum(rect.values()),
         "rectifications_overdue": rect.get("overdue", 0) + rect.get("escalated", 0),
         "incidents_open": db.session.scalar(scoped(

@@ -20,6 +20,7 @@ from portal.core.workflows import INSPECTION
 from portal.extensions import db
 from portal.filings.models import ProjectFiling
 from portal.firms.models import Firm
+from portal.supervision import rules as supervision_rules
 from portal.supervision.checklists import default_items
 from portal.supervision.draw import Candidate, DrawError, DrawResult, draw, new_seed
 from portal.supervision.models import (
@@ -408,13 +409,17 @@ def record_refusal(actor: Actor, inspection_id: int, note: str) -> Inspection:
     return inspection
 
 
+def can_pass_inspection(inspection: Inspection) -> bool:
+    """Whether "pass" may be offered and accepted: the pure rule over the recorded results."""
+    return supervision_rules.can_pass((r.result for r in results_of(inspection.id).values()), inspection.refused)
+
+
 def conclude(actor: Actor, inspection_id: int, action: str, version: str | int | None = None) -> Inspection:
     """checked → passed (no failed item, not refused) or → rectification required."""
     inspection = get_inspection(actor, inspection_id)
     require_supervisor(actor)
     transactions.check_version(inspection, version)
-    failed = any(r.result == "fail" for r in results_of(inspection.id).values())
-    if action == "pass" and (failed or inspection.refused):
+    if action == "pass" and not can_pass_inspection(inspection):
         raise ValidationFailed({"": [N_("An inspection with failed items cannot pass; require rectification.")]})
     t = INSPECTION.resolve(inspection.status, action, actor.roles)
     timeline.record_transition("inspection", inspection, t.action, inspection.status, t.to_state)
@@ -428,7 +433,7 @@ def publish(actor: Actor, inspection_id: int) -> Inspection:
     if "lead" not in actor.roles:
         raise NotAllowed()
     inspection = get_inspection(actor, inspection_id)
-    if inspection.status not in ("passed", "rectification_required"):
+    if inspection.status not in ("passed", "rectification_required", "closed"):
         raise Conflict(N_("Only a concluded inspection can be published."))
     inspection.published = True
     inspection.published_at = clock.utcnow()

@@ -19,10 +19,11 @@ from portal.core.errors import Conflict, NotFound, ValidationFailed
 from portal.core.models import Attachment
 from portal.core.msgids import N_
 from portal.core.pagination import Page, paginate
-from portal.core.workflows import RECTIFICATION
+from portal.core.workflows import INSPECTION, RECTIFICATION
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.incidents.models import Incident
+from portal.supervision import rules as supervision_rules
 from portal.supervision.models import (
     ChecklistItem,
     Inspection,
@@ -225,12 +226,29 @@ def _decide(actor: Actor, order_id: int, action: str, reason: str, version: str 
     if action == "verify":
         order.closed_at = clock.utcnow()
         message = N_("Rectification order %(number)s is verified and closed")
+        if order.inspection_id:
+            _close_inspection_if_rectified(actor, order.inspection_id)
     else:
         message = N_("The answer to rectification order %(number)s was rejected: %(reason)s")
     inbox.notify(inbox.users_of_firm(order.firm_id), message, {"number": order.number, "reason": reason},
                  link=f"/supervision/rectifications/{order.id}")
     transactions.commit()
     return order
+
+
+def _close_inspection_if_rectified(actor: Actor, inspection_id: int) -> None:
+    """rectification required → closed once every order the inspection led to is verified."""
+    inspection = db.session.get(Inspection, inspection_id)
+    if inspection is None or inspection.status != "rectification_required":
+        return
+    db.session.flush()
+    statuses = db.session.scalars(select(RectificationOrder.status)
+                                  .where(RectificationOrder.inspection_id == inspection_id)).all()
+    if not supervision_rules.can_close_after_rectification(statuses):
+        return
+    t = INSPECTION.resolve(inspection.status, "close", actor.roles)
+    timeline.record_transition("inspection", inspection, t.action, inspection.status, t.to_state)
+    inspection.status = t.to_state
 
 
 def verify(actor: Actor, order_id: int, version: str | int | None = None, note: str = "") -> RectificationOrder:

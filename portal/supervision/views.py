@@ -296,7 +296,8 @@ def _inspection_context(inspection):
     return dict(inspection=inspection, items=items, results=inspections.results_of(inspection.id),
                 firm_name=firms.get(inspection.firm_id, ""), users=users, template=template,
                 photos=inspections.photos_of(inspection.id), states=INSPECTION.states,
-                history=timeline.timeline("inspection", inspection.id), orders=orders)
+                history=timeline.timeline("inspection", inspection.id), orders=orders,
+                can_pass=inspections.can_pass_inspection(inspection))
 
 
 @bp.route("/inspections/<int:inspection_id>")

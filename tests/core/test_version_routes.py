@@ -274,6 +274,46 @@ def followups_withdraw(build, travel):
     return Scenario(build.user("regulator"), f"/followups/{fu.id}/withdraw", FollowUp, fu.id,
                     lambda: {"reason": "Rated the wrong firm"})
 
+def incidents_statement(build, travel):
+    _regulator, incident = _incident(build)
+    vendor = build.user("vendor", firm_id=incident.firm_id)
+    return Scenario(vendor, f"/incidents/{incident.id}/statement", Incident, incident.id,
+                    lambda: {"statement": "The operator broke our rules and was removed from the site."})
+
+
+def _focus_plan(build, status: str):
+    from portal.scoring import focus_plans
+    from portal.scoring.models import ResultApplication
+
+    firm = build.firm(focus_supervision=True, grade="D")
+    db.session.add(ResultApplication(firm_id=firm.id, action="focus_supervision", applied_at=clock.utcnow(),
+                                     detail={"grade": "D", "plan_required": True}))
+    db.session.commit()
+    vendor = build.user("vendor", firm_id=firm.id)
+    regulator = build.user("regulator")
+    with as_user(vendor):
+        plan = focus_plans.submit_plan("Retrain every operator; weekly self-check signed by the manager.")
+    if status == "returned":
+        with as_user(regulator):
+            focus_plans.decide_plan(plan.id, "return", "Name who signs.", version=plan.version_id)
+    return vendor, regulator, plan
+
+
+def scoring_focus_plan_submit(build, travel):
+    from portal.scoring.models import FocusPlan
+
+    vendor, _regulator, plan = _focus_plan(build, "returned")
+    return Scenario(vendor, "/scoring/focus/plan", FocusPlan, plan.id,
+                    lambda: {"plan_text": "Retrain every operator; weekly self-check signed by Wang Wu."})
+
+
+def scoring_focus_plan_decide(build, travel):
+    from portal.scoring.models import FocusPlan
+
+    _vendor, regulator, plan = _focus_plan(build, "submitted")
+    return Scenario(regulator, f"/scoring/focus/plans/{plan.id}/decide", FocusPlan, plan.id,
+                    lambda: {"action": "accept"})
+
 
 def _period(build, travel, upto: str):
     sb = ScoringBuilder(build)
@@ -334,6 +374,9 @@ VERSION_ROUTES = {
     "incidents.uphold": incidents_uphold,
     "incidents.dismiss": incidents_dismiss,
     "incidents.rectification": incidents_rectification,
+    "incidents.statement": incidents_statement,
+    "scoring.focus_plan_submit": scoring_focus_plan_submit,
+    "scoring.focus_plan_decide": scoring_focus_plan_decide,
     "scoring.run": _scoring("run", "draft"),
     "scoring.publish": _scoring("publish", "computed"),
     "scoring.finalise": _scoring("finalise", "published"),

@@ -28,7 +28,7 @@ def run(lead, label: str = Q3):
     with as_user(lead):
         period = db.session.scalar(select(scoring.ScoringPeriod).where(scoring.ScoringPeriod.label == label))
         period = period or scoring.open_period(label)
-        summary = scoring.run_period(period.id)
+        summary = scoring.run_period(period.id, before_end=True)  # the year period may still be running
     return period, summary
 
 

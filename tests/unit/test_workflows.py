@@ -54,12 +54,13 @@ EXPECTED_STATES: dict[str, tuple[str, ...]] = {
         "closed",
     ),
     "change_filing": ("submitted", "under_review", "approved", "returned"),
-    "inspection": ("planned", "notified", "checked", "passed", "rectification_required"),
+    "inspection": ("planned", "notified", "checked", "passed", "rectification_required", "closed"),
     "rectification": ("issued", "answered", "rejected", "verified", "overdue", "escalated"),
     "incident": ("reported", "investigating", "upheld", "not_upheld"),
     "scoring_period": ("draft", "published", "final", "applied"),
     "objection": ("submitted", "upheld", "amended"),
     "change_request": ("submitted", "approved", "returned"),
+    "focus_plan": ("submitted", "accepted", "returned"),
 }
 
 EXPECTED_INITIAL: dict[str, str] = {
@@ -72,6 +73,7 @@ EXPECTED_INITIAL: dict[str, str] = {
     "scoring_period": "draft",
     "objection": "submitted",
     "change_request": "submitted",
+    "focus_plan": "submitted",
 }
 
 Spec = dict[str, tuple[set[str], str, set[str], bool]]
@@ -132,6 +134,7 @@ EXPECTED_ACTIONS: dict[str, Spec] = {
         "record_results": ({"planned", "notified"}, "checked", {"regulator"}, False),
         "pass": ({"checked"}, "passed", {"regulator"}, False),
         "require_rectification": ({"checked"}, "rectification_required", {"regulator"}, False),
+        "close": ({"rectification_required"}, "closed", {"regulator"}, False),
     },
     "rectification": {
         "answer": ({"issued", "rejected", "overdue", "escalated"}, "answered", {"vendor"}, False),
@@ -157,6 +160,11 @@ EXPECTED_ACTIONS: dict[str, Spec] = {
     },
     "change_request": {
         "approve": ({"submitted"}, "approved", {"regulator"}, False),
+        "return": ({"submitted"}, "returned", {"regulator"}, True),
+        "resubmit": ({"returned"}, "submitted", {"vendor"}, False),
+    },
+    "focus_plan": {
+        "accept": ({"submitted"}, "accepted", {"regulator"}, False),
         "return": ({"submitted"}, "returned", {"regulator"}, True),
         "resubmit": ({"returned"}, "submitted", {"vendor"}, False),
     },
@@ -199,6 +207,7 @@ def test_every_workflow_is_exported_once_by_name() -> None:
     assert wf.WORKFLOWS["scoring_period"] is wf.SCORING_PERIOD
     assert wf.WORKFLOWS["objection"] is wf.OBJECTION
     assert wf.WORKFLOWS["change_request"] is wf.CHANGE_REQUEST
+    assert wf.WORKFLOWS["focus_plan"] is wf.FOCUS_PLAN
 
 
 @pytest.mark.parametrize("name", EXPECTED_STATES)
