@@ -6,8 +6,8 @@ from portal.web import nav
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-nav.register("admin.accounts", N_("Accounts"), 80)
-nav.register("admin.agencies", N_("Agencies"), 81)
-nav.register("admin.offices", N_("Regulator offices"), 82)
-nav.register("admin.security_policy", N_("Security policy"), 83)
-nav.register("admin.audit_log", N_("Audit log"), 84)
+nav.register("admin.accounts", N_("Accounts"), 80, "admin")
+nav.register("admin.agencies", N_("Agencies"), 81, "admin")
+nav.register("admin.offices", N_("Regulator offices"), 82, "admin")
+nav.register("admin.security_policy", N_("Security policy"), 83, "admin")
+nav.register("admin.audit_log", N_("Audit log"), 84, "admin")

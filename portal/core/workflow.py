@@ -251,3 +251,46 @@ def _role_set(roles: Iterable[str] | str) -> frozenset[str]:
     if isinstance(roles, str):
         return frozenset((roles,))
     return frozenset(roles)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a stepper: a state, its label msgid and where the object stands against it."""
+
+    state: str
+    label: str
+    position: str  # "done", "current" or "todo"
+
+
+def main_path(workflow: Workflow, until: str | None = None) -> tuple[str, ...]:
+    """The states an object passes through when all goes well, read from the transition table: from the
+    initial state, the first transition (in table order) to a new state that a person takes without
+    having to give a reason; where only reasoned transitions leave, the first one into a final state.
+    Stops at ``until`` when given (a firm's life goes on after its registration is approved)."""
+    path, state = [workflow.initial], workflow.initial
+    final = set(workflow.terminal_states)
+    while state != until:
+        leaving = [t for t in workflow.transitions_from(state)
+                   if t.to_state not in path and set(t.roles) != {Role.SYSTEM}]
+        step = next((t for t in leaving if not t.reason_required), None) or next(
+            (t for t in leaving if t.to_state in final), None)
+        if step is None:
+            break
+        state = step.to_state
+        path.append(state)
+    return tuple(path)
+
+
+def progress(workflow: Workflow, state: str, until: str | None = None) -> tuple[Step, ...]:
+    """The main path with each step done, current or still to come. A state off the path (returned,
+    rejected ...) is shown as the current step right after the last path state that leads to it."""
+    path = main_path(workflow, until)
+    if state in path:
+        at = path.index(state)
+        return tuple(Step(s, workflow.states[s], "done" if i < at else "current" if i == at else "todo")
+                     for i, s in enumerate(path))
+    sources = [i for i, s in enumerate(path)
+               if any(t.to_state == state for t in workflow.transitions_from(s))]
+    upto = max(sources) if sources else -1
+    return (*(Step(s, workflow.states[s], "done") for s in path[:upto + 1]),
+            Step(state, workflow.states.get(state, state), "current"))

@@ -5,6 +5,6 @@ from portal.core.msgids import N_
 from portal.web import nav
 
 bp = Blueprint("feedback", __name__)
-nav.register("feedback.agency_workspace", N_("My workspace"), 5)
-nav.register("feedback.index", N_("Feedback"), 40)
-nav.register("feedback.my_summary", N_("Feedback summary"), 41)
+nav.register("feedback.agency_workspace", N_("My workspace"), 5, "work")
+nav.register("feedback.index", N_("Feedback"), 40, "evaluation")
+nav.register("feedback.my_summary", N_("Feedback summary"), 41, "evaluation")

@@ -5,4 +5,4 @@ from portal.core.msgids import N_
 from portal.web import nav
 
 bp = Blueprint("filings", __name__, url_prefix="/filings")
-nav.register("filings.index", N_("Project filings"), 20)
+nav.register("filings.index", N_("Project filings"), 20, "projects")

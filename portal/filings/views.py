@@ -35,6 +35,7 @@ from portal.filings.forms import (
     choices,
 )
 from portal.filings.models import ProjectFiling
+from portal.firms import service as firm_service
 from portal.home.panels import Panel, register
 from portal.orgs.models import Agency
 from portal.web.forms import apply_service_errors
@@ -246,6 +247,8 @@ def detail(filing_id: int):
     actions = filings.allowed_actions(filing, actor)
     problems = filings.submission_problems(filing, actor) if "submit" in actions else {}
     warnings = filings.confirmation_warnings(filing) if "confirm" in actions else []
+    deciding = [a for a in actions if a in DECISIONS]
+    checks = firm_service.review_checks(filing.firm, clock.today(), staff=filing.staff) if deciding else []
     return render_template(
         "filings/detail.html", filing=filing, actions=actions, workflow=PROJECT_FILING,
         field_sections=fields.LAYOUT, site_types=fields.SITE_TYPES,
@@ -255,7 +258,13 @@ def detail(filing_id: int):
         make_attachment_form=_attachment_form, checklist=filings.SECURITY_CHECKLIST,
         labels={t.action: t.label for t in PROJECT_FILING.transitions},
         reason_required={t.action for t in PROJECT_FILING.transitions if t.reason_required},
+        checks=checks,
     )
+
+
+# The decisions a reviewer takes on a filing (the agency's confirmation, the bureau's review): shown in the
+# decision panel beside the filing, with the checks that apply.
+DECISIONS = ("confirm", "decline", "start_review", "register", "return", "reject")
 
 
 def _attachment_form() -> AttachmentForm:

@@ -5,6 +5,6 @@ from portal.core.msgids import N_
 from portal.web import nav
 
 bp = Blueprint("firms", __name__, url_prefix="/firms", template_folder=None)
-nav.register("firms.mine", N_("Our registration"), 10)
-nav.register("firms.index", N_("Firms"), 20)
-nav.register("firms.queue", N_("Registration reviews"), 21)
+nav.register("firms.mine", N_("Our registration"), 10, "firms")
+nav.register("firms.index", N_("Firms"), 20, "firms")
+nav.register("firms.queue", N_("Registration reviews"), 21, "firms")

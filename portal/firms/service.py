@@ -372,6 +372,41 @@ def start_review(firm_id: int, version: str | int | None = None) -> Firm:
     return firm
 
 
+@dataclass(frozen=True)
+class ReviewCheck:
+    """One check a reviewer sees beside a decision: what (msgid), how it stands (msgid + params) and its
+    state: "ok", "wait" (being checked) or "bad"."""
+
+    label: str
+    detail: str
+    params: dict
+    state: str
+
+
+def review_checks(firm: Firm, today: date, staff=None) -> list[ReviewCheck]:
+    """The checks that apply to a decision on the firm (or on one of its projects, with its staff):
+    enterprise verification, a current business licence with its scan, staff eligibility."""
+    status = firm.verification_status
+    checks = [ReviewCheck(N_("Enterprise verification"),
+                          VERIFICATION_LABELS.get(status, VERIFICATION_LABELS["not_checked"]), {},
+                          "ok" if status == "verified" else "wait" if status == "pending" else "bad")]
+    licence = any(c.cert_type == MANDATORY_CERTIFICATE and c.attachment_id is not None
+                  and (c.expires_on is None or c.expires_on >= today) for c in certificates_of(firm.id))
+    checks.append(ReviewCheck(N_("Business licence"),
+                              N_("current, scan on file") if licence else N_("no current licence scan on file"),
+                              {}, "ok" if licence else "bad"))
+    if staff is not None:
+        unqualified = [m for m in staff if not m.is_qualified]
+        if not staff:
+            checks.append(ReviewCheck(N_("Staff eligibility"), N_("no staff assigned"), {}, "bad"))
+        else:
+            checks.append(ReviewCheck(
+                N_("Staff eligibility"),
+                N_("%(bad)s of %(n)s not qualified") if unqualified else N_("all %(n)s qualified"),
+                {"bad": len(unqualified), "n": len(staff)}, "bad" if unqualified else "ok"))
+    return checks
+
+
 def approval_blockers(firm: Firm, today: date) -> list[tuple[str, dict]]:
     """(msgid, params) for what stops a plain approval: the platform has not confirmed the enterprise,
     or no business licence that is current and has its scan is on file."""

@@ -5,4 +5,4 @@ from portal.core.msgids import N_
 from portal.web import nav
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
-nav.register("incidents.index", N_("Incidents"), 45)
+nav.register("incidents.index", N_("Incidents"), 45, "evaluation")

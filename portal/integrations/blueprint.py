@@ -5,4 +5,4 @@ from portal.core.msgids import N_
 from portal.web import nav
 
 bp = Blueprint("integrations", __name__)
-nav.register("integrations.index", N_("Integrations"), 85)
+nav.register("integrations.index", N_("Integrations"), 85, "admin")

@@ -5,5 +5,5 @@ from portal.core.msgids import N_
 from portal.web import nav
 
 bp = Blueprint("scoring", __name__, url_prefix="/scoring")
-nav.register("scoring.index", N_("Scoring"), 60)
-nav.register("scoring.focus", N_("Focus supervision"), 62)
+nav.register("scoring.index", N_("Scoring"), 60, "evaluation")
+nav.register("scoring.focus", N_("Focus supervision"), 62, "evaluation")

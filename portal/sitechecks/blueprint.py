@@ -5,4 +5,4 @@ from portal.core.msgids import N_
 from portal.web import nav
 
 bp = Blueprint("sitechecks", __name__, url_prefix="/sitechecks")
-nav.register("sitechecks.index", N_("Site checks"), 36)
+nav.register("sitechecks.index", N_("Site checks"), 36, "projects")

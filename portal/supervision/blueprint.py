@@ -6,13 +6,13 @@ from portal.web import nav
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 
-nav.register("supervision.dashboard", N_("Dashboard"), 40)
-nav.register("supervision.alerts", N_("Alerts"), 41)
-nav.register("supervision.inspections", N_("Inspections"), 42)
-nav.register("supervision.rectifications", N_("Rectification"), 43)
-nav.register("supervision.notices", N_("Notices"), 44)
-nav.register("supervision.contacts", N_("Contacts"), 45)
-nav.register("supervision.liaison_confirm", N_("Liaison confirmation"), 46)
+nav.register("supervision.dashboard", N_("Dashboard"), 40, "supervision")
+nav.register("supervision.alerts", N_("Alerts"), 41, "supervision")
+nav.register("supervision.inspections", N_("Inspections"), 42, "supervision")
+nav.register("supervision.rectifications", N_("Rectification"), 43, "supervision")
+nav.register("supervision.notices", N_("Notices"), 44, "supervision")
+nav.register("supervision.contacts", N_("Contacts"), 45, "supervision")
+nav.register("supervision.liaison_confirm", N_("Liaison confirmation"), 46, "firms")
 
 
 @bp.app_template_filter("sv_district")

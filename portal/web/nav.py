@@ -1,11 +1,23 @@
-"""Main navigation: areas register entries; the layout shows those the user may visit."""
+"""Main navigation: areas register entries in one of a few groups; the layout shows those the user may
+visit, a group with one entry as a plain link and a larger one as a drop-down."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from flask import current_app, request, url_for
 
+from portal.core.msgids import N_
 from portal.web.permissions import access_of, allowed
+
+# The menu's sections, in their order: at most seven, so the menu fits one line at 1440 px in English.
+GROUPS: dict[str, str] = {
+    "work": N_("My work"),
+    "firms": N_("Firms"),
+    "projects": N_("Projects"),
+    "supervision": N_("Supervision"),
+    "evaluation": N_("Evaluation"),
+    "admin": N_("Administration"),
+}
 
 
 @dataclass(frozen=True)
@@ -13,14 +25,24 @@ class NavItem:
     endpoint: str
     label: str  # msgid, translated in the template
     order: int = 50
+    group: str = "work"
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    key: str
+    label: str  # msgid
+    entries: tuple[tuple[NavItem, str], ...]
 
 
 _ITEMS: dict[str, NavItem] = {}
 MAX_MENUS = 256
 
 
-def register(endpoint: str, label: str, order: int = 50) -> None:
-    _ITEMS[endpoint] = NavItem(endpoint, label, order)
+def register(endpoint: str, label: str, order: int = 50, group: str = "work") -> None:
+    if group not in GROUPS:
+        raise ValueError(f"unknown menu group {group!r}")
+    _ITEMS[endpoint] = NavItem(endpoint, label, order, group)
 
 
 def items() -> list[NavItem]:
@@ -45,3 +67,10 @@ def menu(user) -> tuple[tuple[NavItem, str], ...]:
             if item.endpoint in views and allowed(user, access_of(views[item.endpoint]))
         )
     return found
+
+
+def grouped(user) -> tuple[NavGroup, ...]:
+    """The user's menu in its sections (empty sections left out), entries in their order."""
+    entries = menu(user)
+    return tuple(NavGroup(key, label, found) for key, label in GROUPS.items()
+                 if (found := tuple(e for e in entries if e[0].group == key)))

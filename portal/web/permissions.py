@@ -118,3 +118,4 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.globals["can_visit"] = can_visit
     app.jinja_env.globals["nav_menu"] = nav.menu
+    app.jinja_env.globals["nav_groups"] = nav.grouped

@@ -73,10 +73,19 @@ def _context():
     return {"unread_count": unread, "csrf_token": csrf_token}
 
 
+def workflow_steps(workflow_name: str, state: str, until: str | None = None):
+    """The stepper of an object in workflow ``workflow_name`` (a name from portal.core.workflows)."""
+    from portal.core.workflow import progress
+    from portal.core.workflows import WORKFLOWS
+
+    return progress(WORKFLOWS[workflow_name], state, until)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(current_locale=current_locale, role_label=role_label, label=label,
                                  district_label=district_label)
     app.jinja_env.filters.update(localdt=localdt, localdate=localdate, mask_id=mask_id_number,
                                  mask_phone=mask_phone)
+    app.jinja_env.globals["workflow_steps"] = workflow_steps
     app.jinja_env.globals["csrf_token"] = csrf_token  # replaces generate_csrf (macros see only globals)
     app.context_processor(_context)

@@ -226,3 +226,47 @@ def test_home_panels_per_role(client, login, world):
     client.post("/auth/logout")
     login(world.regulator)
     assert filing.number in client.get("/home/").get_data(as_text=True)
+
+
+def test_review_page_shows_content_first_then_one_decision_panel_with_checks_and_stepper(client, login, world):
+    filing = world.submitted()
+    login(world.agency_user)
+    client.post(f"/filings/{filing.id}/act/confirm", data={"version": filing.version_id})
+    client.post("/auth/logout")
+    login(world.regulator)
+    page = client.get(f"/filings/{filing.id}?lang=en").get_data(as_text=True)
+    # The content comes before the decision, which is one form with one reason field.
+    assert page.index('data-testid="section-progress"') < page.index('<aside class="card decision-panel')
+    panel = page[page.index('<aside class="card decision-panel'):page.index("</aside>")]
+    assert panel.count("<form") == 1 and panel.count("<textarea") == 1
+    for action in ("register", "return", "reject"):
+        assert f'data-testid="act-{action}"' in panel
+        assert f'formaction="/filings/{filing.id}/act/{action}"' in panel
+    assert re.search(r'data-action="return"\s+data-reason-required', panel)
+    assert not re.search(r'data-action="register"\s+data-reason-required', panel)
+    # The checks that apply, each with its state.
+    checks = re.findall(r'<li class="check-(\w+)"><span><strong>([^<]+)</strong>', panel)
+    assert [name for _state, name in checks] == ["Enterprise verification", "Business licence", "Staff eligibility"]
+    assert all(state in ("ok", "wait", "bad") for state, _name in checks)
+    # Where the filing stands: confirmed is the current step.
+    stepper = page[page.index('data-testid="stepper"'):]
+    assert re.search(r'class="step step-current" aria-current="step">\s*<span[^>]*>\d+</span>\s*'
+                     r'<span class="step-label">confirmed by the agency</span>', stepper)
+
+
+def test_one_decision_form_returns_with_the_reason_and_refuses_without_one(client, login, world):
+    filing = world.submitted()
+    login(world.agency_user)
+    client.post(f"/filings/{filing.id}/act/confirm", data={"version": filing.version_id})
+    client.post("/auth/logout")
+    login(world.regulator)
+    db.session.expire_all()
+    version = db.session.get(ProjectFiling, filing.id).version_id
+    response = client.post(f"/filings/{filing.id}/act/return?lang=en", data={"version": version, "reason": " "},
+                           follow_redirects=True)
+    assert "Give a reason for this action." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(ProjectFiling, filing.id).status == "confirmed"
+    client.post(f"/filings/{filing.id}/act/return", data={"version": version, "reason": "Contract missing"})
+    db.session.expire_all()
+    assert db.session.get(ProjectFiling, filing.id).status == "returned"
