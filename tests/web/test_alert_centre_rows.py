@@ -12,7 +12,7 @@ from portal.supervision.models import Alert
 
 def _rows(page: str) -> list[list[str]]:
     body = page[page.index("<tbody>"):page.index("</tbody>")]
-    return [re.findall(r"<td>(.*?)</td>", row, re.S) for row in re.findall(r'<tr data-testid="alert-row">(.*?)</tr>',
+    return [re.findall(r"<td(?: data-label=\"[^\"]*\")?>(.*?)</td>", row, re.S) for row in re.findall(r'<tr data-testid="alert-row">(.*?)</tr>',
                                                                            body, re.S)]
 
 
