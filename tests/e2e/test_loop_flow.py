@@ -151,6 +151,7 @@ def _backdate_start(live_app, filing_id: int, days: int) -> None:
         db.session.remove()
 
 
+@pytest.mark.clause("SITE-signin-visitors", "LOCAL-site_patrol_days")
 def test_a_week_of_site_patrols_with_one_missed_day_raises_an_alert(open_page, live_server, live_app):
     base = live_server.url
     username = "vendor03"
@@ -192,6 +193,7 @@ def _newest_followup(live_app) -> tuple[int, int]:
     return row.id, row.firm_id
 
 
+@pytest.mark.clause("LOCAL-followup_workdays")
 def test_a_rating_of_2_is_followed_up_by_the_firm_and_confirmed_by_the_agency(open_page, live_server, live_app):
     base = live_server.url
     agency = open_page("agency02")
@@ -231,3 +233,97 @@ def test_a_rating_of_2_is_followed_up_by_the_firm_and_confirmed_by_the_agency(op
     regulator = open_page("regulator")
     regulator.goto(f"{base}/followups/")
     assert regulator.locator(f"a[href$='/followups/{followup_id}']").count() == 1
+
+
+def _username(live_app, *, firm_id=None, agency_id=None) -> str:
+    from portal.auth.models import User
+    from portal.extensions import db
+
+    column, value = (User.firm_id, firm_id) if firm_id else (User.agency_id, agency_id)
+    with live_app.app_context():
+        name = db.session.scalar(select(User.username).where(column == value).order_by(User.username))
+        db.session.remove()
+    return name
+
+
+@pytest.mark.clause("ACCEPT-sampling", "LOCAL-acceptance_min_pass_rate", "LOCAL-acceptance_min_sampled_percent")
+def test_acceptance_below_the_threshold_cannot_be_recorded_as_passed(open_page, live_server, live_app):
+    from portal.extensions import db
+    from portal.filings.models import ProjectFiling
+
+    base = live_server.url
+    with live_app.app_context():
+        filing = db.session.scalars(select(ProjectFiling).where(ProjectFiling.status == "completed")
+                                    .order_by(ProjectFiling.id)).first()
+        filing_id, agency_id = filing.id, filing.agency_id
+        unit, delivered = next(iter((filing.delivered_quantities or {"volumes": 100}).items()))
+        db.session.remove()
+    agency = open_page(_username(live_app, agency_id=agency_id))
+    url = f"{base}/filings/{filing_id}/acceptance"
+    agency.goto(url)
+    assert "95" in agency.locator("[data-testid=acceptance-rule]").inner_text()
+    agency.fill("input[name=sample_size]", str(delivered))
+    agency.select_option("select[name=sample_unit]", unit)
+    agency.fill("input[name=pass_rate]", "92")
+    agency.click("input[name=accept]")
+    agency.wait_for_selector(".errors, .flash-error")
+    assert agency.url.startswith(url)  # refused, still on the form with what was typed
+    assert agency.input_value("input[name=pass_rate]") in ("92", "92.00")
+    agency.goto(f"{base}/filings/{filing_id}")
+    assert "status-completed" in agency.content()
+
+    agency.goto(url)
+    agency.fill("input[name=sample_size]", str(delivered))
+    agency.select_option("select[name=sample_unit]", unit)
+    agency.fill("input[name=pass_rate]", "97.5")
+    agency.click("input[name=accept]")
+    agency.wait_for_url(re.compile(rf".*/filings/{filing_id}$"))
+    assert "status-accepted" in agency.content()
+
+
+def test_a_focus_list_firm_submits_its_plan_and_the_regulator_accepts_it(open_page, live_server, live_app):
+    from portal.extensions import db
+    from portal.scoring.models import ResultApplication
+
+    base = live_server.url
+    with live_app.app_context():
+        firm_id = db.session.scalar(select(ResultApplication.firm_id).where(
+            ResultApplication.action == "focus_supervision", ResultApplication.lifted_at.is_(None))
+            .order_by(ResultApplication.id))
+        db.session.remove()
+    assert firm_id, "the demo data has a firm on the focus-supervision list"
+    firm = open_page(_username(live_app, firm_id=firm_id))
+    firm.goto(f"{base}/scoring/focus/plan")
+    firm.fill("textarea[name=plan_text]", "一、全员重新培训并考核；二、项目经理每周自查并签字；三、每月向监管部门报送整改进展。")
+    firm.click("form.card button[type=submit]")
+    firm.wait_for_selector(".flash-success")
+
+    regulator = open_page("regulator")
+    regulator.goto(f"{base}/scoring/focus")
+    regulator.locator("[data-testid=focus-plan-link]").first.click()
+    regulator.wait_for_url(re.compile(r".*/scoring/focus/plans/\d+$"))
+    plan_url = regulator.url
+    assert "全员重新培训" in regulator.content()
+    regulator.click("button[name=action][value=accept]")
+    regulator.wait_for_selector(".flash-success")
+    firm.goto(plan_url)
+    assert firm.locator("[data-testid=focus-plan-status]").get_attribute("class").endswith("status-accepted")
+
+
+def test_the_firm_gives_its_statement_on_an_open_incident(open_page, live_server, live_app):
+    from portal.extensions import db
+    from portal.incidents.models import Incident
+
+    base = live_server.url
+    with live_app.app_context():
+        incident_id, firm_id = db.session.execute(select(Incident.id, Incident.firm_id).where(
+            Incident.status.in_(("reported", "investigating"))).order_by(Incident.id)).first()
+        db.session.remove()
+    firm = open_page(_username(live_app, firm_id=firm_id))
+    firm.goto(f"{base}/incidents/{incident_id}")
+    firm.fill("[data-testid=firm-statement] textarea[name=statement]", "涉事人员已调离现场，涉事设备已封存并交监管部门检查。")
+    firm.click("[data-testid=firm-statement] button[type=submit]")
+    firm.wait_for_selector(".flash-success")
+    regulator = open_page("regulator")
+    regulator.goto(f"{base}/incidents/{incident_id}")
+    assert "涉事设备已封存" in regulator.locator("[data-testid=firm-statement]").inner_text()

@@ -1,5 +1,5 @@
 """Real browser: a regulator draws an inspection, records a failed item and orders rectification; the
-firm's user answers; the regulator verifies and closes the order."""
+firm's user answers; the regulator verifies and closes the order, and with it the inspection."""
 from __future__ import annotations
 
 import re
@@ -92,4 +92,7 @@ def test_draw_inspect_order_answer_and_close(browser, live_server, live_app):
     assert page.locator("[data-testid=order-status]").get_attribute("class").endswith("status-verified")
     assert page.locator("[data-testid=timeline] li").count() == 3
     screenshot(page, "supervision-order-verified")
+    # Its only order verified, the inspection is closed after rectification (no longer "rectification required").
+    page.goto(f"{base}/supervision/inspections/{inspection_id}")
+    assert page.locator("[data-testid=inspection-status]").get_attribute("class").endswith("status-closed")
     regulator_ctx.close()
