@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import Select, func, select
 
 from portal.auth.models import User
-from portal.core import access, audit, clock, inbox, timeline, transactions
+from portal.core import access, audit, clock, docnumbers, inbox, timeline, transactions
 from portal.core import uploads as attachments
 from portal.core.access import in_jurisdiction, regulators_of, require_supervisor, scoped
 from portal.core.constants import SERVICE_TYPES
@@ -388,6 +388,7 @@ def record_results(actor: Actor, inspection_id: int, results: list[ItemResult], 
     timeline.record_transition("inspection", inspection, t.action, inspection.status, t.to_state,
                                audit_detail={"failed": sum(1 for r in given.values() if r.result == "fail")})
     inspection.status = t.to_state
+    docnumbers.allocate(docnumbers.INSPECTION, inspection.id, clock.today())  # 检查记录
     transactions.commit()
     return inspection
 
