@@ -511,7 +511,8 @@ def verify_public(number: str, code: str) -> dict:
     if not number or not code or not hmac.compare_digest(verification_code(number), code):
         raise NotFound()
     row = db.session.execute(
-        select(ProjectFiling.number, ProjectFiling.status, ProjectFiling.title, ProjectFiling.start_date,
+        select(ProjectFiling.id, ProjectFiling.number, ProjectFiling.status, ProjectFiling.title,
+               ProjectFiling.start_date,
                ProjectFiling.end_date, ProjectFiling.submitted_at, ProjectFiling.registered_at,
                Firm.name.label("firm_name"), Agency.name.label("agency_name"))
         .join(Firm, Firm.id == ProjectFiling.firm_id)
