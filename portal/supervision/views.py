@@ -248,7 +248,7 @@ def inspection_new():
         try:
             inspection = inspections.plan_inspection(actor, form.firm_id.data, form.planned_on.data,
                                                      form.inspector1_id.data, form.inspector2_id.data,
-                                                     filing_id=form.filing_id.data)
+                                                     filing_number=form.filing_number.data)
             flash(_("The inspection is planned."), "success")
             return redirect(url_for("supervision.inspection_detail", inspection_id=inspection.id))
         except ValidationFailed as exc:
