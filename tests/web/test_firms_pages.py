@@ -25,6 +25,16 @@ def test_apply_page_keeps_input_and_shows_uscc_message(client):
     assert db.session.scalar(select(Firm.id)) is None
 
 
+def test_apply_page_shows_the_uscc_error_on_the_first_answer_with_the_other_errors(client):
+    """A mistyped code and empty required fields: every error at once, the code's among them."""
+    data = _form(application(uscc="91350100M000100Y44", name="", username=""))
+    page = fresh(client).post("/firms/apply?lang=zh_CN", data=data).get_data(as_text=True)
+    errors = dict(re.findall(r'<ul class="errors" id="([a-z_]+)-err">(.*?)</ul>', page, re.S))
+    assert {"uscc", "name", "username"} <= set(errors)
+    assert "校验码" in errors["uscc"], errors["uscc"]  # the check character's own message, translated
+    assert db.session.scalar(select(Firm.id)) is None
+
+
 def test_apply_page_reports_duplicate_uscc_beside_the_field(client, build):
     build.firm(uscc=fresh(VALID_USCC))
     page = fresh(client).post("/firms/apply", data=_form(application())).get_data(as_text=True)
