@@ -104,13 +104,12 @@ def test_each_document_prints_on_a4_with_its_number_and_no_overflow(kind, lead_p
 
 
 def test_the_draw_seed_does_not_overlap_its_label(lead_page, live_server, live_app):
-    from portal.extensions import db
-    from portal.supervision.models import InspectionDraw
-
     from portal.auth.models import User
     from portal.core import clock
     from portal.core.context import reset_actor, set_actor
+    from portal.extensions import db
     from portal.supervision import inspections
+    from portal.supervision.models import InspectionDraw
     from portal.web.context import actor_for_user
 
     with live_app.app_context():
