@@ -110,3 +110,15 @@ def test_issuing_office_and_scheme_come_from_the_configuration(setup, client, lo
     login(r1)
     html = client.get(f"/supervision/rectifications/{order.id}/print").get_data(as_text=True)
     assert f"泸档整改〔{clock.today().year}〕第1号" in html and "泸州市档案局（馆）" in html
+
+
+def test_document_date_in_the_readers_language(setup, client, login):
+    r1, _r2, _lead, firm, _vendor = setup
+    order = rectification.issue_by_hand(sb.actor(r1), firm.id, ["a"], "do a")
+    login(r1)
+    day = clock.today()
+    english = client.get(f"/supervision/rectifications/{order.id}/print?lang=en").get_data(as_text=True)
+    assert f'data-testid="document-date">{day.day} {day.strftime("%B")} {day.year}<' in english
+    assert "(seal)" in english and "Luzhou Archives Bureau" in english
+    chinese = client.get(f"/supervision/rectifications/{order.id}/print?lang=zh_CN").get_data(as_text=True)
+    assert f'data-testid="document-date">{_chinese_date(day)}<' in chinese
