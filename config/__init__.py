@@ -60,6 +60,10 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "ACCEPTANCE_MIN_SAMPLED_PERCENT": ("ACCEPTANCE_MIN_SAMPLED_PERCENT", int),
     "ACCEPTANCE_MIN_PASS_RATE": ("ACCEPTANCE_MIN_PASS_RATE", int),
     "REDIS_URL": ("REDIS_URL", str),
+    "DOCUMENT_NUMBER_FORMAT": ("DOCUMENT_NUMBER_FORMAT", str),
+    "DOCUMENT_NUMBER_PREFIX": ("DOCUMENT_NUMBER_PREFIX", str),
+    "DOCUMENT_NUMBER_PREFIXES": ("DOCUMENT_NUMBER_PREFIXES", str),
+    "ISSUING_OFFICE": ("ISSUING_OFFICE", str),
     "RATELIMIT_LOGIN_PER_ADDRESS": ("RATELIMIT_LOGIN_PER_ADDRESS", str),
     "RATELIMIT_LOGIN_PER_USERNAME": ("RATELIMIT_LOGIN_PER_USERNAME", str),
     "RATELIMIT_PUBLIC_APPLICATION": ("RATELIMIT_PUBLIC_APPLICATION", str),
@@ -190,6 +194,16 @@ class Config:
     ACCEPTANCE_MIN_SAMPLED_PERCENT = 5
     ACCEPTANCE_MIN_PASS_RATE = 95
     REDIS_URL = ""
+
+    # Official documents (文书): the number scheme ({prefix}, {year}, {seq}), the prefix of each kind
+    # ("kind=prefix" pairs joined by ","; kinds: receipt, inspection, rectification, summons,
+    # negative_list, objection; others use DOCUMENT_NUMBER_PREFIX), and the issuing office printed on
+    # them (empty = the bureau's name in the reader's language).
+    DOCUMENT_NUMBER_FORMAT = "{prefix}〔{year}〕{seq}号"
+    DOCUMENT_NUMBER_PREFIX = "泸档外监"
+    DOCUMENT_NUMBER_PREFIXES = ("receipt=泸档外备,inspection=泸档外检,rectification=泸档外改,summons=泸档外谈,"
+                                "negative_list=泸档外负,objection=泸档外复")
+    ISSUING_OFFICE = ""
 
     # Government-services platform adapter. GOV_SECRET is the one name of the shared signing secret
     # (portal.gov.http.HttpGovPlatform.from_settings and `flask gov sandbox` read it); the default is

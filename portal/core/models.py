@@ -1,9 +1,20 @@
 """Cross-cutting records: audit chain, workflow timeline, inbox, outbox, local rules, attachments."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.core import clock
@@ -167,3 +178,25 @@ class DataVersion(db.Model):
 
     table_name: Mapped[str] = mapped_column(String(64), primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class DocumentNumber(db.Model):
+    """The number of one official document (文书号), allocated once and never reused.
+
+    `seq` runs per kind and year; the unique keys make a twin allocation (two requests racing for the
+    same number, or two numbers for one document) impossible, see `portal.core.docnumbers`."""
+
+    __tablename__ = "document_number"
+    __table_args__ = (
+        UniqueConstraint("kind", "year", "seq", name="uq_document_number_seq"),
+        UniqueConstraint("kind", "subject_id", name="uq_document_number_subject"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    subject_id: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(64))
+    issued_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)

@@ -17,7 +17,17 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from portal.auth.models import User
-from portal.core import access, clock, inbox, local_rules, outbox, timeline, transactions
+from portal.core import (
+    access,
+    clock,
+    docnumbers,
+    inbox,
+    local_rules,
+    localtime,
+    outbox,
+    timeline,
+    transactions,
+)
 from portal.core import cache as aggregates
 from portal.core import uploads as attachments
 from portal.core.constants import QUANTITY_UNITS, SERVICE_TYPES
@@ -147,6 +157,8 @@ def _move(filing: ProjectFiling, action: str, reason: str = "", audit_detail: di
         setattr(filing, stamp, now)
     if transition.to_state == "in_progress" and filing.started_at is None:
         filing.started_at = now
+    if transition.to_state == "registered":
+        docnumbers.allocate(docnumbers.RECEIPT, filing.id, localtime.local_date(now))  # 备案回执
     # Flush first: the version check of version_id_col fires here if someone else got in before us.
     db.session.flush()
     row = timeline.record_transition(OBJECT_TYPE, filing, action, from_state, transition.to_state,
@@ -540,7 +552,8 @@ def verify_public(number: str, code: str) -> dict:
     if not number or not code or not hmac.compare_digest(verification_code(number), code):
         raise NotFound()
     row = db.session.execute(
-        select(ProjectFiling.number, ProjectFiling.status, ProjectFiling.title, ProjectFiling.start_date,
+        select(ProjectFiling.id, ProjectFiling.number, ProjectFiling.status, ProjectFiling.title,
+               ProjectFiling.start_date,
                ProjectFiling.end_date, ProjectFiling.submitted_at, ProjectFiling.registered_at,
                Firm.name.label("firm_name"), Agency.name.label("agency_name"))
         .join(Firm, Firm.id == ProjectFiling.firm_id)

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.core import access, clock, timeline
+from portal.core import access, clock, docnumbers, localtime, timeline
 from portal.core.constants import ATTACHMENT_KINDS, QUANTITY_UNITS, SERVICE_TYPES
 from portal.core.context import current_actor
 from portal.core.errors import NotFound, ValidationFailed
@@ -38,6 +38,7 @@ from portal.filings.models import ProjectFiling
 from portal.firms import service as firm_service
 from portal.home.panels import Panel, register
 from portal.orgs.models import Agency
+from portal.web.documents import document_for
 from portal.web.forms import apply_service_errors
 from portal.web.i18n import gettext, translate
 from portal.web.params import int_arg
@@ -504,7 +505,9 @@ def receipt(filing_id: int):
         raise NotFound()
     url = verification_url(filing.number)
     qr = segno.make(url, error="m").svg_data_uri(scale=4, border=2)
-    return render_template("filings/receipt.html", filing=filing, qr=qr, url=url,
+    document = document_for(docnumbers.RECEIPT, filing.id,
+                            filing.registered_at and localtime.local_date(filing.registered_at))
+    return render_template("filings/receipt.html", filing=filing, qr=qr, url=url, document=document,
                            staff=filing.staff, states=PROJECT_FILING.states)
 
 
@@ -512,8 +515,14 @@ def receipt(filing_id: int):
 @public
 @per_address("RATELIMIT_RECEIPT_VERIFY")
 def verify(number: str):
-    facts = filings.verify_public(number, request.args.get("code", ""))
-    return render_template("filings/verify.html", facts=facts, states=PROJECT_FILING.states)
+    """核验: 核验通过 with the receipt's facts, or a page saying 核验未通过 (404) for an unknown number or a
+    code that does not match it (a tampered or mistyped QR)."""
+    try:
+        facts = filings.verify_public(number, request.args.get("code", ""))
+    except NotFound:
+        return render_template("filings/verify.html", facts=None), 404
+    return render_template("filings/verify.html", facts=facts, states=PROJECT_FILING.states,
+                           document_number=docnumbers.number_of(docnumbers.RECEIPT, facts["id"]))
 
 
 # --- home panels ----------------------------------------------------------------------------------

@@ -17,13 +17,14 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.core.constants import CERTIFICATE_TYPES, SERVICE_TYPES, STAFF_ROLES
-from portal.core.identifiers import DISTRICTS
+from portal.core.identifiers import DISTRICTS, normalize_uscc, validate_firm_uscc
 from portal.core.workflows import FIRM_REGISTRATION
 from portal.web.forms import VersionField
+from portal.web.i18n import translate
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -84,6 +85,14 @@ class ApplicationForm(RegistrationFields):
     licence_number = StringField(_l("Business licence number"), validators=[Length(max=80)])
     licence_expires_on = DateField(_l("Business licence expires on"), validators=[Optional()])
     licence_file = FileField(_l("Business licence scan (PDF, JPEG, PNG)"))
+
+    def validate_uscc(self, field) -> None:
+        """The code's own check (shape, categories, check characters), run with every other field's so the
+        first answer shows all the errors; whether the code is already registered is the service's."""
+        problems = [translate(m) for m in validate_firm_uscc(normalize_uscc(field.data or ""))]
+        if problems:
+            field.errors.extend(problems[:-1])
+            raise ValidationError(problems[-1])
 
 
 class EditRegistrationForm(RegistrationFields):

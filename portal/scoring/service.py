@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import Select, and_, func, select
 
 from portal.auth.models import User, UserRole
-from portal.core import access, audit, clock, inbox, localtime, transactions
+from portal.core import access, audit, clock, docnumbers, inbox, localtime, transactions
 from portal.core import uploads as attachments
 from portal.core.context import Actor, current_actor
 from portal.core.errors import InvalidState, NotAllowed, NotFound, ValidationFailed
@@ -624,6 +624,7 @@ def decide_objection(objection_id: int, action: str, reason: str, *, numerator: 
              else N_("Your objection for %(period)s was decided: the score stands."))
     inbox.notify(_firm_users([score.firm_id])[score.firm_id], msgid, {"period": period.label},
                  link=f"/scoring/scores/{score.id}")
+    docnumbers.allocate(docnumbers.OBJECTION, objection.id, clock.today())  # 复核决定书
     transactions.commit()
     return objection
 
@@ -896,6 +897,7 @@ def decide_negative_list(entry_id: int, decision: str, reason: str, ends_on: dat
         firm.negative_list_until = ends_on
         entry.status = "listed"
         entry.ends_on = ends_on
+        docnumbers.allocate(docnumbers.NEGATIVE_LIST, entry.id, clock.today())  # 负面清单决定书
         db.session.add(ResultApplication(period_id=entry.period_id, firm_id=firm.id, action="negative_list",
                                          detail={"entry": entry.id, "until": ends_on.isoformat(),
                                                  "reason": reason.strip()}, applied_at=now))

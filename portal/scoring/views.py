@@ -9,7 +9,7 @@ import sys
 from flask import Response, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from portal.core import access, clock
+from portal.core import access, clock, docnumbers, localtime
 from portal.core.context import current_actor
 from portal.core.errors import NotFound, ValidationFailed
 from portal.core.msgids import N_
@@ -34,6 +34,7 @@ from portal.scoring.forms import (
 )
 from portal.scoring.models import FirmScore, NegativeListEntry, Objection, RuleSetVersion, ScoringPeriod
 from portal.scoring.rules import KIND_LABELS, RuleSet
+from portal.web.documents import document_for
 from portal.web.forms import apply_service_errors
 from portal.web.i18n import gettext as _
 from portal.web.i18n import translate
@@ -311,6 +312,21 @@ def decide(objection_id: int):
     return _render_score(score, decide_forms={objection.id: form}, status=422)
 
 
+@bp.route("/objections/<int:objection_id>/decision")
+@roles("vendor", "regulator", "lead")
+def objection_decision(objection_id: int):
+    """复核决定书: the printable decision on a decided objection."""
+    objection = scoring.get_objection(objection_id)
+    if objection.decided_at is None:
+        raise NotFound()
+    score = scoring.get_score(objection.firm_score_id)
+    period = db.session.get(ScoringPeriod, score.period_id)
+    firm = db.session.get(Firm, score.firm_id)
+    document = document_for(docnumbers.OBJECTION, objection.id, localtime.local_date(objection.decided_at))
+    return render_template("scoring/objection_decision.html", document=document, objection=objection,
+                           score=score, period=period, firm=firm)
+
+
 def _pygal():
     """pygal, imported on first use, without the import hook it installs on sys.meta_path.
 
@@ -542,6 +558,19 @@ def decide_negative(entry_id: int):
     entries = db.session.execute(scoring.visible_negative_list().add_columns(Firm)).all()
     return render_template("scoring/negative_list.html", entries=entries, decide_form=NegativeListDecisionForm(),
                            lift_form=LiftForm(), forms={entry_id: form}), 422
+
+
+@bp.route("/negative-list/<int:entry_id>/decision")
+@roles("regulator", "lead")
+def negative_list_decision(entry_id: int):
+    """负面清单决定书: the printable decision that put a firm on the negative list."""
+    row = db.session.execute(scoring.visible_negative_list().add_columns(Firm)
+                             .where(NegativeListEntry.id == entry_id)).first()
+    if row is None or row[0].decided_at is None or row[0].status not in ("listed", "lifted"):
+        raise NotFound()
+    entry, firm = row
+    document = document_for(docnumbers.NEGATIVE_LIST, entry.id, localtime.local_date(entry.decided_at))
+    return render_template("scoring/negative_list_decision.html", document=document, entry=entry, firm=firm)
 
 
 @bp.route("/negative-list/<int:entry_id>/lift", methods=["POST"])

@@ -39,7 +39,8 @@ class AckForm(FlaskForm):
 
 class PlanForm(FlaskForm):
     firm_id = SelectField(_l("Firm"), coerce=int, validators=[DataRequired()])
-    filing_id = IntegerField(_l("Project filing id (optional)"), validators=[Optional()])
+    filing_number = StringField(_l("Project filing number (optional)"), validators=[Optional(), Length(max=24)],
+                                description=_l("The number on the filing receipt, e.g. LZWB-2026-0001."))
     planned_on = DateField(_l("Planned on"), validators=[DataRequired()])
     inspector1_id = SelectField(_l("First inspector"), coerce=int, validators=[DataRequired()])
     inspector2_id = SelectField(_l("Second inspector"), coerce=int, validators=[DataRequired()])

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import Select, func, select
 
 from portal.auth.models import User
-from portal.core import access, audit, clock, inbox, timeline, transactions
+from portal.core import access, audit, clock, docnumbers, inbox, timeline, transactions
 from portal.core import uploads as attachments
 from portal.core.access import in_jurisdiction, regulators_of, require_supervisor, scoped
 from portal.core.constants import SERVICE_TYPES
@@ -208,15 +208,25 @@ def _service_type_of(firm: Firm, filing: ProjectFiling | None) -> str:
 
 def plan_inspection(actor: Actor, firm_id: int, planned_on: date, inspector1_id: int | None,
                     inspector2_id: int | None, filing_id: int | None = None,
-                    service_type: str | None = None) -> Inspection:
-    """Plan an inspection by hand (kind "planned")."""
+                    service_type: str | None = None, *, filing_number: str | None = None) -> Inspection:
+    """Plan an inspection by hand (kind "planned"), optionally of one project, named by its filing
+    number (LZWB-…, what people see on receipts and lists) or, from code, by its id."""
     require_supervisor(actor)
     firm = _firm_in_jurisdiction(actor, firm_id)
     filing = None
-    if filing_id:
-        filing = db.session.get(ProjectFiling, filing_id)
+    field = "filing_number" if filing_number is not None else "filing_id"
+    if filing_number is not None and filing_number.strip():
+        filing = db.session.scalar(select(ProjectFiling).where(
+            ProjectFiling.number == filing_number.strip().upper(), access.visible(actor, ProjectFiling)))
+        if filing is None:
+            raise ValidationFailed({field: [(N_("No project filing numbered %(number)s that you may see."),
+                                             {"number": filing_number.strip()})]})
+    elif filing_id:
+        filing = db.session.scalar(select(ProjectFiling).where(
+            ProjectFiling.id == filing_id, access.visible(actor, ProjectFiling)))
+    if filing is not None or filing_id:
         if filing is None or filing.firm_id != firm.id:
-            raise ValidationFailed({"filing_id": [N_("The project does not belong to this firm.")]})
+            raise ValidationFailed({field: [N_("The project does not belong to this firm.")]})
     district = filing.district_code if filing is not None else firm.district_code
     _check_inspectors(actor, district, (inspector1_id, inspector2_id))
     inspection = _new_inspection(firm, filing, "planned", planned_on, (inspector1_id, inspector2_id), None,
@@ -389,6 +399,7 @@ def record_results(actor: Actor, inspection_id: int, results: list[ItemResult], 
     timeline.record_transition("inspection", inspection, t.action, inspection.status, t.to_state,
                                audit_detail={"failed": sum(1 for r in given.values() if r.result == "fail")})
     inspection.status = t.to_state
+    docnumbers.allocate(docnumbers.INSPECTION, inspection.id, clock.today())  # 检查记录
     transactions.commit()
     return inspection
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import Select, func, select
 
-from portal.core import access, audit, clock, inbox, timeline, transactions
+from portal.core import access, audit, clock, docnumbers, inbox, timeline, transactions
 from portal.core import uploads as attachments
 from portal.core.access import (
     in_jurisdiction,
@@ -115,6 +115,7 @@ def issue_order(actor: Actor, firm_id: int, items: list[str], requirement: str, 
     )
     db.session.add(order)
     db.session.flush()
+    docnumbers.allocate(docnumbers.RECTIFICATION, order.id, clock.today())  # 整改通知书 issued with it
     timeline.record_transition("rectification", order, "issue", None, "issued",
                                audit_detail={"number": order.number, "firm_id": firm.id})
     inbox.notify(inbox.users_of_firm(firm.id),
@@ -287,6 +288,7 @@ def escalate(actor: Actor, order_id: int, reason: str, held_on: date, attendees:
                       created_by_id=actor.user_id)
     db.session.add(summons)
     db.session.flush()
+    docnumbers.allocate(docnumbers.SUMMONS, summons.id, held_on)  # 约谈记录
     audit.record("rectification.summons", "summons", summons.id, detail={"order": order.number})
     if penalty is not None:
         _add_penalty(actor, order, penalty)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portal.auth.models import User
 from portal.core import cache as aggregates
-from portal.core import clock
+from portal.core import clock, docnumbers, localtime
 from portal.core.access import is_supervisor, scoped, visible
 from portal.core.context import current_actor
 from portal.core.errors import ValidationFailed
@@ -49,9 +49,11 @@ from portal.supervision.models import (
     LiaisonConfirmation,
     NoticeRecipient,
     RectificationOrder,
+    Summons,
 )
 from portal.supervision.penalties import LEGAL_BASES
 from portal.web.context import actor_for_user
+from portal.web.documents import document_for
 from portal.web.forms import apply_service_errors
 from portal.web.i18n import translate
 from portal.web.params import int_arg
@@ -246,7 +248,7 @@ def inspection_new():
         try:
             inspection = inspections.plan_inspection(actor, form.firm_id.data, form.planned_on.data,
                                                      form.inspector1_id.data, form.inspector2_id.data,
-                                                     filing_id=form.filing_id.data)
+                                                     filing_number=form.filing_number.data)
             flash(_("The inspection is planned."), "success")
             return redirect(url_for("supervision.inspection_detail", inspection_id=inspection.id))
         except ValidationFailed as exc:
@@ -312,7 +314,10 @@ def inspection_detail(inspection_id: int):
 @roles(*SUPERVISORS)
 def inspection_print(inspection_id: int):
     inspection = inspections.get_inspection(current_actor(), inspection_id)
-    return render_template("supervision/inspection_print.html", **_inspection_context(inspection))
+    document = document_for(docnumbers.INSPECTION, inspection.id,
+                            inspection.checked_at and localtime.local_date(inspection.checked_at))
+    return render_template("supervision/inspection_print.html", document=document,
+                           **_inspection_context(inspection))
 
 
 @bp.route("/inspections/<int:inspection_id>/record", methods=["GET", "POST"])
@@ -515,7 +520,21 @@ def rectification_detail(order_id: int):
 @roles("regulator", "lead", "vendor")
 def rectification_print(order_id: int):
     order = rectification.get_order(current_actor(), order_id)
-    return render_template("supervision/rectification_print.html", **_order_context(order))
+    document = document_for(docnumbers.RECTIFICATION, order.id, localtime.local_date(order.issued_at))
+    return render_template("supervision/rectification_print.html", document=document, **_order_context(order))
+
+
+@bp.route("/rectifications/<int:order_id>/summons/<int:summons_id>/print")
+@roles("regulator", "lead", "vendor")
+def summons_print(order_id: int, summons_id: int):
+    """约谈记录: the record of a summons held when the order was escalated."""
+    order = rectification.get_order(current_actor(), order_id)
+    summons = db.session.get(Summons, summons_id)
+    if summons is None or summons.order_id != order.id:
+        abort(404)
+    document = document_for(docnumbers.SUMMONS, summons.id, summons.held_on)
+    return render_template("supervision/summons_print.html", document=document, summons=summons,
+                           **_order_context(order))
 
 
 @bp.route("/rectifications/<int:order_id>/respond", methods=["POST"])

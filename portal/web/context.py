@@ -54,7 +54,9 @@ def _add_request_id(response):
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(_begin)
+    # First of all before-request functions: CSRF protection (registered earlier) reads the form, and an
+    # oversize body stops the request there with a 413 whose page must still show the request id.
+    app.before_request_funcs.setdefault(None, []).insert(0, _begin)
     app.before_request(_identify)
     app.after_request(_add_request_id)
     app.teardown_request(_end)

@@ -1,7 +1,9 @@
 """Error pages in the user's language with the request id; JSON for API clients. Domain errors map here."""
 from __future__ import annotations
 
-from flask import Flask, g, jsonify, render_template
+from urllib.parse import urlsplit
+
+from flask import Flask, g, has_request_context, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
@@ -13,6 +15,7 @@ from portal.core.workflow import ActionNotPermitted, WorkflowError
 from portal.extensions import db
 from portal.web.i18n import translate
 from portal.web.permissions import wants_json
+from portal.web.redirects import safe_path
 
 TITLES = {
     400: "Bad request",
@@ -51,6 +54,19 @@ def _explanations():
     }
 
 
+def _back_link() -> str | None:
+    """Where the form was: a form posts to the page that shows it, so a refused upload (413) can go
+    back there; otherwise the page the user came from, when it is on this site."""
+    if not has_request_context():
+        return None
+    if request.method == "POST":
+        return safe_path(request.full_path.rstrip("?"))
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc and referrer.netloc != request.host:
+        return None
+    return safe_path(referrer.path + (f"?{referrer.query}" if referrer.query else "")) if referrer.path else None
+
+
 def render_error(code: int, message: str | None = None):
     request_id = g.get("request_id", "")
     title = _titles().get(code, _("Error"))
@@ -60,7 +76,7 @@ def render_error(code: int, message: str | None = None):
         response.status_code = code
         return response
     return render_template("errors/error.html", code=code, title=title, message=text,
-                           request_id=request_id), code
+                           request_id=request_id, back=_back_link() if code == 413 else None), code
 
 
 def init_app(app: Flask) -> None:

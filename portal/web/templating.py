@@ -40,6 +40,17 @@ def localdate(value: date | datetime | None) -> str:
     return value.isoformat()
 
 
+def docdate(value: date | datetime | None) -> str:
+    """A document's date as official documents write it: 2026年12月6日 (6 December 2026 in English)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = localtime.local_date(value)
+    if current_locale() == "zh_CN":
+        return f"{value.year}年{value.month}月{value.day}日"
+    return f"{value.day} {value.strftime('%B')} {value.year}"
+
+
 def label(vocabulary: str, code: str | None) -> str:
     mapping = getattr(constants, vocabulary, {})
     text = mapping.get(code) if isinstance(mapping, dict) else None
@@ -84,7 +95,7 @@ def workflow_steps(workflow_name: str, state: str, until: str | None = None):
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(current_locale=current_locale, role_label=role_label, label=label,
                                  district_label=district_label)
-    app.jinja_env.filters.update(localdt=localdt, localdate=localdate, mask_id=mask_id_number,
+    app.jinja_env.filters.update(localdt=localdt, localdate=localdate, docdate=docdate, mask_id=mask_id_number,
                                  mask_phone=mask_phone)
     app.jinja_env.globals["workflow_steps"] = workflow_steps
     app.jinja_env.globals["csrf_token"] = csrf_token  # replaces generate_csrf (macros see only globals)

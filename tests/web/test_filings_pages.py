@@ -180,6 +180,9 @@ def test_receipt_has_qr_linking_to_public_verification(client, login, world):
     code = filings.verification_code(filing.number)
     assert f"/filings/verify/{filing.number}?code={code}" in page
     assert "<script>" not in page and "style=" not in page
+    # 备案回执: numbered when the filing was registered, with the issuing office, date and seal box.
+    number = f"泸档外备〔{clock.today().year}〕1号"
+    assert number in page and 'data-testid="seal"' in page and 'data-testid="document-date"' in page
 
 
 def test_public_verification_shows_only_public_facts(app, world):
@@ -189,8 +192,16 @@ def test_public_verification_shows_only_public_facts(app, world):
     page = anonymous.get(f"/filings/verify/{filing.number}?code={code}").get_data(as_text=True)
     assert filing.number in page and world.firm.name in page and world.agency.name in page
     assert "Li Si" not in page and filing.contract_number not in page and world.firm.uscc not in page
-    assert anonymous.get(f"/filings/verify/{filing.number}?code=deadbeef").status_code == 404
-    assert anonymous.get(f"/filings/verify/LZWB-1999-0001?code={code}").status_code == 404
+    assert filing.title in page and 'data-testid="verified"' in page
+    assert f"泸档外备〔{clock.today().year}〕1号" in page
+    for url in (f"/filings/verify/{filing.number}?code=deadbeef", f"/filings/verify/LZWB-1999-0001?code={code}",
+                f"/filings/verify/{filing.number}"):
+        failed = anonymous.get(url)
+        html = failed.get_data(as_text=True)
+        # A tampered or unknown code: a proper page that says so (404), never the receipt's facts.
+        assert failed.status_code == 404 and 'data-testid="not-verified"' in html
+        assert world.firm.name not in html and "核验未通过" in anonymous.get(url + "&lang=zh_CN" if "?" in url
+                                                                        else url + "?lang=zh_CN").get_data(as_text=True)
 
 
 def test_change_filing_pages_show_difference_side_by_side(client, login, build, world):

@@ -1,4 +1,5 @@
 """Firm pages: self-registration, review, change requests, certificates, attachments, lists."""
+import re
 from io import BytesIO
 
 from openpyxl import load_workbook
@@ -21,6 +22,16 @@ def test_apply_page_keeps_input_and_shows_uscc_message(client):
     assert response.status_code == 200
     assert "泸州测试档案服务有限公司" in page and "江阳区1号" in page  # what the user typed is kept
     assert 'aria-invalid="true"' in page and "uscc-err" in page
+    assert db.session.scalar(select(Firm.id)) is None
+
+
+def test_apply_page_shows_the_uscc_error_on_the_first_answer_with_the_other_errors(client):
+    """A mistyped code and empty required fields: every error at once, the code's among them."""
+    data = _form(application(uscc="91350100M000100Y44", name="", username=""))
+    page = fresh(client).post("/firms/apply?lang=zh_CN", data=data).get_data(as_text=True)
+    errors = dict(re.findall(r'<ul class="errors" id="([a-z_]+)-err">(.*?)</ul>', page, re.S))
+    assert {"uscc", "name", "username"} <= set(errors)
+    assert "校验码" in errors["uscc"], errors["uscc"]  # the check character's own message, translated
     assert db.session.scalar(select(Firm.id)) is None
 
 
@@ -161,6 +172,26 @@ def test_oversize_upload_gets_the_413_page(client, build, login, app):
     finally:
         app.config["MAX_CONTENT_LENGTH"] = limit
     assert response.status_code == 413
+    assert db.session.scalar(select(Certificate.id)) is None
+
+
+def test_413_page_is_translated_with_a_back_link_and_a_request_number(client, build, login, app, monkeypatch):
+    """With CSRF on (as in production) the oversize body is refused while the CSRF check reads the form,
+    before any other before-request function: the page must still carry the request id."""
+    vendor = build.user("vendor")
+    login(vendor)
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 64 * 1024)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    url = f"/firms/{vendor.firm_id}/certificates/new"
+    response = fresh(client).post(url + "?lang=zh_CN", data={
+        "cert_type": "business_licence", "number": "BL-3", "file": (BytesIO(PDF + b"0" * 100_000), "a.pdf")},
+        content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 413
+    request_id = re.search(r'data-testid="request-id">([^<]*)<', html).group(1)
+    assert re.fullmatch(r"[0-9a-f]{32}", request_id) and response.headers["X-Request-Id"] == request_id
+    assert f'href="{url}?lang=zh_CN" data-testid="error-back"' in html
+    assert "文件过大" in html and "返回表单" in html and "File too large" not in html
     assert db.session.scalar(select(Certificate.id)) is None
 
 

@@ -194,6 +194,29 @@ def test_firm_objects_with_an_attachment_and_lead_amends_on_the_page(client, log
     html = client.get(f"/scoring/scores/{score.id}").get_data(as_text=True)
     assert 'data-testid="amended-note"' in html and 'data-testid="amended-version"' in html
     assert "Paper receipt checked" in html
+    # 复核决定书: numbered with the decision, the same number on every print, for the lead and the firm.
+    assert f'href="/scoring/objections/{objection.id}/decision"' in html
+    number = f"泸档外复〔{clock.today().year}〕1号"
+    decision = client.get(f"/scoring/objections/{objection.id}/decision").get_data(as_text=True)
+    assert number in decision and 'data-testid="seal"' in decision and "Paper receipt checked" in decision
+    client.post("/auth/logout")
+    login(vendor)
+    assert number in client.get(f"/scoring/objections/{objection.id}/decision").get_data(as_text=True)
+
+
+def test_an_undecided_objection_has_no_decision_to_print(client, login, build, sb, lead):
+    firm, _project, period, score, _other = _published_score(build, sb, lead)
+    with as_user(lead):
+        scoring.publish_period(period.id)
+    vendor = build.user("vendor", firm_id=firm.id)
+    with as_user(vendor):
+        objection = scoring.submit_objection(score.id, "filing.before_start", "Filed on paper", None)
+    login(lead)
+    assert client.get(f"/scoring/objections/{objection.id}/decision").status_code == 404
+    other = build.user("vendor", firm_id=build.firm().id)
+    client.post("/auth/logout")
+    login(other)
+    assert client.get(f"/scoring/objections/{objection.id}/decision").status_code == 404
 
 
 def test_trend_chart_is_an_svg_without_script(client, login, build, sb, lead):
@@ -250,6 +273,10 @@ def test_lead_decides_the_negative_list_on_the_page(client, login, build, sb, le
                      data={"decision": "list", "reason": "Refused rectification", "ends_on": until})
     assert ok.status_code == 302
     assert db.session.get(Firm, firm.id).status == "negative_listed"
+    listed = client.get("/scoring/negative-list").get_data(as_text=True)
+    assert f'href="/scoring/negative-list/{entry_id}/decision"' in listed
+    decision = client.get(f"/scoring/negative-list/{entry_id}/decision").get_data(as_text=True)
+    assert f"泸档外负〔{clock.today().year}〕1号" in decision and "Refused rectification" in decision
     lifted = client.post(f"/scoring/negative-list/{entry_id}/lift", data={"reason": "Rectified"})
     assert lifted.status_code == 302
     assert db.session.get(Firm, firm.id).status == "active"

@@ -7,11 +7,12 @@ from io import BytesIO
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import func, select
 
 from portal.core import clock
 from portal.extensions import db
 from portal.supervision import alerts, inspections, notices, rectification
-from portal.supervision.models import NoticeRecipient
+from portal.supervision.models import Inspection, NoticeRecipient
 from tests.supervision import builders as sb
 
 
@@ -187,3 +188,29 @@ def test_directory_shows_nothing_personal_and_nothing_unpublished(build, client)
 def test_directory_renders_in_both_languages_without_login(client, build, lang):
     build.firm()
     assert client.get(f"/directory?lang={lang}").status_code == 200
+
+
+def test_planning_an_inspection_names_the_project_by_its_filing_number(build, login, client):
+    """The form asks for the LZWB number people see, not the database id; an unknown number, a
+    number the regulator may not see and another firm's project are refused beside the field."""
+    regulator = build.district_regulator("510502")
+    second = build.user("regulator", office_id=regulator.office_id)
+    firm = build.firm(district_code="510502")
+    filing = build.filing(firm=firm, number="LZWB-2026-0042")
+    other_firm_filing = build.filing(firm=build.firm(district_code="510502"), number="LZWB-2026-0043")
+    elsewhere = build.filing(firm=firm, number="LZWB-2026-0044", district_code="510521")
+    login(regulator)
+    form = client.get("/supervision/inspections/new").get_data(as_text=True)
+    assert 'name="filing_number"' in form and 'name="filing_id"' not in form
+    base = {"firm_id": firm.id, "planned_on": clock.today().isoformat(),
+            "inspector1_id": regulator.id, "inspector2_id": second.id}
+    for number, message in ((str(filing.id), "No project filing numbered"),
+                            ("LZWB-2026-9999", "No project filing numbered"),
+                            (elsewhere.number, "No project filing numbered"),
+                            (other_firm_filing.number, "does not belong to this firm")):
+        refused = client.post("/supervision/inspections/new?lang=en", data={**base, "filing_number": number})
+        assert refused.status_code == 200 and message in refused.get_data(as_text=True), number
+    assert db.session.scalar(select(func.count()).select_from(Inspection)) == 0
+    done = client.post("/supervision/inspections/new", data={**base, "filing_number": " lzwb-2026-0042 "})
+    assert done.status_code == 302
+    assert db.session.scalar(select(Inspection.filing_id)) == filing.id
