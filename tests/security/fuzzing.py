@@ -54,6 +54,8 @@ HOSTILE = [
     "\u202e中文\ud7ff",
     "../../etc/passwd",
 ]
+# The values every field and parameter gets in the default run (the others are sampled).
+KEY_VALUES = ["a\x00b", "9" * 30, "x" * 100_000, "x\r\nSet-Cookie: injected=1", "2026-02-30"]
 # Extras posted to every form: optimistic-lock versions, return addresses, ids.
 EXTRA_FIELDS = ("version", "next", "id", "ids", "user_id", "firm_id", "filing_id")
 # Query parameters tried on every GET route, with the names of the page's own GET forms.
@@ -68,7 +70,6 @@ ROLE_ORDER = ("regulator", "vendor", "agency", "lead", "sysadmin", "secadmin", "
 STRING_ARGS = ("approve", "return", "start_review", "submit", "reject", "withdraw", "accept", "approve_final",
                "status", "bogus\x00", "9" * 30)
 SKIP_ENDPOINTS = {"static"}
-MAX_SAMPLE = 3  # hostile values per field in the default run
 
 
 @dataclass
@@ -347,10 +348,6 @@ def _short(value: str) -> str:
     return repr(value[:24]) + (f"…({len(value)})" if len(value) > 24 else "")
 
 
-def _sample(rng: random.Random) -> list[str]:
-    return HOSTILE if DENSE else rng.sample(HOSTILE, MAX_SAMPLE)
-
-
 def _page_form(client, url: str, methods: set[str], get_routes) -> tuple[list[tuple[str, str]], set[str]]:
     """The fields of the form that posts to `url` (on its own page or the nearest page above it)."""
     path = urlsplit(url).path
@@ -394,8 +391,7 @@ def fuzz_posts(app, tally: Tally, rng: random.Random) -> None:
                 for url in urls:
                     client = signed_in(app, username)
                     baseline, html_names = _page_form(client, url, rule.methods, is_get_route)
-                    names = sorted(html_names | view_fields(app, rule.endpoint) | set(EXTRA_FIELDS))
-                    names = [n for n in names if n != "csrf_token"]
+                    names = sorted((html_names | view_fields(app, rule.endpoint)) - {"csrf_token"})
                     for what, data in _post_bodies(baseline, names, rng):
                         capture.lines.clear()
                         response = client.post(url, data=data)
@@ -409,16 +405,19 @@ def _destructive_last(rule) -> tuple:
     return (last in ("logout", "delete", "end", "active", "left") or "sessions" in rule.rule, rule.rule)
 
 
-def _post_bodies(baseline: list[tuple[str, str]], names: list[str], rng: random.Random):
+def _post_bodies(baseline: list[tuple[str, str]], form_names: list[str], rng: random.Random):
+    """Each field alone with hostile values (one in the default run, all in DENSE), every field and the
+    extras at once with each KEY value, and every field twice."""
+    names = sorted(set(form_names) | set(EXTRA_FIELDS))
     yield "empty body", MultiDict()
     yield "page defaults", MultiDict(baseline)
     base = dict(baseline)
-    for name in names:
-        for value in _sample(rng):
+    for name in form_names:
+        for value in (HOSTILE if DENSE else [HOSTILE[rng.randrange(len(HOSTILE))]]):
             data = MultiDict((k, v) for k, v in base.items() if k != name)
             data.add(name, value)
             yield f"{name}={_short(value)}", data
-    for value in _sample(rng):
+    for value in (HOSTILE if DENSE else KEY_VALUES):
         yield f"every field={_short(value)}", MultiDict([(n, value) for n in names])
     dup = MultiDict(baseline)
     for name in names:
@@ -459,11 +458,18 @@ def fuzz_gets(app, tally: Tally, rng: random.Random) -> None:
 
 
 def _queries(names: list[str], rng: random.Random):
-    for name in names:
-        values = _sample(rng) if DENSE else rng.sample(HOSTILE, 2)
-        for value in values:
-            yield f"{name}={_short(value)}", MultiDict([(name, value)])
-    for value in _sample(rng):
+    """In the default run each request gives every parameter a different hostile value (four rounds), then
+    every parameter the same KEY value; DENSE tries each value on each parameter alone."""
+    if DENSE:
+        for name in names:
+            for value in HOSTILE:
+                yield f"{name}={_short(value)}", MultiDict([(name, value)])
+    else:
+        for _round in range(4):
+            start = rng.randrange(len(HOSTILE))
+            query = MultiDict([(n, HOSTILE[(start + i) % len(HOSTILE)]) for i, n in enumerate(names)])
+            yield "mixed " + ", ".join(f"{k}={_short(v)}" for k, v in query.items(multi=True)), query
+    for value in (HOSTILE if DENSE else KEY_VALUES):
         yield f"every parameter={_short(value)}", MultiDict([(n, value) for n in names])
     dup = MultiDict()
     for name in names:
