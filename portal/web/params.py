@@ -106,4 +106,7 @@ def refuse_unreadable_values():
 def init_app(app: Flask) -> None:
     """Before the blueprints: their rules are compiled with the converter in place when added."""
     app.url_map.converters["int"] = BoundedIntConverter
+
+
+def init_request_hooks(app: Flask) -> None:
     app.before_request(refuse_unreadable_values)

@@ -311,10 +311,12 @@ class Tally:
     samples: dict = field(default_factory=dict)  # (method, endpoint) -> first failing request
     statuses: Counter = field(default_factory=Counter)
     exceptions: Counter = field(default_factory=Counter)
+    by_route: dict = field(default_factory=dict)  # (method, endpoint) -> Counter of statuses
 
     def record(self, method: str, endpoint: str, url: str, response, what: str, exc_lines: list[str]) -> None:
         self.requests += 1
         self.statuses[response.status_code // 100 * 100] += 1
+        self.by_route.setdefault((method, endpoint), Counter())[response.status_code] += 1
         if response.status_code >= 500:
             key = (method, endpoint)
             self.errors[key] += 1
@@ -326,6 +328,11 @@ class Tally:
         lines = [f"{self.requests} requests, {sum(self.errors.values())} answered >= 500, statuses {dict(self.statuses)}"]
         for key, n in self.errors.most_common():
             lines.append(f"  {n:4} x {key[0]} {key[1]}: {self.samples[key][:300]}")
+        shallow = sorted(f"{m} {e} {dict(c)}" for (m, e), c in self.by_route.items()
+                         if not any(code in (200, 400, 409, 422) for code in c))
+        if shallow:
+            lines.append(f"  {len(shallow)} routes never answered 200/400/409/422 (refused or redirected):")
+            lines += [f"    {line}" for line in shallow]
         return "\n".join(lines)
 
 
