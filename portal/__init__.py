@@ -76,10 +76,11 @@ def register_blueprints(app: Flask) -> None:
 
 def register_request_hooks(app: Flask) -> None:
     from portal.web import context as web_context
-    from portal.web import origin, permissions, security_headers, templating
+    from portal.web import origin, params, permissions, security_headers, templating
 
     templating.init_app(app)
     web_context.init_app(app)
+    params.init_request_hooks(app)  # after the request id is set: the 400 page shows it
     origin.init_app(app)
     permissions.init_app(app)
     security_headers.init_app(app)

@@ -1,12 +1,13 @@
 """Time-based one-time codes (RFC 6238, via pyotp) and recovery codes: pure, no Flask, no database."""
 from __future__ import annotations
 
-import hmac
 import secrets
 from calendar import timegm
 from datetime import datetime
 
 import pyotp
+
+from portal.core.digests import same_secret
 
 STEP_SECONDS = 30
 DIGITS = 6
@@ -48,7 +49,7 @@ def matching_step(secret: str, code: str, now: datetime, last_used_step: int | N
     for step in range(current - DRIFT_STEPS, current + DRIFT_STEPS + 1):
         if last_used_step is not None and step <= last_used_step:
             continue
-        if hmac.compare_digest(code_at(secret, step), code):
+        if same_secret(code_at(secret, step), code):
             return step
     return None
 
@@ -59,7 +60,7 @@ def replayed_step(secret: str, code: str, now: datetime, last_used_step: int | N
         return False
     current = time_step(now)
     code = (code or "").strip().replace(" ", "")
-    return any(hmac.compare_digest(code_at(secret, step), code)
+    return any(same_secret(code_at(secret, step), code)
                for step in range(current - DRIFT_STEPS, min(current + DRIFT_STEPS, last_used_step) + 1))
 
 

@@ -32,6 +32,7 @@ from portal.core import cache as aggregates
 from portal.core import uploads as attachments
 from portal.core.constants import QUANTITY_UNITS, SERVICE_TYPES
 from portal.core.context import Actor, current_actor
+from portal.core.digests import same_secret
 from portal.core.errors import Conflict, InvalidState, NotAllowed, NotFound, ValidationFailed
 from portal.core.models import Attachment, StateTransition
 from portal.core.msgids import N_
@@ -549,7 +550,7 @@ def verification_code(number: str) -> str:
 
 def verify_public(number: str, code: str) -> dict:
     """What anyone holding a receipt may check: nothing personal, only the parties, status and dates."""
-    if not number or not code or not hmac.compare_digest(verification_code(number), code):
+    if not number or not code or not same_secret(verification_code(number), code):
         raise NotFound()
     row = db.session.execute(
         select(ProjectFiling.id, ProjectFiling.number, ProjectFiling.status, ProjectFiling.title,

@@ -246,6 +246,15 @@ def rectification_of(incident_id: int) -> RectificationOrder | None:
     return db.session.scalar(select(RectificationOrder).where(RectificationOrder.incident_id == incident_id))
 
 
+def incident_item(incident: Incident) -> str:
+    """The line a rectification order lists for an incident: what happened and the regulator's conclusion,
+    written like an inspection's failed item ("text — note"). An order's items are lines of text
+    (portal.supervision.rectification.issue_order), shown as they are on the order and its print."""
+    text = (incident.description or "").strip()
+    conclusion = (incident.conclusion or "").strip()
+    return text + (f" — {conclusion}" if conclusion else "")
+
+
 def issue_rectification_from_incident(incident: Incident, requirement: str,
                                       deadline: date | None = None) -> RectificationOrder:
     """Add a rectification order (status issued) for an upheld incident to the current transaction.
@@ -263,11 +272,7 @@ def issue_rectification_from_incident(incident: Incident, requirement: str,
     deadline = deadline or today + timedelta(days=RECTIFICATION_DEFAULT_DAYS)
     if deadline <= today:
         raise ValidationFailed({"deadline": [N_("The deadline must be after today.")]})
-    items = [{
-        "source": "incident", "incident_id": incident.id, "incident_type": incident.incident_type,
-        "severity": incident.severity, "text": incident.description,
-        "conclusion": incident.conclusion,
-    }]
+    items = [incident_item(incident)]
     order = None
     for _attempt in range(3):
         order = RectificationOrder(

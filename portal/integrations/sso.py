@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 from portal.auth import accounts
 from portal.auth.models import User
 from portal.core import audit, clock, transactions
+from portal.core.digests import same_secret
 from portal.core.errors import ServiceError
 from portal.core.msgids import N_
 from portal.extensions import db
@@ -106,7 +107,7 @@ def _spend_state(state: str, binding: str | None) -> None:
     now = clock.utcnow()
     valid = (
         row is not None and binding is not None and row.used_at is None
-        and secrets.compare_digest(row.session_binding, _hash(binding))
+        and same_secret(row.session_binding, _hash(binding))
         and now - row.created_at <= timedelta(minutes=_minutes())
     )
     if row is not None and row.used_at is None:

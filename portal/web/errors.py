@@ -67,16 +67,23 @@ def _back_link() -> str | None:
     return safe_path(referrer.path + (f"?{referrer.query}" if referrer.query else "")) if referrer.path else None
 
 
-def render_error(code: int, message: str | None = None):
+def render_error(code: int, message: str | None = None, headers=None):
+    """The error page (or JSON) with `code`; `headers` are kept on it (a 405's Allow, a 429's Retry-After)."""
     request_id = g.get("request_id", "")
     title = _titles().get(code, _("Error"))
     text = message or _explanations().get(code, "")
     if wants_json():
         response = jsonify(error=TITLES.get(code, "error"), message=text, request_id=request_id)
         response.status_code = code
+        response.headers.extend(headers or [])
         return response
     return render_template("errors/error.html", code=code, title=title, message=text,
-                           request_id=request_id, back=_back_link() if code == 413 else None), code
+                           request_id=request_id, back=_back_link() if code == 413 else None), code, list(headers or [])
+
+
+def _headers_of(exc: HTTPException) -> list[tuple[str, str]]:
+    """What the exception says about the answer beyond its body: Allow, Retry-After, WWW-Authenticate..."""
+    return [(k, v) for k, v in exc.get_headers() if k.lower() not in ("content-type", "content-length")]
 
 
 def init_app(app: Flask) -> None:
@@ -85,8 +92,9 @@ def init_app(app: Flask) -> None:
         code = exc.code or 500
         if code == 413:
             limit = app.config.get("UPLOAD_MAX_MB", 20)
-            return render_error(413, _("The uploaded file is larger than the allowed %(mb)s MB.", mb=limit))
-        return render_error(code)
+            return render_error(413, _("The uploaded file is larger than the allowed %(mb)s MB.", mb=limit),
+                                _headers_of(exc))
+        return render_error(code, headers=_headers_of(exc))
 
     @app.errorhandler(CSRFError)
     def csrf_error(_exc):

@@ -4,6 +4,11 @@ what the page expects is a 400 page, never a 500 from deep inside a query.
 Whole numbers are bounded by the database's integer (PostgreSQL `integer`): a longer number could not
 be an id or a page and would overflow the driver (OverflowError in SQLite, DataError in PostgreSQL).
 The same bound applies to ids in URLs through the `int` route converter registered here.
+
+Every request's values pass one check first (`refuse_unreadable_values`): a query-string value longer
+than MAX_QUERY_VALUE characters (no filter, page or return address is that long; a 100 kB search term made
+SQLite refuse the LIKE pattern) or any query or form value holding a NUL character (no text has one, and
+PostgreSQL refuses to store or compare it) is a 400 page in the reader's language, before any view runs.
 """
 from __future__ import annotations
 
@@ -11,12 +16,16 @@ import unicodedata
 from datetime import date
 
 from flask import Flask, abort, request
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
 
 MAX_INT = 2**31 - 1
 MIN_DATE = date(1900, 1, 1)  # far enough for archives' dates, near enough that UTC shifts cannot overflow
 MAX_DATE = date(9000, 12, 31)
 MAX_TEXT = 100  # a search word or filter text: longer is not a search, and would only cost the database
+MAX_QUERY_VALUE = 2000
+FORM_MIMETYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def parse_int(raw: str | None, low: int = 0, high: int = MAX_INT) -> int | None:
@@ -97,6 +106,36 @@ class BoundedIntConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+def unreadable_value(args, form) -> bool:
+    """True when a query value is too long or a query or form value holds a NUL character."""
+    for _name, value in args.items(multi=True):
+        if len(value) > MAX_QUERY_VALUE or "\x00" in value:
+            return True
+    for name, value in form.items(multi=True):
+        if "\x00" in value or "\x00" in name:
+            return True
+    return any("\x00" in name for name in args)
+
+
+def refuse_unreadable_values():
+    """before_request: the 400 page for values no page reads (see the module's docstring)."""
+    form = MultiDict()
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in FORM_MIMETYPES:
+        if request.mimetype != "multipart/form-data":
+            request.get_data(cache=True)  # a signed body (the platform callback) stays readable as bytes
+        form = request.form
+    if unreadable_value(request.args, form):
+        from portal.web.errors import render_error
+
+        return render_error(400, _("The request holds a value that is too long or contains a character "
+                                   "that is not allowed. Check what you entered and try again."))
+    return None
+
+
 def init_app(app: Flask) -> None:
     """Before the blueprints: their rules are compiled with the converter in place when added."""
     app.url_map.converters["int"] = BoundedIntConverter
+
+
+def init_request_hooks(app: Flask) -> None:
+    app.before_request(refuse_unreadable_values)

@@ -156,7 +156,7 @@ def test_rectification_from_upheld_incident(app, project):
     assert order.number == f"ZG-{clock.today().year}-0001"
     assert order.status == "issued" and order.incident_id == incident.id and order.firm_id == filing.firm_id
     assert order.deadline == clock.today() + timedelta(days=30)
-    assert order.items[0]["incident_type"] == "unauthorised_copy"
+    assert order.items == ["Scanned images were copied to a personal phone. — Copies found on a personal phone."]
     with acting(regulator), pytest.raises(Conflict):
         service.order_rectification(incident.id, "Again.")
     db.session.rollback()

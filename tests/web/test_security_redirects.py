@@ -27,7 +27,10 @@ CORPUS = [
 ]
 
 
-def _stays_on_site(response) -> None:
+def _stays_on_site(response, target: str = "") -> None:
+    if "\x00" in target:  # refused whole before any view (portal.web.params): nowhere to go
+        assert response.status_code == 400, response.status_code
+        return
     assert response.status_code in (301, 302, 303), response.status_code
     location = response.headers["Location"]
     parts = urlsplit(location)
@@ -49,7 +52,7 @@ def test_safe_path_keeps_same_site_paths(target):
 @pytest.mark.parametrize("target", CORPUS)
 def test_alert_scan_next_never_leaves_the_site(build, login, client, target):
     login(build.user("regulator"))
-    _stays_on_site(client.post("/supervision/alerts/scan", data={"next": target}))
+    _stays_on_site(client.post("/supervision/alerts/scan", data={"next": target}), target)
 
 
 def test_alert_scan_follows_a_same_site_next(build, login, client):
@@ -63,7 +66,7 @@ def test_login_next_never_leaves_the_site(build, client, target):
     user = build.user("regulator")
     response = client.post("/auth/login", query_string={"next": target},
                            data={"username": user.username, "password": PASSWORD})
-    _stays_on_site(response)
+    _stays_on_site(response, target)
 
 
 @pytest.mark.parametrize("target", ["//evil.example/x", "/\\evil.example", "https://evil.example/"])
