@@ -413,7 +413,7 @@ def detail(firm_id: int):
     return render_template(
         "firms/detail.html", firm=firm, today=today, supervisor=supervisor, own=actor.firm_id == firm.id,
         certificates=firm_service.certificates_of(firm.id), documents=firm_service.documents_of(firm.id),
-        change_requests=change_requests, timeline=timeline.timeline("firm", firm.id),
+        change_requests=change_requests, timeline=timeline.steps("firm", firm.id),
         problems=firm_service.firm_can_file(firm, today), counts=roster.counts(firm.id), users=users,
         liaison_phone=roster.mask_phone(firm_service.liaison_phone(firm)), district_name=district_name,
         actions=[t.action for t in FIRM_REGISTRATION.allowed_actions(firm.status, actor.roles)],
@@ -463,7 +463,7 @@ def change_request(request_id: int):
     return render_template("firms/change_request.html", change=change, firm=firm,
                            rows=firm_service.change_rows(change), supervisor=access.is_supervisor(actor),
                            form=DecisionForm(version=change.version_id),
-                           timeline=timeline.timeline("change_request", change.id),
+                           timeline=timeline.steps("change_request", change.id),
                            SERVICE_TYPES=SERVICE_TYPES, district_name=district_name)
 
 

@@ -338,7 +338,7 @@ def history(order: RectificationOrder) -> OrderHistory:
         responses=responses, evidence=evidence,
         summonses=list(db.session.scalars(select(Summons).where(Summons.order_id == order.id).order_by(Summons.id))),
         penalties=list(db.session.scalars(select(PenaltyCase).where(PenaltyCase.order_id == order.id))),
-        timeline=timeline.timeline("rectification", order.id),
+        timeline=timeline.steps("rectification", order.id),
     )
 
 

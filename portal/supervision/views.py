@@ -296,7 +296,7 @@ def _inspection_context(inspection):
     return dict(inspection=inspection, items=items, results=inspections.results_of(inspection.id),
                 firm_name=firms.get(inspection.firm_id, ""), users=users, template=template,
                 photos=inspections.photos_of(inspection.id), states=INSPECTION.states,
-                history=timeline.timeline("inspection", inspection.id), orders=orders)
+                history=timeline.steps("inspection", inspection.id), orders=orders)
 
 
 @bp.route("/inspections/<int:inspection_id>")
