@@ -36,7 +36,9 @@ STATUS_FILTERS = choices([
 
 
 def district_choices(blank: str | None = None) -> list[tuple[str, str]]:
-    pairs = [(code, f"{code} {name}") for code, name in DISTRICTS.items()]
+    from portal.web.templating import district_label
+
+    pairs = [(code, district_label(code)) for code in DISTRICTS]
     return choices(([("", blank)] if blank is not None else []) + pairs)
 
 

@@ -529,6 +529,14 @@ def _home_panels(user) -> list[panels.Panel]:
 
 
 @bp.app_template_global()
+def ownership_label(code: str | None) -> str:
+    """Premises ownership in words (owned / leased)."""
+    from portal.firms.forms import OWNERSHIP
+
+    return next((str(c.label) for c in OWNERSHIP if c.value == code and code), "—")
+
+
+@bp.app_template_global()
 def firm_state_label(state: str) -> str:
     return translate(FIRM_REGISTRATION.state_label(state)) if state in FIRM_REGISTRATION.states else state
 

@@ -81,6 +81,17 @@ KIND_PARAMETERS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         DEDUCTION_PER_ITEM: ("cap", "per_item"),
     }
 )
+PARAMETER_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "floor": N_("score 0 at"),
+        "target": N_("score 100 at"),
+        "threshold": N_("pass mark"),
+        "scale_max": N_("highest rating"),
+        "scale_min": N_("lowest rating"),
+        "cap": N_("at most"),
+        "per_item": N_("points per item"),
+    }
+)
 KIND_LABELS: Mapping[str, str] = MappingProxyType(
     {
         RATIO: N_("Share of good cases"),
@@ -1424,3 +1435,14 @@ def _score(rule_set: RuleSet, evidence: FirmEvidence) -> FirmScoreResult:
         vetoes=active_vetoes,
         explanation=tuple(explanation),
     )
+
+# What applying a grade did (scoring.apply audit rows, the score page).
+APPLICATION_LABELS = {
+    "grade": N_("Grade published"),
+    "badge": N_("Good-standing badge"),
+    "agency_warning": N_("Warning to agencies confirming projects"),
+    "inspection_weight": N_("Inspection weight"),
+    "focus_supervision": N_("Focus-supervision list, rectification plan required"),
+    "negative_list_proposal": N_("Proposed for the negative list"),
+    "negative_list": N_("On the negative list"),
+}

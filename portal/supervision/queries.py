@@ -29,7 +29,7 @@ def alert_columns(gettext: Translate, message: Callable[[str, dict], str]) -> tu
         Column(N_("Severity"), lambda r: r[0].severity),
         Column(N_("Message"), lambda r: message(r[0].message, r[0].params), width=40),
         Column(N_("Firm"), lambda r: r[1]),
-        Column(N_("District"), lambda r: r[0].district_code),
+        Column(N_("District"), lambda r: _district(r[0].district_code)),
         Column(N_("Raised"), lambda r: r[0].raised_at, "datetime"),
         Column(N_("Closed"), lambda r: r[0].closed_at, "datetime"),
         Column(N_("Acknowledged"), lambda r: r[0].acknowledged_at, "datetime"),
@@ -42,11 +42,17 @@ def alert_rows(actor: Actor, f: alerts.AlertFilter, firm_names: dict[int, str]) 
         yield from ((a, firm_names.get(a.firm_id, "")) for a in batch)
 
 
+def _district(code: str | None) -> str:
+    from portal.web.templating import district_label
+
+    return district_label(code)
+
+
 def inspection_columns(gettext: Translate) -> tuple[Column, ...]:
     return (
         Column(N_("Firm"), lambda r: r[1]),
-        Column(N_("District"), lambda r: r[0].district_code),
-        Column(N_("Kind"), lambda r: r[0].kind),
+        Column(N_("District"), lambda r: _district(r[0].district_code)),
+        Column(N_("Kind"), lambda r: gettext(N_("Random draw") if r[0].kind == "random" else N_("Planned by hand"))),
         Column(N_("Status"), lambda r: gettext(INSPECTION.state_label(r[0].status))),
         Column(N_("Planned on"), lambda r: r[0].planned_on, "date"),
         Column(N_("Inspectors"), lambda r: r[2]),
@@ -67,7 +73,7 @@ def rectification_columns(gettext: Translate) -> tuple[Column, ...]:
     return (
         Column(N_("Number"), lambda r: r[0].number),
         Column(N_("Firm"), lambda r: r[1]),
-        Column(N_("District"), lambda r: r[0].district_code),
+        Column(N_("District"), lambda r: _district(r[0].district_code)),
         Column(N_("Status"), lambda r: gettext(RECTIFICATION.state_label(r[0].status))),
         Column(N_("Issued"), lambda r: r[0].issued_at, "datetime"),
         Column(N_("Deadline"), lambda r: r[0].deadline, "date"),
