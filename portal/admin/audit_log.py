@@ -101,6 +101,7 @@ class ReadableEvent:
     event: AuditEvent
     action: str
     actor: str
+    username: str  # the person's login name beside their name; "" for the system or a visitor
     roles: str
     object: str
     detail: list[tuple[str, str]]
@@ -122,7 +123,7 @@ def _firm_refs(detail) -> set[int]:
 def readable(events, gettext) -> list[ReadableEvent]:
     """The page's rows in words; names of people and firms come from two batch queries, whatever the page size."""
     from portal.auth.models import User
-    from portal.core.audit_labels import OBJECT_LABELS, describe_action, describe_detail, role_names
+    from portal.core.audit_labels import ACTOR_NAMES, OBJECT_LABELS, describe_action, describe_detail, role_names
     from portal.firms.models import Firm
     from portal.scoring.rules import APPLICATION_LABELS
 
@@ -149,10 +150,22 @@ def readable(events, gettext) -> list[ReadableEvent]:
         what = gettext(OBJECT_LABELS[e.object_type]) if e.object_type in OBJECT_LABELS else ""
         rows.append(ReadableEvent(
             event=e, action=describe_action(e.action, gettext),
-            actor=people.get(e.actor) or (gettext("System") if e.actor in ("system", "", None) else e.actor),
+            actor=people.get(e.actor) or (gettext(ACTOR_NAMES[e.actor or "system"]) if (e.actor or "system")
+                                          in ACTOR_NAMES else e.actor),
+            username=e.actor if e.actor in people else "",
             roles=role_names(e.role, gettext), object=what,
             detail=describe_detail(e.detail, e.object_type, gettext, extra)))
     return rows
+
+
+def action_choices(gettext) -> list[tuple[str, str]]:
+    """(code, label) for the action filter's list: every labelled action, and the groups ("login.")."""
+    from portal.core.audit_labels import ACTION_LABELS, OBJECT_LABELS
+
+    groups = sorted({code.partition(".")[0] for code in ACTION_LABELS if "." in code})
+    listed = [(code, gettext(label)) for code, label in sorted(ACTION_LABELS.items())]
+    return listed + [(f"{group}.", gettext("All of: %(group)s", group=gettext(OBJECT_LABELS[group])))
+                     for group in groups if group in OBJECT_LABELS]
 
 
 def verify_chain() -> audit.ChainReport:

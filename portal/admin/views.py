@@ -333,7 +333,7 @@ def audit_log_page():
     page = paginate(audit_log.search(_audit_filter(form)), int_arg("page", 1))
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("admin/audit.html", form=form, page=page, export_args=args,
-                           rows=audit_log.readable(page.items, _))
+                           rows=audit_log.readable(page.items, _), action_choices=audit_log.action_choices(_))
 
 
 @bp.route("/audit/export")

@@ -43,7 +43,7 @@ ACTION_LABELS = {
     "rule.change": N_("Local rule changed"), "rule_set.create": N_("Rule set created"),
     "rule_set.make_current": N_("Rule set made current"), "scoring.apply": N_("Grade consequences applied"),
     "scoring_period.open": N_("Scoring period opened"), "session.ended": N_("Session ended"),
-    "site_weekly.confirm": N_("Weekly check countersigned"), "site_weekly.return": N_("Weekly check returned"),
+    "site_weekly.confirmed": N_("Weekly check countersigned"), "site_weekly.disputed": N_("Weekly check disputed"),
     "sitechecks.remind": N_("Site check reminder"), "sso.link_refused": N_("Single sign-on link refused"),
     "sso.linked": N_("Single sign-on linked"), "sso.state": N_("Single sign-on state refused"),
     "sso.ticket_refused": N_("Single sign-on ticket refused"), "staff.create": N_("Staff added"),
@@ -74,7 +74,38 @@ DETAIL_LABELS = {
     "triggered_by": N_("Triggered by"), "username": N_("Username"), "rows": N_("Rows"),
     "first_bad_seq": N_("First broken sequence number"), "problem": N_("Problem"), "filename": N_("File name"),
     "rule": N_("Rule"), "value": N_("Value"), "count": N_("Count"), "amount": N_("Amount"),
+    "account_type": N_("Account type"), "activated": N_("Activated"), "after": N_("After"),
+    "applied": N_("Applied"), "attachment": N_("Attachment"), "basis": N_("Basis"), "before": N_("Before"),
+    "blockers": N_("Blocking problems"), "by": N_("By"), "change_request": N_("Change request"),
+    "code": N_("Code"), "current": N_("Current"), "date": N_("Date"), "detected": N_("Detected"),
+    "district_code": N_("District"), "entry": N_("Entry"), "error": N_("Error"), "expired": N_("Expired"),
+    "field": N_("Field"), "fields": N_("Fields"), "files_without_row": N_("Files without a record"),
+    "filing": N_("Project filing"), "filing_id": N_("Project filing"), "fingerprint": N_("Fingerprint"),
+    "firm": N_("Firm"), "first_user": N_("First account"), "grace_days": N_("Grace days"),
+    "had_factor": N_("Had a second factor"), "id_number": N_("ID number"), "in_order": N_("In order"),
+    "key": N_("Key"), "level": N_("Level"), "matches": N_("Matches"), "max_age_days": N_("Maximum age (days)"),
+    "media_used": N_("Media used"), "method": N_("Method"), "mfa": N_("Second factor"), "month": N_("Month"),
+    "name": N_("Name"), "note": N_("Note"), "owner_id": N_("Owner"), "owner_type": N_("Owner type"),
+    "platform_user_id": N_("Platform user"), "problems": N_("Problems"), "recovery_codes": N_("Recovery codes"),
+    "reply": N_("Reply"), "service_type": N_("Service type"), "session": N_("Session"), "severity": N_("Severity"),
+    "sha256": N_("Checksum"), "signature": N_("Signature"), "sites": N_("Sites"), "size": N_("Size"),
+    "staff": N_("Staff"), "status": N_("Status"), "title": N_("Title"), "token_id": N_("Token"),
+    "type": N_("Type"), "until": N_("Until"), "uscc": N_("Unified social credit code"), "valid": N_("Valid"),
+    "valid_until": N_("Valid until"), "verification": N_("Verification"), "version": N_("Version"),
+    "veto": N_("Veto"), "visitors": N_("Visitors"), "week": N_("Week"),
+    "with_application": N_("With an application"),
 }
+# Reasons recorded as codes (sign-in refusals, ended sessions).
+REASON_VALUES = {
+    "unknown_user": N_("unknown user"), "locked": N_("locked"), "disabled": N_("disabled"),
+    "session_limit": N_("too many sessions: the oldest was ended"), "logout": N_("signed out"),
+    "revoked_by_secadmin": N_("ended by the security administrator"), "ended_by_user": N_("ended by the user"),
+    "firm registration approved": N_("firm registration approved"),
+}
+METHOD_VALUES = {"sso": N_("single sign-on"), "password": N_("password")}
+MFA_VALUES = {"pending": N_("pending")}
+# Audit rows not made by a person with an account.
+ACTOR_NAMES = {"system": N_("System"), "anonymous": N_("Not signed in")}
 # Values that are codes of a known vocabulary, by detail key.
 KIND_VALUES = {"planned": N_("planned"), "random": N_("random")}
 TRIGGER_VALUES = {"regulator": N_("Regulator"), "system": N_("System")}
@@ -128,9 +159,14 @@ def _value(key: str, value, object_type: str | None, gettext: Callable[[str], st
             return gettext(workflow.states[value])
     if key == "roles":
         return role_names(value, gettext)
-    for vocabulary in {"kind": KIND_VALUES, "triggered_by": TRIGGER_VALUES, "target": TARGET_VALUES}.get(key, {}),:
-        if value in vocabulary:
-            return gettext(vocabulary[value])
+    vocabulary = {"kind": KIND_VALUES, "triggered_by": TRIGGER_VALUES, "target": TARGET_VALUES,
+                  "reason": REASON_VALUES, "method": METHOD_VALUES, "mfa": MFA_VALUES}.get(key, {})
+    if value in vocabulary:
+        return gettext(vocabulary[value])
+    if key == "district_code" and isinstance(value, str):
+        from portal.web.templating import district_label
+
+        return district_label(value)
     return str(value)
 
 

@@ -1356,13 +1356,16 @@ def _score(rule_set: RuleSet, evidence: FirmEvidence) -> FirmScoreResult:
             Message.of(
                 N_(
                     "The weight of dimensions without enough evidence (%(spread)s of 100) was spread over the "
-                    "%(count)s dimensions with evidence in proportion to their weights: %(weights)s."
+                    "%(count)s dimensions with evidence in proportion to their weights."
                 ),
                 spread=spread,
                 count=len(sufficient),
-                weights=", ".join(f"{d.code} {d.weight} → {effective[d.code]}" for d in sufficient),
             )
         )
+        # One line per dimension, named in the reader's language (a joined list of codes was not words).
+        for d in sufficient:
+            note(Message.of(N_("%(dimension)s: weight %(weight)s → %(effective)s."), translatable=("dimension",),
+                            dimension=d.name, weight=d.weight, effective=effective[d.code]))
 
     deductions: list[DeductionResult] = []
     deduction_total = ZERO * CENT
@@ -1446,3 +1449,9 @@ APPLICATION_LABELS = {
     "negative_list_proposal": N_("Proposed for the negative list"),
     "negative_list": N_("On the negative list"),
 }
+
+# Explanations stored by earlier versions keep their translation (scores are frozen with their explanation).
+LEGACY_MSGIDS = (
+    N_("The weight of dimensions without enough evidence (%(spread)s of 100) was spread over the "
+       "%(count)s dimensions with evidence in proportion to their weights: %(weights)s."),
+)

@@ -28,20 +28,27 @@ CODE = re.compile(r"\b[a-z]{2,}(?:_[a-z0-9]+)+\b|\b[a-z]{3,}\.[a-z_]{3,}\b|\b[a-
 DISTRICT = re.compile(r"(?<![\d*])5105\d\d(?![\d*])")  # not the start of a masked ID number
 ENGLISH = re.compile(r"[A-Za-z][A-Za-z'’-]{2,}")
 CJK = re.compile(r"[\u4e00-\u9fff]")
+GLOSS = re.compile(r"[(（][^()（）]*[)）]")
 # Names a Chinese reader expects as they are: formats, standards, identifiers, units.
 ALLOWED_WORDS = {
     "pdf", "excel", "xlsx", "csv", "uscc", "lzwb", "dat", "api", "totp", "url", "openapi", "json", "http", "https",
     "tiff", "ocr", "dpi", "jpeg", "jpg", "png", "docx", "ofd", "mfa", "otpauth", "gb", "iso", "utc", "cny",
     "email", "mail", "www", "qr", "wcag", "sso", "app", "ukey", "ca",
     "english",  # the language switch names the other language in that language
+    "cookie",  # Chinese technical writing says Cookie
+    "abcd", "qwer", "asdf",  # keystroke examples in the password rule ("no sequences such as abcd, qwer")
 }
+# Letters glued to digits are identifiers, not English: LZWB-2026-0012, version default-2026.2, username agency01,
+# a request ID. They are still checked for codes (firm:17, #17) and reprs.
+IDENTIFIER = re.compile(r"\b(?=[\w.-]*\d)(?=[\w.-]*[A-Za-z])[\w.-]*\w")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 URLISH = re.compile(r"https?://\S+|/[\w/.-]+")
 
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-# Elements whose text is interface wording, not data: on an English page these must not be Chinese.
-CHROME_TAGS = {"label", "button", "legend", "dt", "summary", "th"}
+# Elements whose text is interface wording, not data: on an English page these must not be Chinese. (Not
+# <label>: a checkbox's label is often data, a person's or an agency's name.)
+CHROME_TAGS = {"button", "legend", "dt", "summary", "th"}
 
 
 class _Text(HTMLParser):
@@ -119,13 +126,13 @@ def findings_in(text: str, lang: str, chrome: str = "") -> list[tuple[str, str]]
     """(kind, snippet) for everything in a page's visible text that is not words of `lang`; `chrome` is the
     interface wording (labels, buttons, headings), which on an English page must not be Chinese."""
     found: list[tuple[str, str]] = []
-    if lang == "en":
-        found += [("chinese", line) for line in chrome.splitlines() if CJK.search(line)]
+    if lang == "en":  # a Chinese gloss in brackets after the English term is meant: "Agency (立档单位)"
+        found += [("chinese", line) for line in chrome.splitlines() if CJK.search(GLOSS.sub("", line))]
     clean = URLISH.sub(" ", EMAIL.sub(" ", text))
     for kind, pattern in (("repr", REPR), ("code", CODE), ("district code", DISTRICT)):
         found += [(kind, m.group(0)) for m in pattern.finditer(clean)]
     if lang == "zh_CN":
-        found += [("english", m.group(0)) for m in ENGLISH.finditer(clean)
+        found += [("english", m.group(0)) for m in ENGLISH.finditer(IDENTIFIER.sub(" ", clean))
                   if m.group(0).lower() not in ALLOWED_WORDS and not m.group(0).isupper()]
     return found
 
