@@ -12,6 +12,7 @@ from portal.core.constants import AUDITOR
 from portal.core.context import current_actor
 from portal.core.errors import NotAllowed
 from portal.core.models import AuditEvent
+from portal.core.msgids import N_
 from portal.extensions import db
 
 OUTCOMES = ("success", "failure")
@@ -123,7 +124,13 @@ def _firm_refs(detail) -> set[int]:
 def readable(events, gettext) -> list[ReadableEvent]:
     """The page's rows in words; names of people and firms come from two batch queries, whatever the page size."""
     from portal.auth.models import User
-    from portal.core.audit_labels import ACTOR_NAMES, OBJECT_LABELS, describe_action, describe_detail, role_names
+    from portal.core.audit_labels import (
+        ACTOR_NAMES,
+        OBJECT_LABELS,
+        describe_action,
+        describe_detail,
+        role_names,
+    )
     from portal.firms.models import Firm
     from portal.scoring.rules import APPLICATION_LABELS
 
@@ -147,7 +154,7 @@ def readable(events, gettext) -> list[ReadableEvent]:
 
     rows = []
     for e in events:
-        what = gettext(OBJECT_LABELS[e.object_type]) if e.object_type in OBJECT_LABELS else ""
+        what = gettext(OBJECT_LABELS.get(e.object_type, N_("Other record"))) if e.object_type else ""
         rows.append(ReadableEvent(
             event=e, action=describe_action(e.action, gettext),
             actor=people.get(e.actor) or (gettext(ACTOR_NAMES[e.actor or "system"]) if (e.actor or "system")

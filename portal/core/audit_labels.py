@@ -59,6 +59,13 @@ OBJECT_LABELS = {
     "audit_event": N_("Audit log"), "user": N_("Account"), "user_account": N_("Account"), "agency": N_("Agency"),
     "office": N_("Office"), "feedback": N_("Feedback"), "staff": N_("Staff"), "attachment": N_("Attachment"),
     "notice": N_("Notice"), "alert": N_("Alert"), "penalty": N_("Penalty case"), "rule_set": N_("Rule set"),
+    "certificate": N_("Certificate"), "checklist_template": N_("Checklist"), "gov_callback": N_("Platform callback"),
+    "inspection_draw": N_("Random draw"), "local_rule": N_("Local rule"), "negative_list_entry": N_("Negative list"),
+    "outbox_message": N_("Platform message"), "penalty_case": N_("Penalty case"),
+    "regulator_office": N_("Office"), "rule_set_version": N_("Rule set"), "security_event": N_("Security event"),
+    "site_monthly_inspection": N_("Monthly self-inspection"), "site_patrol": N_("Daily patrol"),
+    "site_weekly_check": N_("Weekly check"), "sso": N_("Single sign-on"), "staff_member": N_("Staff"),
+    "summons": N_("Summons"),
 }
 DETAIL_LABELS = {
     "from": N_("From"), "to": N_("To"), "reason": N_("Reason"), "actions": N_("Consequences"),
@@ -117,7 +124,8 @@ def action_label(code: str) -> tuple[str, ...]:
     if code in ACTION_LABELS:
         return (ACTION_LABELS[code],)
     object_type, _sep, action = code.partition(".")
-    from portal.core.timeline import WORKFLOW_OF, action_label as step_label
+    from portal.core.timeline import WORKFLOW_OF
+    from portal.core.timeline import action_label as step_label
 
     if object_type in WORKFLOW_OF and action:
         return (OBJECT_LABELS.get(object_type, N_("Record")), step_label(object_type, action))

@@ -38,6 +38,7 @@ from portal.web.i18n import translate
 from portal.web.params import int_arg
 from portal.web.permissions import roles
 
+
 @bp.app_template_global("evidence_links")
 def evidence_links(refs) -> list:
     """Evidence in words (number, title on hover, link), for the `evidence` macro of templates/scoring/_result.html."""

@@ -89,7 +89,7 @@ def rectification_rows(actor: Actor, f: rectification.OrderFilter) -> Iterator[t
 
 RECEIPT_COLUMNS = (
     Column(N_("Firm"), lambda r: r[1]),
-    Column(N_("District"), lambda r: r[2]),
+    Column(N_("District"), lambda r: _district(r[2])),
     Column(N_("Read"), lambda r: r[0].read_at, "datetime"),
     Column(N_("Read by"), lambda r: r[3]),
     Column(N_("Acknowledged"), lambda r: r[0].acknowledged_at, "datetime"),

@@ -41,6 +41,15 @@ def test_every_audit_action_recorded_in_the_code_has_a_label():
         "\n".join(missing)
 
 
+def test_every_audit_object_type_written_in_the_code_has_a_label():
+    types = {(where, call.lineno, arg.value) for where, call in _calls()
+             if getattr(call.func, "attr", getattr(call.func, "id", "")) != "record_transition"
+             for arg in call.args[1:2] + [kw.value for kw in call.keywords if kw.arg == "object_type"]
+             if isinstance(arg, ast.Constant) and isinstance(arg.value, str)}
+    missing = sorted(f"{w}:{n}: {t}" for w, n, t in types if t not in audit_labels.OBJECT_LABELS)
+    assert not missing, "label these in portal/core/audit_labels.OBJECT_LABELS:\n" + "\n".join(missing)
+
+
 def test_every_audit_detail_key_written_in_the_code_has_a_label():
     keys = {(where, call.lineno, k.value) for where, call in _calls() for kw in call.keywords
             if kw.arg in ("detail", "audit_detail") and isinstance(kw.value, ast.Dict)
