@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from flask import g
+from flask import request
 from sqlalchemy import select
 
 from portal.core.msgids import N_
@@ -74,9 +74,14 @@ def resolve(refs: Iterable[str]) -> dict[str, Ref]:
     return out
 
 
+def _cache() -> dict[str, Ref]:
+    # Kept with the request (its WSGI environ), so nothing resolved for one request is shown to another.
+    return request.environ.setdefault("portal.evidence_refs", {})
+
+
 def preload(refs: Iterable[str]) -> None:
     """Resolve a page's references up front (views call this once with all of them)."""
-    cache = g.setdefault("_evidence_refs", {})
+    cache = _cache()
     missing = set(refs) - set(cache)
     if missing:
         cache.update(resolve(missing))
@@ -85,7 +90,7 @@ def preload(refs: Iterable[str]) -> None:
 def lookup(refs: Iterable[str]) -> list[Ref]:
     refs = list(refs)
     preload(refs)
-    cache = g._evidence_refs
+    cache = _cache()
     return [cache[ref] for ref in refs]
 
 

@@ -151,3 +151,54 @@ def test_draw_candidates_are_named(app, build):
     assert log.count == 2  # one query per kind
     assert [names[f"firm:{f.id}"] for f in firms] == [f.name for f in firms]
     assert names[f"filing:{filing.id}"] == f"{filing.number} {filing.title}"
+
+
+def test_score_page_names_its_evidence_in_a_constant_number_of_queries(client, build, login):
+    """However much evidence a score shows, the page resolves it with one query per kind."""
+    import json
+    from datetime import date
+
+    from portal.extensions import db
+    from portal.scoring import service as scoring
+    from portal.scoring.models import FirmScore
+    from tests.querycount import assert_constant_queries
+    from tests.scoring.builders import Q3, ScoringBuilder, as_user
+
+    lead = build.user("regulator", "lead")
+    sb = ScoringBuilder(build)
+    firm = build.firm()
+    sb.liaison(firm)
+    project = sb.project(firm)
+    sb.feedback(firm, project, (4, 4, 3, 5, 4))
+    sb.inspection(firm, ("pass", "fail"))
+    sb.rectification(firm, deadline=date(2026, 8, 20), closed=date(2026, 8, 10))
+    with as_user(lead):
+        period = scoring.open_period(Q3)
+        scoring.run_period(period.id)
+    score = db.session.scalar(select_score(firm.id))
+    login(lead)
+
+    def add_evidence(n: int):  # evidence of every kind behind the first indicator, n of each
+        more = [f"filing:{sb.project(firm).id}" for _ in range(n)]
+        more += [f"inspection:{sb.inspection(firm, ('pass',)).id}" for _ in range(n)]
+        more += [f"feedback:{sb.feedback(firm, sb.project(firm)).id}" for _ in range(n)]
+        more += [f"incident:{sb.incident(firm, 'loss').id}" for _ in range(n)]
+        more += [f"rectification:{sb.rectification(firm).id}" for _ in range(n)] + [f"penalty:{n}"]
+        data = json.loads(score.result)
+        data["dimensions"][0]["indicators"][0]["refs"] += more
+        score.result = json.dumps(data)
+        db.session.commit()
+
+    add_evidence(1)
+    grow = lambda: add_evidence(4)  # noqa: E731
+    assert_constant_queries(client, f"/scoring/scores/{score.id}", grow=grow)
+    html = client.get(f"/scoring/scores/{score.id}").get_data(as_text=True)
+    assert f">{project.number}</a>" in html and f"Filing #{project.id}" not in html
+
+
+def select_score(firm_id: int):
+    from sqlalchemy import select
+
+    from portal.scoring.models import FirmScore
+
+    return select(FirmScore).where(FirmScore.firm_id == firm_id)
