@@ -160,7 +160,6 @@ def test_score_page_names_its_evidence_in_a_constant_number_of_queries(client, b
 
     from portal.extensions import db
     from portal.scoring import service as scoring
-    from portal.scoring.models import FirmScore
     from tests.querycount import assert_constant_queries
     from tests.scoring.builders import Q3, ScoringBuilder, as_user
 
