@@ -116,8 +116,9 @@ def _firm_refs(detail) -> set[int]:
     chosen = detail.get("chosen") if isinstance(detail, dict) else None
     ids = {int(ref.partition(":")[2]) for ref in chosen or [] if isinstance(ref, str) and ref.startswith("firm:")
            and ref.partition(":")[2].isdigit()}
-    if isinstance(detail, dict) and isinstance(detail.get("firm_id"), int):
-        ids.add(detail["firm_id"])
+    for key in ("firm_id", "firm"):
+        if isinstance(detail, dict) and isinstance(detail.get(key), int):
+            ids.add(detail[key])
     return ids
 
 
@@ -146,7 +147,7 @@ def readable(events, gettext) -> list[ReadableEvent]:
             return gettext(APPLICATION_LABELS[value])
         if key == "chosen" and isinstance(value, str) and value.startswith("firm:"):
             return firms.get(int(value.partition(":")[2]), gettext("Firm"))
-        if key == "firm_id" and isinstance(value, int):
+        if key in ("firm_id", "firm") and isinstance(value, int) and not isinstance(value, bool):
             return firms.get(value, gettext("Firm"))
         if key == "username" and isinstance(value, str):
             return people.get(value, value)

@@ -100,7 +100,7 @@ DETAIL_LABELS = {
     "type": N_("Type"), "until": N_("Until"), "uscc": N_("Unified social credit code"), "valid": N_("Valid"),
     "valid_until": N_("Valid until"), "verification": N_("Verification"), "version": N_("Version"),
     "veto": N_("Veto"), "visitors": N_("Visitors"), "week": N_("Week"),
-    "with_application": N_("With an application"),
+    "with_application": N_("With an application"), "reasons": N_("Reasons"),
 }
 # Reasons recorded as codes (sign-in refusals, ended sessions).
 REASON_VALUES = {
@@ -155,6 +155,10 @@ def _value(key: str, value, object_type: str | None, gettext: Callable[[str], st
         return gettext("Yes") if value else gettext("No")
     if isinstance(value, list | tuple):
         return "、".join(_value(key, v, object_type, gettext, extra) for v in value) or "—"
+    if isinstance(value, dict) and "msgid" in value:  # a message kept to be read in each reader's language
+        from portal.core.messages import Message
+
+        return Message.from_dict(value).render(gettext)
     if isinstance(value, dict):
         return "；".join(f"{gettext(DETAIL_LABELS.get(k, N_('Other')))}: {_value(k, v, object_type, gettext, extra)}"
                         for k, v in value.items())

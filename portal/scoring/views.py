@@ -79,6 +79,11 @@ def _kind_label(code: str) -> str:
     return KIND_LABELS.get(code, code)
 
 
+@bp.app_template_global("scoring_proposal_reasons")
+def _proposal_reasons(entry) -> list:
+    return scoring.proposal_reasons(entry)
+
+
 @bp.app_template_global("render_message")
 def _render_message(message) -> str:
     return message.render(translate)

@@ -201,3 +201,23 @@ def select_score(firm_id: int):
     from portal.scoring.models import FirmScore
 
     return select(FirmScore).where(FirmScore.firm_id == firm_id)
+
+
+def test_a_negative_list_proposal_gives_its_reason_in_the_readers_language(app):
+    from flask import session
+
+    from portal.core.messages import Message
+    from portal.scoring.models import NegativeListEntry
+    from portal.scoring.service import proposal_reasons
+    from portal.web.i18n import remember_requested_language, translate
+
+    reason = Message.of("Grade %(grade)s in %(count)s periods running: proposed for the negative list, "
+                        "for the lead to decide.", grade="D", count=2)
+    stored = NegativeListEntry(proposal_reason=__import__("json").dumps([reason.to_dict()]))
+    legacy = NegativeListEntry(proposal_reason="连续两期 D 级")
+    with app.test_request_context("/?lang=zh_CN"):
+        session["lang"] = "zh_CN"
+        remember_requested_language()
+        shown = [m.render(translate) for m in proposal_reasons(stored)]
+    assert len(shown) == 1 and "D" in shown[0] and "periods running" not in shown[0] and "负面清单" in shown[0]
+    assert [m.render(translate) for m in proposal_reasons(legacy)] == ["连续两期 D 级"]
