@@ -263,7 +263,7 @@ def annual_summary(actor: Actor, year: int) -> list[Sheet]:
             Column(N_("District"), district(0)), Column(N_("Firm"), cell(1)), Column(N_("Kind"), word(2, kinds)),
             Column(N_("Status"), word(3, INSPECTION.states)), Column(N_("Planned on"), cell(4), "date"),
             Column(N_("Failed items"), cell(5), "number"), Column(N_("Refused"), flag(6)),
-            Column(N_("Published"), flag(7)),
+            Column(N_("Results published"), flag(7)),
         ), rows(select(Inspection.district_code, Firm.name, Inspection.kind, Inspection.status, Inspection.planned_on,
                        failed, Inspection.refused, Inspection.published)
                 .join(Firm, Firm.id == Inspection.firm_id)

@@ -57,7 +57,7 @@ def inspection_columns(gettext: Translate) -> tuple[Column, ...]:
         Column(N_("Planned on"), lambda r: r[0].planned_on, "date"),
         Column(N_("Inspectors"), lambda r: r[2]),
         Column(N_("Refused"), lambda r: gettext(N_("Yes")) if r[0].refused else ""),
-        Column(N_("Published"), lambda r: gettext(N_("Yes")) if r[0].published else ""),
+        Column(N_("Results published"), lambda r: gettext(N_("Yes")) if r[0].published else ""),
     )
 
 
