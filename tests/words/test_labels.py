@@ -221,3 +221,15 @@ def test_a_negative_list_proposal_gives_its_reason_in_the_readers_language(app):
         shown = [m.render(translate) for m in proposal_reasons(stored)]
     assert len(shown) == 1 and "D" in shown[0] and "periods running" not in shown[0] and "负面清单" in shown[0]
     assert [m.render(translate) for m in proposal_reasons(legacy)] == ["连续两期 D 级"]
+
+
+def test_a_persons_name_is_headed_xingming_in_the_staff_workbook(app):
+    from flask import session
+
+    from portal.firms.roster import LABELS
+    from portal.web.i18n import remember_requested_language, translate
+
+    with app.test_request_context("/?lang=zh_CN"):
+        session["lang"] = "zh_CN"
+        remember_requested_language()
+        assert translate(LABELS["name"]) == "姓名"  # 名称 names a thing, not a person
