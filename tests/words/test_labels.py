@@ -204,6 +204,8 @@ def select_score(firm_id: int):
 
 
 def test_a_negative_list_proposal_gives_its_reason_in_the_readers_language(app):
+    import json
+
     from flask import session
 
     from portal.core.messages import Message
@@ -213,7 +215,7 @@ def test_a_negative_list_proposal_gives_its_reason_in_the_readers_language(app):
 
     reason = Message.of("Grade %(grade)s in %(count)s periods running: proposed for the negative list, "
                         "for the lead to decide.", grade="D", count=2)
-    stored = NegativeListEntry(proposal_reason=__import__("json").dumps([reason.to_dict()]))
+    stored = NegativeListEntry(proposal_reason=json.dumps([reason.to_dict()]))
     legacy = NegativeListEntry(proposal_reason="连续两期 D 级")
     with app.test_request_context("/?lang=zh_CN"):
         session["lang"] = "zh_CN"
@@ -233,3 +235,21 @@ def test_a_persons_name_is_headed_xingming_in_the_staff_workbook(app):
         session["lang"] = "zh_CN"
         remember_requested_language()
         assert translate(LABELS["name"]) == "姓名"  # 名称 names a thing, not a person
+
+
+def test_a_rectification_order_from_an_inspection_is_prefilled_in_the_readers_language(client, build, login):
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.supervision.models import ChecklistItem
+    from tests.scoring.builders import ScoringBuilder
+
+    regulator = build.user("regulator")
+    firm = build.firm()
+    inspection = ScoringBuilder(build).inspection(firm, ("fail",))
+    item = db.session.scalar(select(ChecklistItem).where(ChecklistItem.template_id == inspection.template_id))
+    item.text = "A visitor log and daily sign-in sheet are kept"  # a checklist item's text is a msgid
+    db.session.commit()
+    login(regulator)
+    html = client.get(f"/supervision/rectifications/new?inspection_id={inspection.id}&lang=zh_CN").get_data(as_text=True)
+    assert "S0 建有来访登记簿和每日签到表" in html and "visitor log" not in html
