@@ -39,6 +39,7 @@ from portal.web.forms import apply_service_errors
 from portal.web.i18n import translate
 from portal.web.params import clean_text, int_arg
 from portal.web.permissions import authenticated, public, roles
+from portal.web.templating import district_label
 from portal.web.throttle import per_address
 
 APPLICATION_SESSION_KEY = "firm_application"
@@ -375,7 +376,7 @@ def export():
 FIRM_EXPORT = (
     Column(N_("Firm name"), lambda firm: firm.name, width=28),
     Column(N_("Unified social credit code"), lambda firm: firm.uscc, width=22),
-    Column(N_("District"), lambda firm: district_name(firm.district_code) or firm.district_code),
+    Column(N_("District"), lambda firm: district_label(firm.district_code)),
     Column(N_("Status"), lambda firm: translate(FIRM_REGISTRATION.state_label(firm.status))),
     Column(N_("Valid until"), lambda firm: firm.valid_until, "date"),
     Column(N_("Service types"),

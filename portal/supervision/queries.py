@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from sqlalchemy import Select, select
 
 from portal.auth.models import User
+from portal.core.constants import SEVERITIES
 from portal.core.context import Actor
 from portal.core.exports import BATCH, Column
 from portal.core.msgids import N_
@@ -26,7 +27,8 @@ def _batches(stmt: Select, scalars: bool = True) -> Iterator[list]:
 def alert_columns(gettext: Translate, message: Callable[[str, dict], str]) -> tuple[Column, ...]:
     return (
         Column(N_("Rule"), lambda r: gettext(alerts.RULES.get(r[0].rule, r[0].rule))),
-        Column(N_("Severity"), lambda r: r[0].severity),
+        Column(N_("Severity"), lambda r: gettext(SEVERITIES[r[0].severity]) if r[0].severity in SEVERITIES
+               else r[0].severity),
         Column(N_("Message"), lambda r: message(r[0].message, r[0].params), width=40),
         Column(N_("Firm"), lambda r: r[1]),
         Column(N_("District"), lambda r: _district(r[0].district_code)),
