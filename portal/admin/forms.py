@@ -36,7 +36,9 @@ STATUS_FILTERS = choices([
 
 
 def district_choices(blank: str | None = None) -> list[tuple[str, str]]:
-    pairs = [(code, f"{code} {name}") for code, name in DISTRICTS.items()]
+    from portal.web.templating import district_label
+
+    pairs = [(code, district_label(code)) for code in DISTRICTS]
     return choices(([("", blank)] if blank is not None else []) + pairs)
 
 
@@ -133,7 +135,7 @@ class AuditFilterForm(FlaskForm):
     date_from = DateField(_l("From"), validators=[Optional(), DateInRange()])
     date_to = DateField(_l("To"), validators=[Optional(), DateInRange()])
     actor = StringField(_l("Actor (username)"), validators=[Optional(), Length(max=64)])
-    action = StringField(_l("Action"), validators=[Optional(), Length(max=64)])
+    action = StringField(_l("Action"), validators=[Optional(), Length(max=64)], render_kw={"list": "audit-actions"})
     object_type = StringField(_l("Object type"), validators=[Optional(), Length(max=40)])
     object_id = StringField(_l("Object ID"), validators=[Optional(), Length(max=64)])
     outcome = SelectField(_l("Outcome"), choices=choices([("", _l("Any outcome")), ("success", _l("Success")),

@@ -332,7 +332,8 @@ def audit_log_page():
     form = _audit_form()
     page = paginate(audit_log.search(_audit_filter(form)), int_arg("page", 1))
     args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("admin/audit.html", form=form, page=page, export_args=args)
+    return render_template("admin/audit.html", form=form, page=page, export_args=args,
+                           rows=audit_log.readable(page.items, _), action_choices=audit_log.action_choices(_))
 
 
 @bp.route("/audit/export")
@@ -365,7 +366,7 @@ AUDIT_EXPORT = (
     Column(N_("Object ID"), itemgetter(7)),
     Column(N_("Outcome"), itemgetter(8)),
     Column(N_("Request ID"), itemgetter(9)),
-    Column(N_("Detail"), lambda row: str(row[10]) if row[10] is not None else None, width=60),
+    Column(N_("Detail"), itemgetter(10), width=60),
 )
 
 

@@ -24,6 +24,7 @@ from portal.filings.models import ProjectFiling
 from portal.firms.models import Firm
 from portal.orgs.models import Agency
 from portal.web.params import clean_text, parse_date
+from portal.web.templating import district_label
 
 # Filings waiting for the regulator's review: confirmed by their agency, or already being reviewed. A
 # filing only submitted waits for its agency, not for the regulator. Home, dashboard and list count these.
@@ -211,7 +212,7 @@ def export_columns(translate=lambda s: s) -> tuple[Column, ...]:
         *(_field_column(spec, translate) for spec in fields.FIELDS if spec.export),
         Column(N_("Firm"), lambda p: p.firm.name),
         Column(N_("Firm USCC"), lambda p: p.firm.uscc),
-        Column(N_("District"), lambda p: DISTRICTS.get(p.district_code, p.district_code)),
+        Column(N_("District"), lambda p: district_label(p.district_code)),
         Column(N_("Status"), lambda p: translate(PROJECT_FILING.states[p.status])),
         Column(N_("Submitted"),
                lambda p: localtime.to_local(p.submitted_at).replace(microsecond=0) if p.submitted_at else None,

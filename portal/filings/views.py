@@ -253,7 +253,7 @@ def detail(filing_id: int):
     return render_template(
         "filings/detail.html", filing=filing, actions=actions, workflow=PROJECT_FILING,
         field_sections=fields.LAYOUT, site_types=fields.SITE_TYPES,
-        steps=timeline.timeline(filings.OBJECT_TYPE, filing.id), documents=filings.filing_attachments(filing),
+        steps=timeline.steps(filings.OBJECT_TYPE, filing.id), documents=filings.filing_attachments(filing),
         changes=change_filings.changes_of(filing), change_types=change_filings.CHANGE_TYPES,
         change_states=CHANGE_FILING.states, problems=problems, warnings=warnings,
         make_attachment_form=_attachment_form, checklist=filings.SECURITY_CHECKLIST,
@@ -443,7 +443,7 @@ def change_detail(change_id: int):
     return render_template("filings/change_detail.html", change=change, filing=filing, actions=actions,
                            rows=change_filings.diff(change), change_types=change_filings.CHANGE_TYPES,
                            states=CHANGE_FILING.states,
-                           steps=timeline.timeline(change_filings.OBJECT_TYPE, change.id),
+                           steps=timeline.steps(change_filings.OBJECT_TYPE, change.id),
                            labels={t.action: t.label for t in CHANGE_FILING.transitions})
 
 

@@ -256,7 +256,7 @@ attachments.register_replaceable("staff_commitment")
 
 # Column order of the template workbook; headers are shown in the reader's language.
 COLUMNS = (
-    ("name", N_("Name")),
+    ("name", N_("Full name")),  # a person: 姓名, not 名称
     ("id_number", N_("ID number")),
     ("phone", N_("Phone")),
     ("role", N_("Role")),

@@ -39,6 +39,7 @@ from portal.web.forms import apply_service_errors
 from portal.web.i18n import translate
 from portal.web.params import clean_text, int_arg
 from portal.web.permissions import authenticated, public, roles
+from portal.web.templating import district_label
 from portal.web.throttle import per_address
 
 APPLICATION_SESSION_KEY = "firm_application"
@@ -375,7 +376,7 @@ def export():
 FIRM_EXPORT = (
     Column(N_("Firm name"), lambda firm: firm.name, width=28),
     Column(N_("Unified social credit code"), lambda firm: firm.uscc, width=22),
-    Column(N_("District"), lambda firm: district_name(firm.district_code) or firm.district_code),
+    Column(N_("District"), lambda firm: district_label(firm.district_code)),
     Column(N_("Status"), lambda firm: translate(FIRM_REGISTRATION.state_label(firm.status))),
     Column(N_("Valid until"), lambda firm: firm.valid_until, "date"),
     Column(N_("Service types"),
@@ -413,7 +414,7 @@ def detail(firm_id: int):
     return render_template(
         "firms/detail.html", firm=firm, today=today, supervisor=supervisor, own=actor.firm_id == firm.id,
         certificates=firm_service.certificates_of(firm.id), documents=firm_service.documents_of(firm.id),
-        change_requests=change_requests, timeline=timeline.timeline("firm", firm.id),
+        change_requests=change_requests, timeline=timeline.steps("firm", firm.id),
         problems=firm_service.firm_can_file(firm, today), counts=roster.counts(firm.id), users=users,
         liaison_phone=roster.mask_phone(firm_service.liaison_phone(firm)), district_name=district_name,
         actions=[t.action for t in FIRM_REGISTRATION.allowed_actions(firm.status, actor.roles)],
@@ -463,7 +464,7 @@ def change_request(request_id: int):
     return render_template("firms/change_request.html", change=change, firm=firm,
                            rows=firm_service.change_rows(change), supervisor=access.is_supervisor(actor),
                            form=DecisionForm(version=change.version_id),
-                           timeline=timeline.timeline("change_request", change.id),
+                           timeline=timeline.steps("change_request", change.id),
                            SERVICE_TYPES=SERVICE_TYPES, district_name=district_name)
 
 
@@ -526,6 +527,14 @@ def _home_panels(user) -> list[panels.Panel]:
         ]))
     return result
 
+
+
+@bp.app_template_global()
+def ownership_label(code: str | None) -> str:
+    """Premises ownership in words (owned / leased)."""
+    from portal.firms.forms import OWNERSHIP
+
+    return next((str(c.label) for c in OWNERSHIP if c.value == code and code), "—")
 
 
 @bp.app_template_global()

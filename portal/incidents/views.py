@@ -13,7 +13,7 @@ from portal.core.errors import ValidationFailed
 from portal.core.exports import xlsx_response
 from portal.core.msgids import N_
 from portal.core.pagination import paginate
-from portal.core.timeline import timeline
+from portal.core.timeline import steps as timeline_steps
 from portal.core.workflow import ReasonRequired
 from portal.core.workflows import INCIDENT, RECTIFICATION
 from portal.extensions import db
@@ -113,7 +113,7 @@ def detail(incident_id: int):
     rect_form = RectificationForm(version=incident.version_id)
     return render_template(
         "incidents/detail.html", incident=incident, filing=filing, firm_name=firm_name,
-        steps=timeline("incident", incident.id), files=service.files_of(incident.id), actions=actions,
+        steps=timeline_steps("incident", incident.id), files=service.files_of(incident.id), actions=actions,
         decision=decision, rect_form=rect_form, order=service.rectification_of(incident.id),
         can_order=supervisor and incident.status == "upheld", states=INCIDENT.states,
         rect_states=RECTIFICATION.states, statement_form=StatementForm(version=incident.version_id,

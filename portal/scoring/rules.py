@@ -82,6 +82,17 @@ KIND_PARAMETERS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         DEDUCTION_PER_ITEM: ("cap", "per_item"),
     }
 )
+PARAMETER_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "floor": N_("score 0 at"),
+        "target": N_("score 100 at"),
+        "threshold": N_("pass mark"),
+        "scale_max": N_("highest rating"),
+        "scale_min": N_("lowest rating"),
+        "cap": N_("at most"),
+        "per_item": N_("points per item"),
+    }
+)
 KIND_LABELS: Mapping[str, str] = MappingProxyType(
     {
         RATIO: N_("Share of good cases"),
@@ -1350,13 +1361,16 @@ def _score(rule_set: RuleSet, evidence: FirmEvidence) -> FirmScoreResult:
             Message.of(
                 N_(
                     "The weight of dimensions without enough evidence (%(spread)s of 100) was spread over the "
-                    "%(count)s dimensions with evidence in proportion to their weights: %(weights)s."
+                    "%(count)s dimensions with evidence in proportion to their weights."
                 ),
                 spread=spread,
                 count=len(sufficient),
-                weights=", ".join(f"{d.code} {d.weight} → {effective[d.code]}" for d in sufficient),
             )
         )
+        # One line per dimension, named in the reader's language (a joined list of codes was not words).
+        for d in sufficient:
+            note(Message.of(N_("%(dimension)s: weight %(weight)s → %(effective)s."), translatable=("dimension",),
+                            dimension=d.name, weight=d.weight, effective=effective[d.code]))
 
     deductions: list[DeductionResult] = []
     deduction_total = ZERO * CENT
@@ -1434,3 +1448,21 @@ def _score(rule_set: RuleSet, evidence: FirmEvidence) -> FirmScoreResult:
 def period_has_ended(ends_on: date, today: date) -> bool:
     """A period's evidence is complete only once its last day is over."""
     return today > ends_on
+
+
+# What applying a grade did (scoring.apply audit rows, the score page).
+APPLICATION_LABELS = {
+    "grade": N_("Grade published"),
+    "badge": N_("Good-standing badge"),
+    "agency_warning": N_("Warning to agencies confirming projects"),
+    "inspection_weight": N_("Inspection weight"),
+    "focus_supervision": N_("Focus-supervision list, rectification plan required"),
+    "negative_list_proposal": N_("Proposed for the negative list"),
+    "negative_list": N_("On the negative list"),
+}
+
+# Explanations stored by earlier versions keep their translation (scores are frozen with their explanation).
+LEGACY_MSGIDS = (
+    N_("The weight of dimensions without enough evidence (%(spread)s of 100) was spread over the "
+       "%(count)s dimensions with evidence in proportion to their weights: %(weights)s."),
+)

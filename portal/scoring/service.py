@@ -822,17 +822,30 @@ def _propose_negative_list(period: ScoringPeriod, firm: Firm, actions, now) -> N
         NegativeListEntry.firm_id == firm.id, NegativeListEntry.status.in_(("proposed", "listed"))))
     if open_entry:
         return
-    reason = "; ".join(m.render() for m in actions.reasons if "negative list" in m.msgid)
+    # Kept as messages (msgid and parameters), so each reader sees the reason in their own language.
+    reasons = [m.to_dict() for m in actions.reasons if "negative list" in m.msgid]
     entry = NegativeListEntry(firm_id=firm.id, period_id=period.id, status="proposed",
-                              proposal_reason=reason, proposed_at=now)
+                              proposal_reason=json.dumps(reasons, ensure_ascii=False), proposed_at=now)
     db.session.add(entry)
     db.session.flush()
     db.session.add(ResultApplication(period_id=period.id, firm_id=firm.id, action="negative_list_proposal",
-                                     detail={"entry": entry.id, "reason": reason}, applied_at=now))
+                                     detail={"entry": entry.id, "reasons": reasons}, applied_at=now))
     audit.record("negative_list.propose", "negative_list_entry", entry.id,
-                 detail={"firm": firm.id, "period": period.label, "reason": reason})
+                 detail={"firm": firm.id, "period": period.label, "reasons": reasons})
     inbox.notify(_lead_users(), N_("%(firm)s is proposed for the negative list; please decide."),
                  {"firm": firm.name}, link="/scoring/negative-list")
+
+
+def proposal_reasons(entry: NegativeListEntry) -> list[Message]:
+    """Why the firm was proposed, as messages to translate; a reason stored as plain text (before they were
+    kept as messages) comes back as one message that is that text."""
+    text = entry.proposal_reason or ""
+    if text.startswith("["):
+        try:
+            return [Message.from_dict(item) for item in json.loads(text)]
+        except (ValueError, KeyError, TypeError):
+            pass
+    return [Message(text)] if text else []
 
 
 def finalise_due() -> list[str]:

@@ -19,6 +19,7 @@ from portal.extensions import db
 from portal.firms.models import Firm
 from portal.home.panels import Panel, register
 from portal.scoring import focus_plans
+from portal.scoring import refs as refs_in_words
 from portal.scoring import service as scoring
 from portal.scoring.blueprint import bp
 from portal.scoring.forms import (
@@ -33,7 +34,7 @@ from portal.scoring.forms import (
     rule_set_form,
 )
 from portal.scoring.models import FirmScore, NegativeListEntry, Objection, RuleSetVersion, ScoringPeriod
-from portal.scoring.rules import KIND_LABELS, RuleSet
+from portal.scoring.rules import APPLICATION_LABELS, KIND_LABELS, PARAMETER_LABELS, RuleSet
 from portal.web.documents import document_for
 from portal.web.forms import apply_service_errors
 from portal.web.i18n import gettext as _
@@ -41,53 +42,13 @@ from portal.web.i18n import translate
 from portal.web.params import int_arg
 from portal.web.permissions import roles
 
-# Evidence references → the pages other areas own (plain paths, so this area does not import theirs).
-REF_PATHS = {
-    "filing": "/filings/{}",
-    "inspection": "/supervision/inspections/{}",
-    "feedback": "/feedback/{}",
-    "rectification": "/supervision/rectifications/{}",
-    "incident": "/incidents/{}",
-    "followup": "/followups/{}",
-}
-REF_LABELS = {
-    "filing": "Filing",
-    "inspection": "Inspection",
-    "feedback": "Feedback",
-    "rectification": "Rectification order",
-    "incident": "Incident",
-    "penalty": "Penalty case",
-    "followup": "Bad-rating follow-up",
-}
-
-
-def evidence_link(ref: str) -> tuple[str | None, str]:
-    kind, _sep, ident = ref.partition(":")
-    path = REF_PATHS.get(kind)
-    text = f"{_(REF_LABELS.get(kind, kind))} #{ident}"
-    return (path.format(ident) if path and ident.isdigit() else None), text
-
-
-@bp.app_template_global("evidence_link")
-def _evidence_link(ref: str):
-    return evidence_link(ref)
-
 
 @bp.app_template_global("evidence_links")
-def evidence_links(refs) -> list[tuple[str | None, str]]:
-    """`evidence_link` of every reference, for the `evidence` macro of templates/scoring/_result.html."""
-    return [evidence_link(ref) for ref in refs]
+def evidence_links(refs) -> list:
+    """Evidence in words (number, title on hover, link), for the `evidence` macro of templates/scoring/_result.html."""
+    return refs_in_words.lookup(refs)
 
 
-APPLICATION_LABELS = {
-    "grade": N_("Grade published"),
-    "badge": N_("Good-standing badge"),
-    "agency_warning": N_("Warning to agencies confirming projects"),
-    "inspection_weight": N_("Inspection weight"),
-    "focus_supervision": N_("Focus-supervision list, rectification plan required"),
-    "negative_list_proposal": N_("Proposed for the negative list"),
-    "negative_list": N_("On the negative list"),
-}
 NEGATIVE_STATES = {"proposed": N_("proposed"), "listed": N_("listed"), "declined": N_("declined"),
                    "lifted": N_("lifted")}
 
@@ -112,9 +73,19 @@ def _application_label(code: str) -> str:
     return APPLICATION_LABELS.get(code, code)
 
 
+@bp.app_template_global("parameter_label")
+def _parameter_label(code: str) -> str:
+    return PARAMETER_LABELS.get(code, N_("parameter"))
+
+
 @bp.app_template_global("kind_label")
 def _kind_label(code: str) -> str:
     return KIND_LABELS.get(code, code)
+
+
+@bp.app_template_global("scoring_proposal_reasons")
+def _proposal_reasons(entry) -> list:
+    return scoring.proposal_reasons(entry)
 
 
 @bp.app_template_global("render_message")
@@ -262,6 +233,7 @@ def _render_score(score: FirmScore, objection_form=None, decide_forms=None, stat
                 decide_forms[o.id] = DecideObjectionForm(prefix=f"o{o.id}", formdata=None)
     applications = scoring.applications_of(firm.id) if access.is_supervisor(actor) or \
         actor.firm_id == firm.id else []
+    refs_in_words.preload(refs_in_words.result_refs(original, current))
     return render_template("scoring/score.html", score=score, period=period, firm=firm, result=current,
                            original=original, amended=score.amended_result is not None, objections=objections,
                            objection_form=objection_form, decide_forms=decide_forms,

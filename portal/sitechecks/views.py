@@ -23,6 +23,7 @@ from portal.sitechecks.models import SiteWeeklyCheck
 from portal.web.forms import apply_service_errors
 from portal.web.params import date_arg
 from portal.web.permissions import roles
+from portal.web.templating import district_label
 
 READERS = ("vendor", "agency", "regulator", "lead")
 CALENDAR_STATES = {
@@ -81,7 +82,7 @@ def export_columns():
         Column(N_("Filing number"), lambda r: r.number),
         Column(N_("Project"), lambda r: r.title, width=30),
         Column(N_("Firm"), lambda r: r.firm_name, width=28),
-        Column(N_("District"), lambda r: DISTRICTS.get(r.district_code, r.district_code)),
+        Column(N_("District"), lambda r: district_label(r.district_code)),
         Column(N_("Patrol days due"), lambda r: r.due, "number"),
         Column(N_("Patrols recorded"), lambda r: r.recorded, "number"),
         Column(N_("Days missed"), lambda r: r.missed, "number"),

@@ -17,11 +17,10 @@ nav.register("supervision.liaison_confirm", N_("Liaison confirmation"), 46, "fir
 
 @bp.app_template_filter("sv_district")
 def _district_label(code: str | None) -> str:
-    """District name in the reader's language (falls back to the code)."""
-    from portal.core.identifiers import district_name
-    from portal.web.templating import current_locale
+    """District name in the reader's language: the one district label helper."""
+    from portal.web.templating import district_label
 
-    return (district_name(code, current_locale()) or code or "") if code else ""
+    return district_label(code)
 
 
 @bp.app_template_global("sv_state")

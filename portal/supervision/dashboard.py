@@ -210,6 +210,8 @@ def chart_svg(actor: Actor, name: str, gettext=lambda s: s) -> bytes:
 
 
 CHARTS = ("filings", "grades", "scores")
+CHART_TITLES = {"filings": N_("Filings per month"), "grades": N_("Grade distribution"),
+                "scores": N_("Average score per period")}
 
 
 # --- annual supervision summary --------------------------------------------------------------------------
@@ -222,42 +224,55 @@ def annual_summary(actor: Actor, year: int) -> list[Sheet]:
     def rows(stmt, column):  # run when its sheet is written, not all at once
         yield from db.session.execute(scoped(stmt, actor, column).execution_options(yield_per=BATCH))
 
+    from portal.core.constants import INCIDENT_TYPES, SEVERITIES
+    from portal.core.workflows import FIRM_REGISTRATION, INCIDENT, INSPECTION, PROJECT_FILING, RECTIFICATION
+    from portal.web.i18n import translate
+    from portal.web.templating import district_label
+
     def cell(i):
         return lambda r: r[i]
 
     def flag(i):
-        return lambda r: "Y" if r[i] else ""
+        return lambda r: translate(N_("Yes")) if r[i] else ""
+
+    def district(i):
+        return lambda r: district_label(r[i])
+
+    def word(i, vocabulary):  # a stored code → its label in the reader's language
+        return lambda r: translate(vocabulary[r[i]]) if r[i] in vocabulary else (r[i] or "")
+
+    kinds = {"random": N_("Random draw"), "planned": N_("Planned by hand")}
 
     month = extract("month", local_date(ProjectFiling.submitted_at))
     failed = (select(func.count(InspectionResult.id)).where(InspectionResult.inspection_id == Inspection.id,
                                                              InspectionResult.result == "fail").scalar_subquery())
     return [
         Sheet(N_("Firms"), (
-            Column(N_("District"), cell(0)), Column(N_("Status"), cell(1)), Column(N_("Grade"), cell(2)),
+            Column(N_("District"), district(0)), Column(N_("Status"), word(1, FIRM_REGISTRATION.states)), Column(N_("Grade"), cell(2)),
             Column(N_("Firms"), cell(3), "number"),
         ), rows(select(Firm.district_code, Firm.status, Firm.grade, func.count(Firm.id))
                 .group_by(Firm.district_code, Firm.status, Firm.grade)
                 .order_by(Firm.district_code, Firm.status, Firm.grade), Firm.district_code)),
         Sheet(N_("Filings"), (
-            Column(N_("District"), cell(0)), Column(N_("Month"), lambda r: f"{year}-{int(r[1]):02d}"),
-            Column(N_("Status"), cell(2)), Column(N_("Filings"), cell(3), "number"),
+            Column(N_("District"), district(0)), Column(N_("Month"), lambda r: f"{year}-{int(r[1]):02d}"),
+            Column(N_("Status"), word(2, PROJECT_FILING.states)), Column(N_("Filings"), cell(3), "number"),
         ), rows(select(ProjectFiling.district_code, month, ProjectFiling.status, func.count(ProjectFiling.id))
                 .where(ProjectFiling.submitted_at >= lo, ProjectFiling.submitted_at < hi)
                 .group_by(ProjectFiling.district_code, month, ProjectFiling.status)
                 .order_by(ProjectFiling.district_code, month), ProjectFiling.district_code)),
         Sheet(N_("Inspections"), (
-            Column(N_("District"), cell(0)), Column(N_("Firm"), cell(1)), Column(N_("Kind"), cell(2)),
-            Column(N_("Status"), cell(3)), Column(N_("Planned on"), cell(4), "date"),
+            Column(N_("District"), district(0)), Column(N_("Firm"), cell(1)), Column(N_("Kind"), word(2, kinds)),
+            Column(N_("Status"), word(3, INSPECTION.states)), Column(N_("Planned on"), cell(4), "date"),
             Column(N_("Failed items"), cell(5), "number"), Column(N_("Refused"), flag(6)),
-            Column(N_("Published"), flag(7)),
+            Column(N_("Results published"), flag(7)),
         ), rows(select(Inspection.district_code, Firm.name, Inspection.kind, Inspection.status, Inspection.planned_on,
                        failed, Inspection.refused, Inspection.published)
                 .join(Firm, Firm.id == Inspection.firm_id)
                 .where(Inspection.planned_on >= date(year, 1, 1), Inspection.planned_on < date(year + 1, 1, 1))
                 .order_by(Inspection.planned_on), Inspection.district_code)),
         Sheet(N_("Rectifications"), (
-            Column(N_("Number"), cell(0)), Column(N_("District"), cell(1)), Column(N_("Firm"), cell(2)),
-            Column(N_("Status"), cell(3)), Column(N_("Deadline"), cell(4), "date"),
+            Column(N_("Number"), cell(0)), Column(N_("District"), district(1)), Column(N_("Firm"), cell(2)),
+            Column(N_("Status"), word(3, RECTIFICATION.states)), Column(N_("Deadline"), cell(4), "date"),
             Column(N_("Closed"), cell(5), "datetime"),
         ), rows(select(RectificationOrder.number, RectificationOrder.district_code, Firm.name,
                        RectificationOrder.status, RectificationOrder.deadline, RectificationOrder.closed_at)
@@ -265,8 +280,8 @@ def annual_summary(actor: Actor, year: int) -> list[Sheet]:
                 .where(RectificationOrder.issued_at >= lo, RectificationOrder.issued_at < hi)
                 .order_by(RectificationOrder.number), RectificationOrder.district_code)),
         Sheet(N_("Incidents"), (
-            Column(N_("District"), cell(0)), Column(N_("Type"), cell(1)), Column(N_("Severity"), cell(2)),
-            Column(N_("Status"), cell(3)), Column(N_("Incidents"), cell(4), "number"),
+            Column(N_("District"), district(0)), Column(N_("Type"), word(1, INCIDENT_TYPES)), Column(N_("Severity"), word(2, SEVERITIES)),
+            Column(N_("Status"), word(3, INCIDENT.states)), Column(N_("Incidents"), cell(4), "number"),
         ), rows(select(Incident.district_code, Incident.incident_type, Incident.severity, Incident.status,
                        func.count(Incident.id))
                 .where(Incident.occurred_at >= lo, Incident.occurred_at < hi)

@@ -267,6 +267,25 @@ def draw_candidates(actor: Actor, target: str) -> list[Candidate]:
             for oid, weight in db.session.execute(stmt)]
 
 
+def candidate_names(keys) -> dict[str, str]:
+    """Draw candidate keys ("firm:17", "filing:40") → the firm's name or the project's number and title,
+    one query per kind, so a draw page names every candidate whatever their number."""
+    ids: dict[str, set[int]] = {"firm": set(), "filing": set()}
+    for key in keys:
+        kind, _sep, ident = str(key).partition(":")
+        if kind in ids and ident.isdigit():
+            ids[kind].add(int(ident))
+    names: dict[str, str] = {}
+    if ids["firm"]:
+        names.update((f"firm:{i}", name) for i, name in
+                     db.session.execute(select(Firm.id, Firm.name).where(Firm.id.in_(ids["firm"]))))
+    if ids["filing"]:
+        names.update((f"filing:{i}", f"{number or ''} {title}".strip()) for i, number, title in db.session.execute(
+            select(ProjectFiling.id, ProjectFiling.number, ProjectFiling.title)
+            .where(ProjectFiling.id.in_(ids["filing"]))))
+    return names
+
+
 def inspector_pool(district_code: str | None) -> tuple[list[int], str]:
     """Regulators a draw picks inspectors from: the district office's own, topped up with the city
     office's (which supervises every district) when the district has fewer than two."""

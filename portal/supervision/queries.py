@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from sqlalchemy import Select, select
 
 from portal.auth.models import User
+from portal.core.constants import SEVERITIES
 from portal.core.context import Actor
 from portal.core.exports import BATCH, Column
 from portal.core.msgids import N_
@@ -26,10 +27,11 @@ def _batches(stmt: Select, scalars: bool = True) -> Iterator[list]:
 def alert_columns(gettext: Translate, message: Callable[[str, dict], str]) -> tuple[Column, ...]:
     return (
         Column(N_("Rule"), lambda r: gettext(alerts.RULES.get(r[0].rule, r[0].rule))),
-        Column(N_("Severity"), lambda r: r[0].severity),
+        Column(N_("Severity"), lambda r: gettext(SEVERITIES[r[0].severity]) if r[0].severity in SEVERITIES
+               else r[0].severity),
         Column(N_("Message"), lambda r: message(r[0].message, r[0].params), width=40),
         Column(N_("Firm"), lambda r: r[1]),
-        Column(N_("District"), lambda r: r[0].district_code),
+        Column(N_("District"), lambda r: _district(r[0].district_code)),
         Column(N_("Raised"), lambda r: r[0].raised_at, "datetime"),
         Column(N_("Closed"), lambda r: r[0].closed_at, "datetime"),
         Column(N_("Acknowledged"), lambda r: r[0].acknowledged_at, "datetime"),
@@ -42,16 +44,22 @@ def alert_rows(actor: Actor, f: alerts.AlertFilter, firm_names: dict[int, str]) 
         yield from ((a, firm_names.get(a.firm_id, "")) for a in batch)
 
 
+def _district(code: str | None) -> str:
+    from portal.web.templating import district_label
+
+    return district_label(code)
+
+
 def inspection_columns(gettext: Translate) -> tuple[Column, ...]:
     return (
         Column(N_("Firm"), lambda r: r[1]),
-        Column(N_("District"), lambda r: r[0].district_code),
-        Column(N_("Kind"), lambda r: r[0].kind),
+        Column(N_("District"), lambda r: _district(r[0].district_code)),
+        Column(N_("Kind"), lambda r: gettext(N_("Random draw") if r[0].kind == "random" else N_("Planned by hand"))),
         Column(N_("Status"), lambda r: gettext(INSPECTION.state_label(r[0].status))),
         Column(N_("Planned on"), lambda r: r[0].planned_on, "date"),
         Column(N_("Inspectors"), lambda r: r[2]),
         Column(N_("Refused"), lambda r: gettext(N_("Yes")) if r[0].refused else ""),
-        Column(N_("Published"), lambda r: gettext(N_("Yes")) if r[0].published else ""),
+        Column(N_("Results published"), lambda r: gettext(N_("Yes")) if r[0].published else ""),
     )
 
 
@@ -67,7 +75,7 @@ def rectification_columns(gettext: Translate) -> tuple[Column, ...]:
     return (
         Column(N_("Number"), lambda r: r[0].number),
         Column(N_("Firm"), lambda r: r[1]),
-        Column(N_("District"), lambda r: r[0].district_code),
+        Column(N_("District"), lambda r: _district(r[0].district_code)),
         Column(N_("Status"), lambda r: gettext(RECTIFICATION.state_label(r[0].status))),
         Column(N_("Issued"), lambda r: r[0].issued_at, "datetime"),
         Column(N_("Deadline"), lambda r: r[0].deadline, "date"),
@@ -83,7 +91,7 @@ def rectification_rows(actor: Actor, f: rectification.OrderFilter) -> Iterator[t
 
 RECEIPT_COLUMNS = (
     Column(N_("Recipient"), lambda r: r[1]),
-    Column(N_("District"), lambda r: r[2]),
+    Column(N_("District"), lambda r: _district(r[2])),
     Column(N_("Read"), lambda r: r[0].read_at, "datetime"),
     Column(N_("Read by"), lambda r: r[3]),
     Column(N_("Acknowledged"), lambda r: r[0].acknowledged_at, "datetime"),

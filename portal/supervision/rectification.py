@@ -124,14 +124,16 @@ def issue_order(actor: Actor, firm_id: int, items: list[str], requirement: str, 
     return order
 
 
-def failed_items(inspection_id: int) -> list[str]:
+def failed_items(inspection_id: int, translate=lambda text: text) -> list[str]:
+    """The failed checklist items as lines of an order; `translate` puts the item text (a msgid) in the
+    reader's language (a Chinese order must not be pre-filled in English)."""
     rows = db.session.execute(
         select(ChecklistItem.code, ChecklistItem.text, InspectionResult.note)
         .join(ChecklistItem, ChecklistItem.id == InspectionResult.item_id)
         .where(InspectionResult.inspection_id == inspection_id, InspectionResult.result == "fail")
         .order_by(ChecklistItem.position)
     ).all()
-    return [f"{code} {text}" + (f" — {note}" if note else "") for code, text, note in rows]
+    return [f"{code} {translate(text)}" + (f" — {note}" if note else "") for code, text, note in rows]
 
 
 def issue_from_inspection(actor: Actor, inspection_id: int, requirement: str, deadline: date | None = None,
@@ -358,7 +360,7 @@ def history(order: RectificationOrder) -> OrderHistory:
         responses=responses, evidence=evidence,
         summonses=list(db.session.scalars(select(Summons).where(Summons.order_id == order.id).order_by(Summons.id))),
         penalties=list(db.session.scalars(select(PenaltyCase).where(PenaltyCase.order_id == order.id))),
-        timeline=timeline.timeline("rectification", order.id),
+        timeline=timeline.steps("rectification", order.id),
     )
 
 

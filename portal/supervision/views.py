@@ -103,6 +103,7 @@ def dashboard_view():
     actor = current_actor()
     data = dashboard.build(actor)
     return render_template("supervision/dashboard.html", d=data, rules=alerts.RULES, charts=dashboard.CHARTS,
+                           chart_titles={n: _(t) for n, t in dashboard.CHART_TITLES.items()},
                            this_year=clock.today().year)
 
 
@@ -270,8 +271,9 @@ def inspection_draw():
             apply_service_errors(form, exc)
     draws = list(db.session.scalars(select(InspectionDraw).where(visible(actor, InspectionDraw))
                                     .order_by(InspectionDraw.id.desc()).limit(20)))
-    return render_template("supervision/draw.html", form=form, draws=draws,
-                           candidates=inspections.draw_candidates(actor, "firm"))
+    candidates = inspections.draw_candidates(actor, "firm")
+    return render_template("supervision/draw.html", form=form, draws=draws, candidates=candidates,
+                           names=inspections.candidate_names(c.key for c in candidates[:60]))
 
 
 @bp.route("/draws/<int:draw_id>")
@@ -283,8 +285,11 @@ def draw_detail(draw_id: int):
     planned = list(db.session.scalars(select(Inspection).where(Inspection.draw_id == record.id)
                                       .order_by(Inspection.id)))
     firms, users = inspections.names_for(planned)
+    keys = [c["key"] if isinstance(c, dict) else c.key for c in record.candidates] + list(record.chosen)
+    if rerun:
+        keys += list(rerun.result.chosen)
     return render_template("supervision/draw_detail.html", draw=record, rerun=rerun, planned=planned, firms=firms,
-                           users=users | _user_names(record.inspectors))
+                           users=users | _user_names(record.inspectors), names=inspections.candidate_names(keys))
 
 
 def _inspection_context(inspection):
@@ -298,7 +303,7 @@ def _inspection_context(inspection):
     return dict(inspection=inspection, items=items, results=inspections.results_of(inspection.id),
                 firm_name=firms.get(inspection.firm_id, ""), users=users, template=template,
                 photos=inspections.photos_of(inspection.id), states=INSPECTION.states,
-                history=timeline.timeline("inspection", inspection.id), orders=orders,
+                history=timeline.steps("inspection", inspection.id), orders=orders,
                 can_pass=inspections.can_pass_inspection(inspection))
 
 
@@ -411,7 +416,7 @@ def checklist_detail(template_id: int):
     template = inspections.get_template(actor, template_id)
     items = inspections.template_items(template.id)
     form = TemplateForm(name=template.name, items="\n".join(
-        f"{i.code} | {translate(i.text)} | {translate(i.basis)} | {'yes' if i.is_security else 'no'}" for i in items))
+        f"{i.code} | {translate(i.text)} | {translate(i.basis)} | {_('yes') if i.is_security else _('no')}" for i in items))
     if request.method == "POST":
         if "lead" not in actor.roles:
             abort(403)
@@ -422,7 +427,7 @@ def checklist_detail(template_id: int):
                 parts = [p.strip() for p in line.split("|")]
                 if len(parts) >= 2 and parts[1]:
                     parsed.append(inspections.ItemInput(parts[0], parts[1], parts[2] if len(parts) > 2 else "",
-                                                        len(parts) > 3 and parts[3].lower() in ("yes", "y", "是", "1")))
+                                                        len(parts) > 3 and parts[3].lower() in ("yes", "y", "是", "1", _("yes").lower())))
             try:
                 new = inspections.edit_template(actor, template_id, form.name.data, parsed)
                 flash(_("A new version of the checklist is active."), "success")
@@ -471,7 +476,7 @@ def rectification_new():
     if inspection_id:
         source = inspections.get_inspection(actor, inspection_id)
         if request.method == "GET":
-            form.items.data = "\n".join(rectification.failed_items(inspection_id)) or (
+            form.items.data = "\n".join(rectification.failed_items(inspection_id, translate)) or (
                 _("The firm refused the inspection") if source.refused else "")
     if form.validate_on_submit():
         items = [line for line in (form.items.data or "").splitlines() if line.strip()]

@@ -10,7 +10,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from portal.core import constants, localtime
-from portal.core.identifiers import district_name
+from portal.core.identifiers import CITY_CODE, district_name
 from portal.core.masking import mask_id_number, mask_phone
 from portal.web.i18n import gettext
 
@@ -61,6 +61,8 @@ def district_label(code: str | None) -> str:
     """A Luzhou district's name in the reader's language (the code itself for anything else)."""
     if not code:
         return ""
+    if code == CITY_CODE:
+        return gettext("Luzhou (whole city)")
     return district_name(code, current_locale()) or code
 
 

@@ -11,6 +11,7 @@ from portal.core import clock
 from portal.core.errors import NotFound, ValidationFailed
 from portal.core.models import Notification
 from portal.core.workflow import InvalidTransition
+from portal.core.workflows import RECTIFICATION
 from portal.extensions import db
 from portal.scoring import evidence as scoring_evidence
 from portal.supervision import alerts, inspections, rectification
@@ -66,7 +67,8 @@ def test_full_cycle_inspection_to_closed_order(setup):
     hist = rectification.history(order)
     assert [r.decision for r in hist.responses] == ["rejected", "accepted"]
     assert sum(len(v) for v in hist.evidence.values()) == 2
-    assert [t.to_state for t in hist.timeline] == ["issued", "answered", "rejected", "answered", "verified"]
+    assert [t.to_label for t in hist.timeline] == [RECTIFICATION.states[s] for s in
+                                                  ("issued", "answered", "rejected", "answered", "verified")]
     evidence = scoring_evidence.collect(clock.today(), clock.today() + timedelta(days=40))
     assert evidence.inputs[firm.id]["rectification.closed_on_time"] == (1, 1)
     assert "rectification_overdue" not in evidence.vetoes[firm.id]

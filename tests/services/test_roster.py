@@ -85,7 +85,7 @@ def test_import_with_bad_rows_imports_nothing_and_reports_each_cell(app, build):
     with acting(user), pytest.raises(roster.ImportRejected) as exc:
         roster.import_roster(user.firm_id, data)
     cells = {(p.row, p.column) for p in exc.value.problems}
-    assert {(3, "Name"), (3, "ID number"), (3, "Phone"), (3, "Role"), (3, "Labour contract date"),
+    assert {(3, "Full name"), (3, "ID number"), (3, "Phone"), (3, "Role"), (3, "Labour contract date"),
             (3, "Training days"), (3, "Assessment passed"), (4, "ID number")} <= cells
     assert not any(p.row == 2 for p in exc.value.problems)
     assert db.session.scalar(select(StaffMember.id)) is None

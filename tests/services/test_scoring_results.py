@@ -126,7 +126,9 @@ def test_two_d_grades_running_propose_the_negative_list(app, build, sb, lead, tr
     through(lead, "2026Q3", travel)
     entries = db.session.scalars(select(NegativeListEntry)).all()
     assert [(e.firm_id, e.status) for e in entries] == [(firm.id, "proposed")]
-    assert "2 periods running" in entries[0].proposal_reason
+    reasons = scoring.proposal_reasons(entries[0])  # kept as messages, rendered in the reader's language
+    assert reasons[0].msgid.startswith("Grade %(grade)s in %(count)s periods running")
+    assert "2 periods running" in reasons[0].render()
     assert db.session.scalar(select(Notification).where(Notification.user_id == lead.id,
                                                         Notification.message.like("%negative list%")))
     assert db.session.get(Firm, firm.id).status == "active"  # only a proposal
@@ -139,7 +141,7 @@ def test_refused_rectification_proposes_the_negative_list(app, build, sb, lead, 
     sb.rectification(firm, deadline=date(2026, 8, 20), closed=date(2026, 8, 1))
     through(lead, "2026Q3", travel)
     entry = db.session.scalar(select(NegativeListEntry))
-    assert entry.firm_id == firm.id and "Refused rectification" in entry.proposal_reason
+    assert entry.firm_id == firm.id and "Refused rectification" in scoring.proposal_reasons(entry)[0].render()
 
 
 def _listed(build, sb, lead, travel):

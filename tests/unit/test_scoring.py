@@ -488,7 +488,11 @@ def test_insufficient_dimension_weight_is_redistributed_proportionally():
     )
     spread = next(m for m in result.explanation if m.msgid.startswith("The weight of dimensions without"))
     assert spread.params_dict["spread"] == "20"
-    assert "feedback" not in spread.params_dict["weights"]
+    assert "weights" not in spread.params_dict  # no list of codes: one line per dimension, by its name
+    shares = [m for m in result.explanation if m.msgid.startswith("%(dimension)s: weight")]
+    assert [m.params_dict["dimension"] for m in shares] == [dim.name for dim in DEFAULT_RULE_SET.dimensions
+                                                            if dim.code != "feedback"]
+    assert all(m.translatable == ("dimension",) for m in shares)
 
 
 def test_redistribution_that_does_not_divide_evenly_still_adds_up_to_100():

@@ -113,12 +113,12 @@ def test_district_regulator_lists_and_exports_hold_only_its_district(build, logi
         assert response.status_code == 200, url
         rows = next(iter(_sheet_rows(response.data).values()))[1:]
         assert rows, url
-        assert {r[col] for r in rows} == {"510503"}, url
+        assert {r[col] for r in rows} == {"纳溪区"}, url  # 510503, by name
     sheets = _sheet_rows(client.get(f"/supervision/summary?year={clock.today().year}").data)
     assert len(sheets) == 5
     for title, rows in sheets.items():
         districts = {r[0] for r in rows[1:]} if title != list(sheets)[3] else {r[1] for r in rows[1:]}
-        assert districts <= {"510503"}, title
+        assert districts <= {"纳溪区"}, title
     assert any(len(rows) > 1 for rows in sheets.values())
     page = client.get("/supervision/").get_data(as_text=True)
     assert 'data-testid="rect-open">2<' in page
@@ -135,7 +135,7 @@ def test_notice_receipts_export_is_scoped(build, login, client):
     d = build.district_regulator("510503")
     login(d)
     rows = next(iter(_sheet_rows(client.get(f"/supervision/notices/{notice.id}?format=xlsx").data).values()))[1:]
-    assert [r[1] for r in rows] == ["510503"]
+    assert [r[1] for r in rows] == ["纳溪区"]
 
 
 def test_firm_user_reads_and_acknowledges_a_notice_in_the_browser_flow(build, login, client):

@@ -28,41 +28,71 @@ CODE = re.compile(r"\b[a-z]{2,}(?:_[a-z0-9]+)+\b|\b[a-z]{3,}\.[a-z_]{3,}\b|\b[a-
 DISTRICT = re.compile(r"(?<![\d*])5105\d\d(?![\d*])")  # not the start of a masked ID number
 ENGLISH = re.compile(r"[A-Za-z][A-Za-z'’-]{2,}")
 CJK = re.compile(r"[\u4e00-\u9fff]")
+GLOSS = re.compile(r"[(（][^()（）]*[)）]")
 # Names a Chinese reader expects as they are: formats, standards, identifiers, units.
 ALLOWED_WORDS = {
     "pdf", "excel", "xlsx", "csv", "uscc", "lzwb", "dat", "api", "totp", "url", "openapi", "json", "http", "https",
     "tiff", "ocr", "dpi", "jpeg", "jpg", "png", "docx", "ofd", "mfa", "otpauth", "gb", "iso", "utc", "cny",
     "email", "mail", "www", "qr", "wcag", "sso", "app", "ukey", "ca",
     "english",  # the language switch names the other language in that language
+    "cookie",  # Chinese technical writing says Cookie
+    "abcd", "qwer", "asdf",  # keystroke examples in the password rule ("no sequences such as abcd, qwer")
 }
+# Letters glued to digits are identifiers, not English: LZWB-2026-0012, version default-2026.2, username agency01,
+# a request ID. They are still checked for codes (firm:17, #17) and reprs.
+IDENTIFIER = re.compile(r"\b(?=[\w.-]*\d)(?=[\w.-]*[A-Za-z])[\w.-]*\w")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 URLISH = re.compile(r"https?://\S+|/[\w/.-]+")
 
 
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+# Elements whose text is interface wording, not data: on an English page these must not be Chinese. (Not
+# <label>: a checkbox's label is often data, a person's or an agency's name.)
+CHROME_TAGS = {"button", "legend", "dt", "summary", "th"}
+
+
 class _Text(HTMLParser):
+    """Visible text. Content marked translate="no" (usernames, request IDs, seeds: identifiers that stay as
+    they are in every language, as HTML means by that attribute) is left out, like <code> and <kbd>."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        self.chrome: list[str] = []
         self.links: list[str] = []
         self._skip = 0
+        self._stack: list[list] = []  # [tag, depth, skipping, chrome] of elements that change what is read
 
     def handle_starttag(self, tag, attrs):
-        if tag in SKIP_TAGS:
-            self._skip += 1
         attrs = dict(attrs)
         if tag == "a" and attrs.get("href"):
             self.links.append(attrs["href"])
-        for name in ("title", "placeholder", "aria-label", "alt"):
-            if attrs.get(name):
-                self.parts.append(attrs[name])
+        if not self._skip:
+            for name in ("title", "placeholder", "aria-label", "alt"):
+                if attrs.get(name):
+                    self.parts.append(attrs[name])
+        if tag in VOID:
+            return
+        if self._stack and self._stack[-1][0] == tag:
+            self._stack[-1][1] += 1
+        skipping = tag in SKIP_TAGS or attrs.get("translate") == "no"
+        chrome = tag in CHROME_TAGS and attrs.get("scope") != "row"
+        if skipping or chrome:
+            self._stack.append([tag, 1, skipping, chrome])
+            self._skip += skipping
 
     def handle_endtag(self, tag):
-        if tag in SKIP_TAGS and self._skip:
-            self._skip -= 1
+        if self._stack and self._stack[-1][0] == tag:
+            self._stack[-1][1] -= 1
+            if self._stack[-1][1] == 0:
+                _tag, _depth, skipping, _chrome = self._stack.pop()
+                self._skip -= skipping
 
     def handle_data(self, data):
         if not self._skip and data.strip():
             self.parts.append(data.strip())
+            if any(entry[3] for entry in self._stack):
+                self.chrome.append(data.strip())
 
 
 def visible_text(html: str) -> str:
@@ -92,14 +122,17 @@ class CrawlResult:
         return len({f.url for f in self.findings})
 
 
-def findings_in(text: str, lang: str) -> list[tuple[str, str]]:
-    """(kind, snippet) for everything in a page's visible text that is not words of `lang`."""
+def findings_in(text: str, lang: str, chrome: str = "") -> list[tuple[str, str]]:
+    """(kind, snippet) for everything in a page's visible text that is not words of `lang`; `chrome` is the
+    interface wording (labels, buttons, headings), which on an English page must not be Chinese."""
     found: list[tuple[str, str]] = []
+    if lang == "en":  # a Chinese gloss in brackets after the English term is meant: "Agency (立档单位)"
+        found += [("chinese", line) for line in chrome.splitlines() if CJK.search(GLOSS.sub("", line))]
     clean = URLISH.sub(" ", EMAIL.sub(" ", text))
     for kind, pattern in (("repr", REPR), ("code", CODE), ("district code", DISTRICT)):
         found += [(kind, m.group(0)) for m in pattern.finditer(clean)]
     if lang == "zh_CN":
-        found += [("english", m.group(0)) for m in ENGLISH.finditer(clean)
+        found += [("english", m.group(0)) for m in ENGLISH.finditer(IDENTIFIER.sub(" ", clean))
                   if m.group(0).lower() not in ALLOWED_WORDS and not m.group(0).isupper()]
     return found
 
@@ -124,7 +157,8 @@ def crawl(client, role: str, lang: str, limit: int = 200, per_shape: int = 3) ->
         parser = _Text()
         parser.feed(response.get_data(as_text=True))
         text = "\n".join(parser.parts)
-        result.findings += [Finding(url, kind, snippet) for kind, snippet in findings_in(text, lang)]
+        result.findings += [Finding(url, kind, snippet)
+                            for kind, snippet in findings_in(text, lang, "\n".join(parser.chrome))]
         for href in parser.links:
             target = urldefrag(urljoin(url, href))[0]
             parts = urlsplit(target)
