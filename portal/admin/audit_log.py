@@ -15,6 +15,8 @@ from portal.core.models import AuditEvent
 from portal.core.msgids import N_
 from portal.extensions import db
 
+OTHER_RECORD = N_("Other record")  # an object type without a label of its own
+
 OUTCOMES = ("success", "failure")
 EXPORT_COLUMNS = ("seq", "at", "actor", "role", "ip", "action", "object_type", "object_id", "outcome",
                   "request_id", "detail")
@@ -155,7 +157,7 @@ def readable(events, gettext) -> list[ReadableEvent]:
 
     rows = []
     for e in events:
-        what = gettext(OBJECT_LABELS.get(e.object_type, N_("Other record"))) if e.object_type else ""
+        what = gettext(OBJECT_LABELS.get(e.object_type, OTHER_RECORD)) if e.object_type else ""
         rows.append(ReadableEvent(
             event=e, action=describe_action(e.action, gettext),
             actor=people.get(e.actor) or (gettext(ACTOR_NAMES[e.actor or "system"]) if (e.actor or "system")

@@ -50,6 +50,8 @@ ACTION_LABELS = {
     "staff.export": N_("Staff exported"), "staff.import": N_("Staff imported"), "staff.left": N_("Staff left"),
     "staff.update": N_("Staff updated"), "upload.infected": N_("Infected upload refused"),
     "upload.refused": N_("Upload refused"), "upload.stored": N_("Upload stored"),
+    "document.number": N_("Document number assigned"), "followup.reminder": N_("Follow-up reminder sent"),
+    "rule_set.default_update": N_("Default rule set updated"), "notice.reminder": N_("Notice deadline reminder sent"),
 }
 # What a workflow's audit rows ("<object type>.<action>") are about.
 OBJECT_LABELS = {
@@ -65,7 +67,7 @@ OBJECT_LABELS = {
     "regulator_office": N_("Office"), "rule_set_version": N_("Rule set"), "security_event": N_("Security event"),
     "site_monthly_inspection": N_("Monthly self-inspection"), "site_patrol": N_("Daily patrol"),
     "site_weekly_check": N_("Weekly check"), "sso": N_("Single sign-on"), "staff_member": N_("Staff"),
-    "summons": N_("Summons"),
+    "summons": N_("Summons"), "receipt": N_("Filing receipt"),
 }
 DETAIL_LABELS = {
     "from": N_("From"), "to": N_("To"), "reason": N_("Reason"), "actions": N_("Consequences"),
@@ -101,6 +103,10 @@ DETAIL_LABELS = {
     "valid_until": N_("Valid until"), "verification": N_("Verification"), "version": N_("Version"),
     "veto": N_("Veto"), "visitors": N_("Visitors"), "week": N_("Week"),
     "with_application": N_("With an application"), "reasons": N_("Reasons"),
+    "stage": N_("Reminder stage"), "deadline": N_("Deadline"), "feedback": N_("Feedback"),
+    "revised": N_("Revised"), "before_end": N_("Scored before the period ended"),
+    "ack_deadline": N_("Acknowledge by"), "agencies": N_("Agencies"), "audience": N_("Audience"),
+    "agency_id": N_("Agency"), "late": N_("Late"),
 }
 # Reasons recorded as codes (sign-in refusals, ended sessions).
 REASON_VALUES = {

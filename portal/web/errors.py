@@ -17,18 +17,19 @@ from portal.web.i18n import translate
 from portal.web.permissions import wants_json
 from portal.web.redirects import safe_path
 
-TITLES = {
-    400: "Bad request",
-    401: "Please log in",
-    403: "Access denied",
-    404: "Page not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    413: "File too large",
-    422: "The request could not be processed",
-    429: "Too many requests",
-    500: "Internal error",
-    503: "Service unavailable",
+# The JSON error shape every client reads (the API documents the same codes): a stable code, never words.
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "unprocessable",
+    429: "too_many_requests",
+    500: "server_error",
+    503: "unavailable",
 }
 
 
@@ -73,7 +74,7 @@ def render_error(code: int, message: str | None = None, headers=None):
     title = _titles().get(code, _("Error"))
     text = message or _explanations().get(code, "")
     if wants_json():
-        response = jsonify(error=TITLES.get(code, "error"), message=text, request_id=request_id)
+        response = jsonify(error=ERROR_CODES.get(code, "error"), message=text, request_id=request_id)
         response.status_code = code
         response.headers.extend(headers or [])
         return response

@@ -106,15 +106,15 @@ class BoundedIntConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
-def unreadable_value(args, form) -> bool:
-    """True when a query value is too long or a query or form value holds a NUL character."""
-    for _name, value in args.items(multi=True):
-        if len(value) > MAX_QUERY_VALUE or "\x00" in value:
-            return True
+def unreadable_value(args, form) -> str | None:
+    """The name of the first query value that is too long or query or form value holding a NUL, else None."""
+    for name, value in args.items(multi=True):
+        if len(value) > MAX_QUERY_VALUE or "\x00" in value or "\x00" in name:
+            return name.replace("\x00", "")
     for name, value in form.items(multi=True):
         if "\x00" in value or "\x00" in name:
-            return True
-    return any("\x00" in name for name in args)
+            return name.replace("\x00", "")
+    return None
 
 
 def refuse_unreadable_values():
@@ -124,9 +124,14 @@ def refuse_unreadable_values():
         if request.mimetype != "multipart/form-data":
             request.get_data(cache=True)  # a signed body (the platform callback) stays readable as bytes
         form = request.form
-    if unreadable_value(request.args, form):
+    name = unreadable_value(request.args, form)
+    if name is not None:
         from portal.web.errors import render_error
+        from portal.web.permissions import wants_json
 
+        if wants_json():  # a program reads which parameter it was; people read the sentence below
+            return render_error(400, _("The parameter “%(name)s” is too long or contains a character that is "
+                                       "not allowed.", name=name))
         return render_error(400, _("The request holds a value that is too long or contains a character "
                                    "that is not allowed. Check what you entered and try again."))
     return None

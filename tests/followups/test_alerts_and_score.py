@@ -8,7 +8,7 @@ from portal.extensions import db
 from portal.followups import service
 from portal.scoring import evidence
 from portal.scoring.rules import DEDUCTION_INPUTS, DEFAULT_RULE_SET
-from portal.scoring.views import evidence_link
+from portal.scoring import refs
 from portal.supervision import alerts
 from portal.supervision.models import Alert
 from tests.feedback.builders import acting
@@ -65,7 +65,8 @@ def test_failed_followups_are_a_score_deduction_with_evidence(app, build, travel
     assert found.refs[late.firm_id]["feedback.followup_failed"] == [f"followup:{late.id}"]
     assert found.for_firm(late.firm_id).deductions["feedback.followup_failed"] == 1
     with app.test_request_context():
-        assert evidence_link(f"followup:{late.id}")[0] == f"/followups/{late.id}"
+        ref = refs.resolve([f"followup:{late.id}"])[f"followup:{late.id}"]
+        assert ref.href == f"/followups/{late.id}" and ref.number  # linked, named by the project number
 
 
 def test_answered_in_time_and_satisfied_costs_nothing(app, build, travel):

@@ -50,7 +50,7 @@ def test_api_clients_get_json_429(build, client, small_limits):
     response = client.post("/auth/login", data={"username": "y", "password": "z"},
                            headers={"Accept": "application/json"}, environ_base={"REMOTE_ADDR": "10.0.0.1"})
     assert response.status_code == 429
-    assert response.get_json()["error"] == "Too many requests"
+    assert response.get_json()["error"] == "too_many_requests"
     assert "Retry-After" in response.headers
 
 
@@ -87,5 +87,5 @@ def test_api_is_limited_per_bearer_token(app, build, client):
     finally:
         app.config["RATELIMIT_API_PER_TOKEN"] = saved
     assert statuses[:2] == [200, 200] and statuses[2] == 429
-    assert responses[2].get_json()["error"] == "Too many requests" and "Retry-After" in responses[2].headers
+    assert responses[2].get_json()["error"] == "too_many_requests" and "Retry-After" in responses[2].headers
     assert other.status_code == 200
