@@ -45,6 +45,13 @@ def run_job(job: Job, echo: Callable[[str], None]) -> bool:
         with click.Context(command, info_name=job.name) as ctx:
             ctx.invoke(command)
         return True
+    except (click.exceptions.Exit, SystemExit) as exc:  # a command that ends with an exit code (audit verify)
+        code = getattr(exc, "exit_code", getattr(exc, "code", 1))
+        if code in (0, None):
+            return True
+        echo(f"job {job.name} failed: exit code {code}")
+        db.session.rollback()
+        return False
     except Exception as exc:  # noqa: BLE001 - one job's failure must not stop the others
         echo(f"job {job.name} failed: {type(exc).__name__}: {exc}")
         db.session.rollback()

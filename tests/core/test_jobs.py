@@ -32,6 +32,21 @@ def test_a_failing_job_does_not_stop_the_others(app, monkeypatch):
     assert any("alerts-scan failed" in line and "scan exploded" in line for line in lines)
 
 
+def test_a_job_that_exits_with_an_error_code_does_not_stop_the_loop(app, monkeypatch):
+    """`audit anchor` ends with exit code 1 when the chain no longer holds an anchor: reported, not fatal."""
+    from portal.core import audit_anchor
+
+    def chain_broken(*_args, **_kwargs):
+        raise audit_anchor.AnchorError("rows were rewritten")
+
+    monkeypatch.setattr(audit_anchor, "anchor_head", chain_broken)
+    lines = []
+    with app.app_context():
+        runs = jobs.run_loop(once=True, echo=lines.append)
+    assert runs == {job.name: 1 for job in jobs.JOBS}
+    assert any("audit-anchor failed: exit code 1" in line for line in lines)
+
+
 def test_the_loop_reruns_a_job_when_its_interval_has_passed(app):
     now = {"t": 0.0}
     stops = iter([False, False, True])

@@ -43,7 +43,8 @@ def _alive(pid: int) -> bool:
 
 def test_dev_stack_delivers_demo_cases_and_stops_with_the_portal(tmp_path):
     env = dict(os.environ, FLASK_CONFIG="development", DATABASE_URL=f"sqlite:///{tmp_path / 'dev.db'}",
-               UPLOAD_DIR=str(tmp_path / "uploads"))
+               UPLOAD_DIR=str(tmp_path / "uploads"), AUDIT_ANCHOR_DIR=str(tmp_path / "anchors"),
+               BACKUP_DIR=str(tmp_path / "backups"), GOV_BREAKER_FILE=str(tmp_path / "breaker.json"))
     env.pop("TEST_DATABASE_URL", None)
     _flask("db", "upgrade", env=env)
     _flask("seed-demo", env=env)

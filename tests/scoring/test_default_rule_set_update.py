@@ -74,8 +74,15 @@ def test_a_persons_rule_set_is_kept_with_a_warning(client, login, lead, monkeypa
     login(lead)
     page = client.get("/scoring/?lang=en").get_data(as_text=True)
     assert 'data-testid="default-rule-set-changed"' in page
-    with caplog.at_level(logging.WARNING), as_user(lead):
-        period = scoring.open_period("2025Q2")
+    from flask import current_app
+
+    # Listen on the app's own logger: another test's logging set-up may stop it reaching the root logger.
+    current_app.logger.addHandler(caplog.handler)
+    try:
+        with caplog.at_level(logging.WARNING, logger=current_app.logger.name), as_user(lead):
+            period = scoring.open_period("2025Q2")
+    finally:
+        current_app.logger.removeHandler(caplog.handler)
     assert _current().id == saved.id and period.rule_set_id == saved.id
     assert any("is kept" in r.getMessage() for r in caplog.records)
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "rule_set.default_update")) is None
