@@ -91,10 +91,12 @@ class _Forms(HTMLParser):
             self._form = None
 
 
-def find_form(html: str, action_pattern: str) -> dict | None:
+def find_form(html: str, action_pattern: str, page_path: str = "") -> dict | None:
+    """The page's POST form whose action (the page itself when the form names none) matches."""
     parser = _Forms()
     parser.feed(html)
     for form in parser.forms:
+        form["action"] = form["action"] or page_path
         if form["method"] == "post" and re.search(action_pattern, form["action"]):
             return form
     return None
@@ -118,9 +120,11 @@ class WriteStats:
     samples: dict[str, str] = field(default_factory=dict)  # outcome -> one example URL
     lock = threading.Lock()
 
-    def add(self, scenario: str, outcome: str, seconds: float, url: str) -> None:
+    def add(self, scenario: str, outcome: str, seconds: float | None, url: str) -> None:
+        """One outcome; `seconds` is the POST's latency (None for what was no write: a page, a failure)."""
         with self.lock:
-            self.latencies.append(seconds)
+            if seconds is not None:
+                self.latencies.append(seconds)
             self.outcomes[(scenario, outcome)] += 1
             self.samples.setdefault(f"{scenario}: {outcome}", url)
 
@@ -148,7 +152,7 @@ class Client:
     def get(self, path: str):
         response = self.session.get(self.base + path, timeout=60)
         if response.status_code >= 500 or "database is locked" in response.text:
-            self.stats.add(self.scenario, "error", 0.0, path)
+            self.stats.add(self.scenario, "error", None, path)
             return None
         return response if response.status_code == 200 else None
 
@@ -157,10 +161,11 @@ class Client:
         page = self.get(page_path)
         if page is None:
             return None
-        form = find_form(page.text, action_pattern)
+        form = find_form(page.text, action_pattern, page_path)
         if form is None:
+            self.stats.add(self.scenario, "no form on the page", None, page_path)
             return None
-        action = form["action"] or page_path
+        action = form["action"]
         target = action if action.startswith("http") else self.base + action
         started = time.perf_counter()
         response = self.session.post(target, data=form_data(form, overrides or {}), allow_redirects=False,
@@ -253,10 +258,11 @@ def run_writes(base: str, users: dict, password: str, duration: float, seed: int
         if filing is None:
             time.sleep(0.5)
             return
-        action = rng.choice(["start_review", "register", "register", "return"])
-        outcome = client.submit(f"/filings/{filing}", rf"/filings/{filing}/act/{action}",
-                                {"reason": "材料不全，请补充。"} if action == "return" else None)
-        if outcome in ("saved", "conflict") and action != "start_review":
+        # The first decision the filing's page offers (start review, register or return), as a reviewer
+        # working down the queue would; a filing that offers none any more has left the queue.
+        outcome = client.submit(f"/filings/{filing}", rf"/filings/{filing}/act/(start_review|register|return)$",
+                                {"reason": "材料不全，请补充。"})
+        if outcome is None or (outcome == "saved" and rng.random() < 0.5):
             with queue_lock:
                 if filing in shared_queue:
                     shared_queue.remove(filing)
@@ -279,7 +285,7 @@ def run_writes(base: str, users: dict, password: str, duration: float, seed: int
             try:
                 step(client, filings, rng)
             except Exception as exc:  # a broken connection or a timeout is an error of the run
-                stats.add(client.scenario, "error", 0.0, f"{type(exc).__name__}: {exc}"[:120])
+                stats.add(client.scenario, "error", None, f"{type(exc).__name__}: {exc}"[:120])
                 time.sleep(0.2)
 
     deadline = time.perf_counter() + duration
