@@ -758,6 +758,7 @@ def main(argv: list[str] | None = None) -> int:
             ensure_pg_database(outbox_db, recreate=True)
         run.jobs = run_jobs(python_bin(), ROOT, app_env(url, "development"), SCORING_SNIPPET,
                             sizes.get("audit-rows", 0), outbox_db, 2000 if args.quick else 6000)
+        facts = data_facts(url)[0]  # the period the scoring job computed has a page now
     facts["score_id"] = first_score_id(url, facts.get("firm_id", "0"))
 
     statements = {}
@@ -825,7 +826,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if "exports" not in skip:
         print("exports ...", flush=True)
-        run.exports = run_exports(python_bin(), ROOT, env, facts, run.counts, DEMO_PASSWORD)
+        run.exports = run_exports(python_bin(), ROOT, env, facts, run.counts, DEMO_PASSWORD,
+                                  timeout=120 if args.quick else 240)
 
     run.load_after = os.getloadavg()
     base_runs = [p.rps for p in run.pages if p.label in (BASELINE, BASELINE_END) and p.state == "ok"]

@@ -79,7 +79,9 @@ def measure(python: str, root, env: dict, path: str, who: str, password: str, ti
     return json.loads(line.removeprefix("EXPORTJSON "))
 
 
-def run_exports(python: str, root, env: dict, facts: dict, counts: dict, password: str) -> list[ExportResult]:
+def run_exports(python: str, root, env: dict, facts: dict, counts: dict, password: str,
+                timeout: float = 240) -> list[ExportResult]:
+    """Each export in its own process, stopped after `timeout` seconds (reported as such, a miss)."""
     results = []
     for label, raw, who, table in EXPORTS:
         try:
@@ -89,7 +91,7 @@ def run_exports(python: str, root, env: dict, facts: dict, counts: dict, passwor
             continue
         rows = counts.get(table, 0)
         print(f"  {label:<26} {path} ...", flush=True)
-        figures = measure(python, root, env, path, who, password)
+        figures = measure(python, root, env, path, who, password, timeout)
         result = ExportResult(label, path, who, rows)
         if "error" in figures:
             result.state = "error: " + figures["error"]

@@ -95,8 +95,7 @@ def page_templates() -> list[tuple[str, str, str | None]]:
         # the other roles
         ("home (firm user)", "/home/", "vendor01"),
         ("filings list (firm user)", "/filings/", "vendor01"),
-        ("own firm (firm user)", "/firms/mine", "vendor01"),
-        ("feedback summary (firm user)", "/feedback/summary", "vendor01"),
+        ("firm feedback summary (firm user)", "/feedback/summary/{vendor_firm_id}", "vendor01"),
         ("site checks (firm user)", "/sitechecks/", "vendor01"),
         ("home (agency)", "/home/", "agency01"),
         ("agency workspace", "/agency/", "agency01"),
@@ -132,6 +131,9 @@ def data_ids(conn, counts: dict[str, int]) -> dict[str, str]:
         facts["district"] = filing[1]
         # A search a regulator would type: the middle part of a filing number (matches a few rows).
         facts["search_term"] = filing[2][:-2] if filing[2] else "档案"
+    vendor = conn.exec_driver_sql("SELECT firm_id FROM user_account WHERE username = 'vendor01'").first()
+    if vendor and vendor[0]:
+        facts["vendor_firm_id"] = str(vendor[0])
     for stem, table in DEEP_TABLES.items():
         rows = counts.get(table)
         if rows is None:
