@@ -729,6 +729,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--audit-rows", type=int, help="audit-chain rows in the bench data (default 1,000,000, "
                         "quick 50,000; 10000000 for the province target, long to seed on 2 cores)")
     parser.add_argument("--only", help="comma-separated page labels to run (the baseline always runs)")
+    parser.add_argument("--export-timeout", type=float, help="seconds before an export is stopped (240, quick 120)")
     parser.add_argument("--skip", default="", help="comma-separated parts to leave out: pages,writes,exports,jobs")
     args = parser.parse_args(argv)
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
@@ -827,7 +828,7 @@ def main(argv: list[str] | None = None) -> int:
     if "exports" not in skip:
         print("exports ...", flush=True)
         run.exports = run_exports(python_bin(), ROOT, env, facts, run.counts, DEMO_PASSWORD,
-                                  timeout=120 if args.quick else 240)
+                                  timeout=args.export_timeout or (120 if args.quick else 240))
 
     run.load_after = os.getloadavg()
     base_runs = [p.rps for p in run.pages if p.label in (BASELINE, BASELINE_END) and p.state == "ok"]
