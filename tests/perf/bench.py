@@ -152,7 +152,9 @@ def app_env(url: str, config: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(keys())
     env.update({"DATABASE_URL": url, "FLASK_CONFIG": config, "FLASK_APP": "wsgi", "GOV_MODE": "fake",
-                "PYTHONUNBUFFERED": "1"})
+                "PYTHONUNBUFFERED": "1",
+                # Each bench database anchors its own audit chain (a shared folder mixes chains).
+                "AUDIT_ANCHOR_DIR": str(VAR / ("anchors-" + hashlib.sha256(url.encode()).hexdigest()[:12]))})
     env.pop("TEST_DATABASE_URL", None)
     return env
 
@@ -633,7 +635,8 @@ def write_lines(run: Run) -> list[str]:
         lines.append(f"| {scenario} | {outcome} | {n:,} |")
     if run.write_log_errors:
         lines.append(f"| (server log) | 'database is locked' or a traceback | {run.write_log_errors} |")
-    return lines
+    examples = [f"- {k}: `{v}`" for k, v in sorted(run.writes.samples.items()) if "error" in k or "HTTP" in k]
+    return lines + (["", "First example of each error:", *examples] if examples else [])
 
 
 def statement_counts(db: str, quick: bool, pg_url: str) -> dict[str, float]:
