@@ -29,7 +29,8 @@ class AuditEvent(db.Model):
     __tablename__ = "audit_event"
     __table_args__ = (
         Index("ix_audit_event_at", "at"),
-        Index("ix_audit_event_action", "action"),
+        # The audit log filtered by action, newest first: the filter and the order off one index.
+        Index("ix_audit_event_action_seq", "action", "seq"),
         Index("ix_audit_event_object", "object_type", "object_id"),
     )
 

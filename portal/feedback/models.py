@@ -33,6 +33,8 @@ class Feedback(TimestampMixin, db.Model):
         in_check("kind", ("milestone", "completion")),
         *(CheckConstraint(f"{f} BETWEEN 1 AND 5", name=f"{f}_range") for f in RATING_FIELDS),
         Index("ix_feedback_firm_created", "firm_id", "created_at"),
+        # The feedback list, newest first: a page's ids off the index (portal.feedback.queries).
+        Index("ix_feedback_created", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

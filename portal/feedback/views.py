@@ -16,10 +16,9 @@ from portal.core.context import current_actor
 from portal.core.errors import ValidationFailed
 from portal.core.exports import xlsx_response
 from portal.core.msgids import N_
-from portal.core.pagination import paginate
 from portal.core.workflows import PROJECT_FILING
 from portal.extensions import db
-from portal.feedback import rules, service
+from portal.feedback import queries, rules, service
 from portal.feedback.blueprint import bp
 from portal.feedback.forms import FeedbackForm, ReplyForm
 from portal.feedback.models import Feedback, FeedbackReply
@@ -33,14 +32,6 @@ from portal.web.params import int_arg
 from portal.web.permissions import roles
 
 READERS = ("agency", "vendor", "regulator", "lead")
-SORTS = {
-    "newest": (Feedback.created_at.desc(), Feedback.id.desc()),
-    "oldest": (Feedback.created_at.asc(), Feedback.id.asc()),
-    "lowest": ((Feedback.quality + Feedback.timeliness + Feedback.security + Feedback.conduct
-                + Feedback.communication).asc(), Feedback.id.desc()),
-}
-
-
 def _uploads(form: FeedbackForm) -> list[tuple[bytes, str]]:
     return [(f.read(), f.filename) for f in (form.files.data or []) if f and getattr(f, "filename", "")]
 
@@ -123,36 +114,25 @@ def _answerable_feedback_count(firm_id: int) -> int:
 
 # -- feedback lists and details --------------------------------------------------------------------
 
-def _filtered_feedback():
-    query = service.visible_feedback()
-    firm_id = int_arg("firm")
-    if firm_id:
-        query = query.where(Feedback.firm_id == firm_id)
-    kind = request.args.get("kind")
-    if kind in (rules.MILESTONE, rules.COMPLETION):
-        query = query.where(Feedback.kind == kind)
-    if request.args.get("reply") == "open":
-        query = query.where(FeedbackReply.id.is_(None))
-    if request.args.get("low") == "1":
-        query = query.where((Feedback.quality <= 2) | (Feedback.timeliness <= 2) | (Feedback.security <= 2)
-                            | (Feedback.conduct <= 2) | (Feedback.communication <= 2))
-    sort = request.args.get("sort", "newest")
-    return query.order_by(*SORTS.get(sort, SORTS["newest"])), sort
+def _list_filter() -> queries.FeedbackFilter:
+    return queries.FeedbackFilter(firm_id=int_arg("firm"), kind=request.args.get("kind") or "",
+                                  reply_open=request.args.get("reply") == "open", low=request.args.get("low") == "1",
+                                  sort=request.args.get("sort", "newest"))
 
 
 @bp.route("/feedback/")
 @roles(*READERS)
 def index():
-    query, sort = _filtered_feedback()
-    page = paginate(query, int_arg("page", 1), scalars=False)
-    return render_template("feedback/index.html", page=page, sort=sort, ui=_template_globals())
+    f = _list_filter()
+    page = queries.list_page(current_actor(), f, int_arg("page", 1))
+    return render_template("feedback/index.html", page=page, sort=f.sort, ui=_template_globals())
 
 
 @bp.route("/feedback/export.xlsx")
 @roles(*READERS)
 def export():
-    query, _sort = _filtered_feedback()
-    return xlsx_response("feedback.xlsx", service.export_columns(_, _period_label), service.export_rows(query),
+    return xlsx_response("feedback.xlsx", service.export_columns(_, _period_label),
+                         service.export_rows(queries.rows(current_actor(), _list_filter())),
                          sheet_title=N_("Feedback"))
 
 

@@ -405,6 +405,9 @@ class _Generator:
 
     def _load_checklists(self) -> None:
         self.templates: dict[str, tuple[int, list[tuple[int, bool]]]] = {}
+        # A rectification order lists its items as the portal writes them (rectification.failed_items).
+        self.item_texts = {i.id: f"{i.code} {i.text}" for i in db.session.execute(
+            select(ChecklistItem.id, ChecklistItem.code, ChecklistItem.text))}
         for t in db.session.scalars(select(ChecklistTemplate).where(ChecklistTemplate.active.is_(True))):
             items = db.session.execute(select(ChecklistItem.id, ChecklistItem.is_security)
                                        .where(ChecklistItem.template_id == t.id).order_by(ChecklistItem.position)).all()
@@ -667,7 +670,7 @@ class _Generator:
         w.add(RectificationOrder.__table__, {
             "id": order_id, "number": number, "firm_id": row["firm_id"], "district_code": row["district_code"],
             "filing_id": row["id"], "inspection_id": inspection_id, "incident_id": None,
-            "items": [{"item_id": i} for i in items], "requirement": "限期整改并提交整改报告", "deadline": deadline,
+            "items": [self.item_texts.get(i, str(i)) for i in items], "requirement": "限期整改并提交整改报告", "deadline": deadline,
             "status": status, "issued_by_id": rng.choice(self.inspectors) if self.inspectors else None,
             "issued_at": issued, "closed_at": closed, "refused": False, "version_id": 1,
             "created_at": issued, "updated_at": closed or issued,

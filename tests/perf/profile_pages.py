@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="comma-separated page labels")
     parser.add_argument("--profile", help="page label to profile with cProfile")
     parser.add_argument("--sql", action="store_true", help="print each statement of the profiled page")
+    parser.add_argument("--explain", action="store_true", help="with --profile: the plans of its 3 slowest "
+                        "statements (EXPLAIN QUERY PLAN on SQLite, EXPLAIN ANALYZE on PostgreSQL)")
     parser.add_argument("--json", action="store_true", help="print one JSON object {label: {ms, statements}}")
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432"))
     args = parser.parse_args(argv)
@@ -48,12 +50,14 @@ def main(argv: list[str] | None = None) -> int:
 
     app = create_app(config_name="bench")
     statements: list[tuple[str, float]] = []
+    parameters: dict[str, object] = {}
 
     def before(conn, _cursor, _statement, _params, _context, _many):
         conn.info["t0"] = time.perf_counter()
 
-    def after(conn, _cursor, statement, _params, _context, _many):
+    def after(conn, _cursor, statement, params, _context, _many):
         statements.append((statement, time.perf_counter() - conn.info.pop("t0", time.perf_counter())))
+        parameters[statement] = params
 
     only = {s.strip() for s in args.only.split(",")} if args.only else None
     figures: dict[str, dict[str, float]] = {}
@@ -68,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         if only and label not in only:
             continue
         path = bench.fill(raw_path, facts)
+        if path is None:  # no such row in the data
+            continue
         headers = {}
         client = app.test_client()
         if who and who.startswith("api:"):
@@ -112,9 +118,25 @@ def main(argv: list[str] | None = None) -> int:
                 per[key] = (count + 1, total + took)
             for key, (count, total) in sorted(per.items(), key=lambda kv: -kv[1][1]):
                 print(f"  {total / args.repeat * 1000:7.2f} ms  x{count / args.repeat:g}  {key}")
+        if profiler and args.explain:
+            explain(engine, statements, parameters)
     if args.json:
         print("PAGEJSON " + json.dumps(figures))
     return 0
+
+
+def explain(engine, statements: list[tuple[str, float]], parameters: dict) -> None:
+    """Print the plans of the three slowest distinct statements, run with the parameters they were sent with."""
+    totals: dict[str, float] = {}
+    for statement, took in statements:
+        totals[statement] = totals.get(statement, 0.0) + took
+    prefix = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN (ANALYZE, BUFFERS) "
+    for statement, _total in sorted(totals.items(), key=lambda kv: -kv[1])[:3]:
+        print("\n--- " + " ".join(statement.split())[:400])
+        with engine.connect() as conn:
+            rows = conn.exec_driver_sql(prefix + statement, parameters.get(statement) or ()).all()
+        for row in rows:
+            print("    " + " | ".join(str(c) for c in row))
 
 
 def login(app, username: str):

@@ -117,3 +117,22 @@ def test_seed_scale_twice_adds_nothing_and_the_app_can_still_insert(app, runner)
 
     filing = Builder(seed=99).filing(number="LZWB-2099-0001")
     assert filing.id > before
+
+
+def test_seed_scale_rectification_orders_list_their_items_as_the_portal_writes_them(app, runner, client, login):
+    """Orders list their failed checklist items as text ("code text"), like rectification.failed_items:
+    the seed once stored {"item_id": n} objects and the order page answered 500 on every seeded order."""
+    from portal.seed import DEMO_PASSWORD
+
+    before = db.session.scalar(select(func.max(RectificationOrder.id))) or 0  # the demo seed's own orders
+    _seed(runner, "--inspection-items", "3000")
+    orders = db.session.scalars(select(RectificationOrder).where(RectificationOrder.inspection_id.is_not(None),
+                                                                 RectificationOrder.id > before)).all()
+    assert orders
+    assert all(order.items and all(isinstance(item, str) for item in order.items) for order in orders)
+    regulator = db.session.scalar(select(User).where(User.username == "regulator"))
+    login(regulator, DEMO_PASSWORD)
+    order = orders[len(orders) // 2]
+    response = client.get(f"/supervision/rectifications/{order.id}")
+    assert response.status_code == 200
+    assert order.items[0].split(" ", 1)[1] in response.get_data(as_text=True)

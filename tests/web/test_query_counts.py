@@ -94,3 +94,18 @@ def test_guard_catches_a_growing_page(app, build):
     build.firm()
     with pytest.raises(AssertionError, match="N\\+1"):
         assert_constant_queries(NPlusOneClient(), "/n-plus-one", grow=lambda: build.firm())
+
+
+def test_feedback_list_query_count_is_constant_on_first_deep_and_filtered_pages(client, build, login):
+    """The feedback list (1,000,000 rows at province scale) sends the same statements from a few rows to
+    several pages: count, the page's ids, the page's rows (portal.feedback.queries.list_page)."""
+    from tests.feedback.builders import accepted_project, feedback_rows
+
+    login(build.user("regulator"))
+    filing, _agency_user, _firm_user = accepted_project(build)
+    feedback_rows(filing, 3)
+    counts = {}
+    for n, url in enumerate(["/feedback/", "/feedback/?page=2", "/feedback/?low=1&reply=open"]):
+        prefix = f"g{n}"
+        counts[url] = assert_constant_queries(client, url, grow=lambda p=prefix: feedback_rows(filing, 30, prefix=p))
+    assert max(counts.values()) <= 6, counts
