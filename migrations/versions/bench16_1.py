@@ -7,7 +7,7 @@ Revises: looprules_1
 from alembic import op
 
 revision = "bench16_1"
-down_revision = "looprules_1"
+down_revision = "fuzz_1"
 branch_labels = None
 depends_on = None
 
