@@ -6,9 +6,8 @@ from sqlalchemy import select
 from portal.core import clock
 from portal.extensions import db
 from portal.followups import service
-from portal.scoring import evidence
+from portal.scoring import evidence, refs
 from portal.scoring.rules import DEDUCTION_INPUTS, DEFAULT_RULE_SET
-from portal.scoring import refs
 from portal.supervision import alerts
 from portal.supervision.models import Alert
 from tests.feedback.builders import acting
