@@ -83,49 +83,41 @@ def detail(followup_id: int):
     return _detail(followup_id)
 
 
-@bp.route("/followups/<int:followup_id>/answer", methods=["POST"])
-@roles("vendor")
-def answer(followup_id: int):
-    form = AnswerForm()
+def _act(followup_id: int, form, form_name: str, call, done: str):
+    """One step of the follow-up: the service call with the form's values, then the page again."""
     if form.validate_on_submit():
         try:
-            service.answer(followup_id, form.answer.data, form.version.data)
+            call(form)
         except ValidationFailed as exc:
             apply_service_errors(form, exc)
         else:
-            flash(_("Your answer is sent; the agency will confirm whether it is now satisfied."), "success")
+            flash(done, "success")
             return redirect(url_for("followups.detail", followup_id=followup_id))
-    return _detail(followup_id, 422, answer_form=form)
+    return _detail(followup_id, 422, **{form_name: form})
+
+
+@bp.route("/followups/<int:followup_id>/answer", methods=["POST"])
+@roles("vendor")
+def answer(followup_id: int):
+    return _act(followup_id, AnswerForm(), "answer_form",
+                lambda f: service.answer(followup_id, f.answer.data, f.version.data),
+                _("Your answer is sent; the agency will confirm whether it is now satisfied."))
 
 
 @bp.route("/followups/<int:followup_id>/confirm", methods=["POST"])
 @roles("agency")
 def confirm(followup_id: int):
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            service.confirm(followup_id, form.outcome.data == "satisfied", form.note.data, form.version.data)
-        except ValidationFailed as exc:
-            apply_service_errors(form, exc)
-        else:
-            flash(_("Thank you: your confirmation is recorded and the firm has been told."), "success")
-            return redirect(url_for("followups.detail", followup_id=followup_id))
-    return _detail(followup_id, 422, confirm_form=form)
+    return _act(followup_id, ConfirmForm(), "confirm_form",
+                lambda f: service.confirm(followup_id, f.outcome.data == "satisfied", f.note.data, f.version.data),
+                _("Thank you: your confirmation is recorded and the firm has been told."))
 
 
 @bp.route("/followups/<int:followup_id>/withdraw", methods=["POST"])
 @roles("regulator", "lead")
 def withdraw(followup_id: int):
-    form = WithdrawForm()
-    if form.validate_on_submit():
-        try:
-            service.withdraw(followup_id, form.reason.data, form.version.data)
-        except ValidationFailed as exc:
-            apply_service_errors(form, exc)
-        else:
-            flash(_("The follow-up is withdrawn; the firm and the agency have been told."), "success")
-            return redirect(url_for("followups.detail", followup_id=followup_id))
-    return _detail(followup_id, 422, withdraw_form=form)
+    return _act(followup_id, WithdrawForm(), "withdraw_form",
+                lambda f: service.withdraw(followup_id, f.reason.data, f.version.data),
+                _("The follow-up is withdrawn; the firm and the agency have been told."))
 
 
 @register
