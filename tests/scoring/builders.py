@@ -132,3 +132,24 @@ def system():
             reset_actor(token)
 
     return _cm()
+
+
+def published_score(build):
+    """A firm with a liaison and one project, scored for Q3 and published by the lead.
+    Returns (lead, period, score, firm)."""
+    from sqlalchemy import select
+
+    from portal.scoring import service as scoring
+    from portal.scoring.models import FirmScore
+
+    sb = ScoringBuilder(build)
+    lead = build.user("regulator", "lead")
+    firm = build.firm()
+    sb.liaison(firm)
+    sb.project(firm)
+    with as_user(lead):
+        period = scoring.open_period(Q3)
+        scoring.run_period(period.id)
+        scoring.publish_period(period.id)
+    score = db.session.scalar(select(FirmScore).where(FirmScore.firm_id == firm.id))
+    return lead, period, score, firm

@@ -2,26 +2,13 @@
 objects to and show its figures, never the stored dict's methods or the rule's code."""
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from portal.extensions import db
 from portal.scoring import service as scoring
-from portal.scoring.models import FirmScore
-from tests.scoring.builders import Q3, ScoringBuilder, as_user
+from tests.scoring.builders import as_user, published_score
 from tests.words.crawl import visible_text
 
 
 def _published_score(build):
-    sb = ScoringBuilder(build)
-    lead = build.user("regulator", "lead")
-    firm = build.firm()
-    sb.liaison(firm)
-    sb.project(firm)
-    with as_user(lead):
-        period = scoring.open_period(Q3)
-        scoring.run_period(period.id)
-        scoring.publish_period(period.id)
-    score = db.session.scalar(select(FirmScore).where(FirmScore.firm_id == firm.id))
+    lead, period, score, firm = published_score(build)
     with as_user(build.user("vendor", firm_id=firm.id)):
         scoring.submit_objection(score.id, "filing.before_start", "第二个项目已纸质报备")
         scoring.submit_objection(score.id, "feedback.quality", "评价样本过少")

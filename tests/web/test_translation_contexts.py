@@ -13,9 +13,9 @@ from sqlalchemy import select
 from portal import i18n_tools
 from portal.extensions import db
 from portal.scoring import service as scoring
-from portal.scoring.models import FirmScore, Objection
+from portal.scoring.models import Objection
 from tests.filings.builders import FilingWorld
-from tests.scoring.builders import Q3, ScoringBuilder, as_user
+from tests.scoring.builders import as_user, published_score
 
 
 def test_no_msgid_and_context_sits_in_two_catalogues():
@@ -97,16 +97,7 @@ def test_returned_change_filing_shows_the_review_decision_not_a_penalty(client, 
 
 
 def test_objection_decision_shows_the_review_decision_not_a_penalty(client, build, login):
-    sb = ScoringBuilder(build)
-    lead = build.user("regulator", "lead")
-    firm = build.firm()
-    sb.liaison(firm)
-    sb.project(firm)
-    with as_user(lead):
-        period = scoring.open_period(Q3)
-        scoring.run_period(period.id)
-        scoring.publish_period(period.id)
-    score = db.session.scalar(select(FirmScore).where(FirmScore.firm_id == firm.id))
+    lead, _period, score, firm = published_score(build)
     with as_user(build.user("vendor", firm_id=firm.id)):
         scoring.submit_objection(score.id, "filing.before_start", "第二个项目已纸质报备")
     objection = db.session.scalar(select(Objection))
