@@ -40,7 +40,6 @@ from portal.supervision.forms import (
     RefusalForm,
     ResponseForm,
     TemplateForm,
-    choices,
 )
 from portal.supervision.models import (
     ChecklistTemplate,
@@ -54,7 +53,7 @@ from portal.supervision.models import (
 from portal.supervision.penalties import LEGAL_BASES
 from portal.web.context import actor_for_user
 from portal.web.documents import document_for
-from portal.web.forms import apply_service_errors
+from portal.web.forms import apply_service_errors, choices
 from portal.web.i18n import translate
 from portal.web.params import int_arg
 from portal.web.permissions import roles
