@@ -32,9 +32,9 @@ from portal.core.identifiers import (
 from portal.core.masking import mask_phone
 from portal.core.models import Attachment
 from portal.core.msgids import N_
+from portal.core.textmatch import contains
 from portal.core.workflows import CHANGE_REQUEST, FIRM_REGISTRATION
 from portal.extensions import db
-from portal.filings.queries import contains
 from portal.firms.models import Certificate, Firm, FirmChangeRequest
 
 OBJECT_TYPE = "firm"

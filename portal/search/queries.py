@@ -12,9 +12,9 @@ from sqlalchemy import Select, or_, select
 
 from portal.core import access
 from portal.core.context import Actor
+from portal.core.textmatch import contains
 from portal.extensions import db
 from portal.filings.models import ProjectFiling
-from portal.filings.queries import contains
 from portal.firms.models import Firm, StaffMember
 from portal.orgs.models import Agency
 
