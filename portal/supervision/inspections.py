@@ -16,6 +16,7 @@ from portal.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from portal.core.models import Attachment
 from portal.core.msgids import N_
 from portal.core.pagination import Page, paginate
+from portal.core.quarters import parse_quarter
 from portal.core.workflows import INSPECTION
 from portal.extensions import db
 from portal.filings.models import ProjectFiling
@@ -153,6 +154,7 @@ class InspectionFilter:
     firm_id: int | None = None
     district: str = ""
     published: str = ""
+    quarter: str = ""  # planned in this quarter (2026Q3)
 
 
 def filtered_inspections(actor: Actor, f: InspectionFilter) -> Select:
@@ -167,6 +169,9 @@ def filtered_inspections(actor: Actor, f: InspectionFilter) -> Select:
         stmt = stmt.where(Inspection.district_code == f.district)
     if f.published in ("yes", "no"):
         stmt = stmt.where(Inspection.published.is_(f.published == "yes"))
+    bounds = parse_quarter(f.quarter)
+    if bounds:
+        stmt = stmt.where(Inspection.planned_on >= bounds[0], Inspection.planned_on <= bounds[1])
     return stmt.order_by(Inspection.planned_on.desc(), Inspection.id.desc())
 
 
