@@ -796,6 +796,8 @@ def supervision_panels(user) -> list[Panel]:
                  url_for("supervision.rectifications", overdue="1")),
                 (_("Inspections planned"), d.inspections_planned, url_for("supervision.inspections", status="planned")),
             ]),
+            Panel(_("By district"), template="supervision/_district_table.html",
+                  data=dashboard.drilldown(actor, quarter_bounds(clock.today())[0])),
         ]
     if "vendor" in actor.roles and actor.firm_id:
         firm_id = actor.firm_id

@@ -137,3 +137,16 @@ def test_dashboard_statement_count_is_constant(build, login, client, count_queri
     with count_queries() as large:
         assert client.get("/supervision/").status_code == 200
     assert large.count == small.count
+
+
+def test_the_regulator_home_shows_the_district_table_with_the_same_links(build, login, client):
+    regulator = build.user("regulator")
+    _seed(build, regulator, "510525", 2)
+    login(regulator)
+    page = client.get("/home/").get_data(as_text=True)
+    table = page[page.index('data-testid="district-table"'):page.index("</table>")]
+    assert "古蔺县" in table
+    figures = [(k, h, n) for k, h, n in FIGURE.findall(table) if k != "average_score"]
+    assert len(figures) >= 10 and any(n == "2" for _k, _h, n in figures)
+    for _kind, href, shown in figures:
+        assert _total(client, href) == int(shown)
