@@ -23,11 +23,14 @@ from portal.filings.models import ProjectFiling
 from portal.filings.queries import WAITING_FOR_REVIEW, waiting_for_review_count
 from portal.firms.models import Firm
 from portal.incidents.models import Incident
+from portal.incidents.service import OPEN_STATUSES as OPEN_INCIDENT_STATUSES
 from portal.scoring.models import FirmScore, ScoringPeriod
+from portal.supervision.inspections import UPCOMING as UPCOMING_INSPECTION
 from portal.supervision.models import Alert, Inspection, InspectionResult, RectificationOrder
+from portal.supervision.rectification import OPEN_STATUSES
 
-OPEN_RECTIFICATION = ("issued", "answered", "rejected", "overdue", "escalated")
-OPEN_INCIDENT = ("reported", "investigating")
+OPEN_RECTIFICATION = OPEN_STATUSES  # the rectification list's "open" filter
+OPEN_INCIDENT = OPEN_INCIDENT_STATUSES  # the incident list's "open" filter
 
 
 @dataclass
@@ -106,7 +109,7 @@ def _counts(actor: Actor) -> dict:
             select(Alert.rule, func.count(Alert.id)).where(Alert.closed_at.is_(None)).group_by(Alert.rule), actor,
             Alert.district_code)).all()),
         "inspections_planned": db.session.scalar(scoped(
-            select(func.count(Inspection.id)).where(Inspection.status.in_(("planned", "notified"))), actor,
+            select(func.count(Inspection.id)).where(Inspection.status.in_(UPCOMING_INSPECTION)), actor,
             Inspection.district_code)) or 0,
     }
 

@@ -147,6 +147,9 @@ def get_inspection(actor: Actor, inspection_id: int) -> Inspection:
     return access.get_visible(actor, Inspection, inspection_id)
 
 
+UPCOMING = ("planned", "notified")
+
+
 @dataclass
 class InspectionFilter:
     status: str = ""
@@ -159,7 +162,9 @@ class InspectionFilter:
 
 def filtered_inspections(actor: Actor, f: InspectionFilter) -> Select:
     stmt = visible_inspections(actor)
-    if f.status in INSPECTION.states:
+    if f.status == "upcoming":  # planned or notified, not yet checked (the dashboard's "planned")
+        stmt = stmt.where(Inspection.status.in_(UPCOMING))
+    elif f.status in INSPECTION.states:
         stmt = stmt.where(Inspection.status == f.status)
     if f.kind in ("planned", "random"):
         stmt = stmt.where(Inspection.kind == f.kind)

@@ -794,7 +794,7 @@ def supervision_panels(user) -> list[Panel]:
             Panel(_("Supervision"), [
                 (_("Overdue rectifications"), d.rectifications_overdue,
                  url_for("supervision.rectifications", overdue="1")),
-                (_("Inspections planned"), d.inspections_planned, url_for("supervision.inspections", status="planned")),
+                (_("Inspections planned"), d.inspections_planned, url_for("supervision.inspections", status="upcoming")),
             ]),
             Panel(_("By district"), template="supervision/_district_table.html",
                   data=dashboard.drilldown(actor, quarter_bounds(clock.today())[0])),

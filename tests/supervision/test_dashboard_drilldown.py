@@ -150,3 +150,23 @@ def test_the_regulator_home_shows_the_district_table_with_the_same_links(build, 
     assert len(figures) >= 10 and any(n == "2" for _k, _h, n in figures)
     for _kind, href, shown in figures:
         assert _total(client, href) == int(shown)
+
+
+PANEL = re.compile(r'<li><a href="([^"]+)"><span class="stat-label">[^<]*</span> <strong class="stat-value"[^>]*>(\d+)</strong>')
+
+
+def test_every_panel_figure_links_to_a_list_of_that_many(build, login, client):
+    regulator = build.user("regulator")
+    _seed(build, regulator, "510503", 2)
+    build.firm(district_code="510503", grade="B")
+    login(regulator)
+    page = client.get("/supervision/").get_data(as_text=True)
+    panels = page[page.index('data-testid="dashboard"'):]
+    figures = PANEL.findall(panels)
+    assert len(figures) >= 8
+    hrefs = " ".join(h for h, _n in figures)
+    assert "grade=B" in hrefs and "grade=none" in hrefs and "status=upcoming" in hrefs and "/incidents/" in hrefs
+    for href, shown in figures:
+        if "/filings/" in href and href.split("/filings/")[1][:1].isdigit():
+            continue  # a waiting filing's detail page
+        assert _total(client, href) == int(shown), href
