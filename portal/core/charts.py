@@ -81,7 +81,7 @@ def _ticks(points: Sequence[Point], max_ticks: int, ceiling: float | None) -> li
     return nice_ticks(ceiling if ceiling is not None else max(values, default=0), max_ticks, whole)
 
 
-def column_chart(points: Sequence[Point], width: int = 640, height: int = 300, *, left: float = 56,
+def column_chart(points: Sequence[Point], width: int = 800, height: int = 300, *, left: float = 56,
                  top: float = 28, right: float = 16, bottom: float = 52, max_ticks: int = 5,
                  ceiling: float | None = None) -> Chart:
     """Vertical bars, one per point, left to right; the value axis starts at 0 and ends on a tick
@@ -106,7 +106,7 @@ def column_chart(points: Sequence[Point], width: int = 640, height: int = 300, *
                  tuple(Tick(v, y_of(v), number_text(v)) for v in ticks))
 
 
-def bar_chart(points: Sequence[Point], width: int = 640, *, row: float = 34, left: float = 96,
+def bar_chart(points: Sequence[Point], width: int = 800, *, row: float = 34, left: float = 110,
               top: float = 12, right: float = 48, bottom: float = 40, max_ticks: int = 5,
               ceiling: float | None = None) -> Chart:
     """Horizontal bars, one row per point, top to bottom (long category names fit on the left)."""
