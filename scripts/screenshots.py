@@ -58,7 +58,7 @@ def _targets(app) -> dict[str, tuple[str, str]]:
                                   .order_by(Objection.id)) or db.session.scalar(select(Objection.firm_score_id))
     return {
         "regulator-home": ("regulator", "/home/"),
-        "dashboard": ("regulator", "/supervision/dashboard"),
+        "dashboard": ("regulator", "/supervision/"),
         "filing-review": ("regulator", f"/filings/{review}"),
         "firm-review": ("regulator", f"/firms/{firm}"),
         "score-after-objection": ("regulator", f"/scoring/scores/{score}"),

@@ -350,7 +350,7 @@ def _filter() -> tuple[FirmFilterForm, firm_service.FirmFilter]:
     form = FirmFilterForm(request.args)
     flt = firm_service.FirmFilter(status=request.args.get("status", ""), district=request.args.get("district", ""),
                                   service_type=request.args.get("service_type", ""), q=clean_text(request.args.get("q")),
-                                  sort=request.args.get("sort", "name"))
+                                  sort=request.args.get("sort", "name"), grade=request.args.get("grade", ""))
     return form, flt
 
 
