@@ -304,7 +304,8 @@ def _inspection_context(inspection):
                 firm_name=firms.get(inspection.firm_id, ""), users=users, template=template,
                 photos=inspections.photos_of(inspection.id), states=INSPECTION.states,
                 history=timeline.steps("inspection", inspection.id), orders=orders,
-                can_pass=inspections.can_pass_inspection(inspection))
+                can_pass=inspections.can_pass_inspection(inspection),
+                draw=inspections.draw_of(current_actor(), inspection))
 
 
 @bp.route("/inspections/<int:inspection_id>")
