@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 # `make bench` (SQLite), `make bench DB=postgres`, `make bench BENCH_ARGS=--quick` for a trial run.
 BENCH_ARGS ?=
 
-.PHONY: run test install translations db seed lint bench clean lock
+.PHONY: run test install translations db seed lint bench clean lock e2e-tools
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,7 +34,15 @@ seed: db
 run: seed
 	$(FLASK) dev-stack --host $(HOST) --port $(PORT) --sandbox-port $(SANDBOX_PORT)
 
-test: install translations
+# axe-core for the accessibility browser test, pinned by tests/e2e/package-lock.json and injected into
+# Chromium by the tests only (never served to users). Without npm the axe tests skip and say why.
+AXE := tests/e2e/node_modules/axe-core/axe.min.js
+e2e-tools: $(AXE)
+$(AXE): tests/e2e/package.json tests/e2e/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the axe-core accessibility tests will be skipped"; fi
+
+test: install translations e2e-tools
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
@@ -48,4 +56,4 @@ lock: install
 	$(PY) -m pip freeze --exclude-editable | grep -v "^archive-outsourcing-portal" > requirements.lock
 
 clean:
-	rm -rf $(VENV) instance var
+	rm -rf $(VENV) instance var tests/e2e/node_modules

@@ -350,6 +350,15 @@ def get_draw(actor: Actor, draw_id: int) -> InspectionDraw:
     return access.get_visible(actor, InspectionDraw, draw_id)
 
 
+def draw_of(actor: Actor, inspection) -> InspectionDraw | None:
+    """The draw an inspection came from, if the actor may open it (a district office does not see the city
+    office's draws, so the inspection page must not link to one)."""
+    if inspection.draw_id is None:
+        return None
+    draw = db.session.get(InspectionDraw, inspection.draw_id)
+    return draw if access.can_see(actor, draw) else None
+
+
 @dataclass
 class Rerun:
     draw: InspectionDraw

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from portal.auth.models import User
 from portal.core import cache as aggregates
 from portal.core import charts, clock, docnumbers, localtime
-from portal.core.access import can_see, in_jurisdiction, is_supervisor, scoped, visible
+from portal.core.access import in_jurisdiction, is_supervisor, scoped, visible
 from portal.core.context import current_actor
 from portal.core.errors import ValidationFailed
 from portal.core.exports import workbook_response, xlsx_response
@@ -341,9 +341,7 @@ def _inspection_context(inspection):
                 photos=inspections.photos_of(inspection.id), states=INSPECTION.states,
                 history=timeline.steps("inspection", inspection.id), orders=orders,
                 can_pass=inspections.can_pass_inspection(inspection),
-                # A district's inspection may come from the city office's draw, which it cannot open.
-                draw_visible=bool(inspection.draw_id) and can_see(
-                    current_actor(), db.session.get(InspectionDraw, inspection.draw_id)))
+                draw=inspections.draw_of(current_actor(), inspection))
 
 
 @bp.route("/inspections/<int:inspection_id>")

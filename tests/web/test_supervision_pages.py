@@ -203,3 +203,20 @@ def test_planning_an_inspection_names_the_project_by_its_filing_number(build, lo
     done = client.post("/supervision/inspections/new", data={**base, "filing_number": " lzwb-2026-0042 "})
     assert done.status_code == 302
     assert db.session.scalar(select(Inspection.filing_id)) == filing.id
+
+
+def test_inspection_links_to_its_draw_only_for_who_may_open_the_draw(build, login, client):
+    """The city office's draw is not the district office's to open: no link that answers 404."""
+    city = build.user("regulator")
+    _seed(build, 1, "510503", regulator=city)
+    record = inspections.random_draw(sb.actor(city), 1)
+    drawn = db.session.scalar(select(Inspection).where(Inspection.draw_id == record.id))
+    db.session.commit()
+    login(build.district_regulator("510503"))
+    page = client.get(f"/supervision/inspections/{drawn.id}")
+    assert page.status_code == 200
+    assert f"/supervision/draws/{record.id}" not in page.get_data(as_text=True)
+    assert client.get(f"/supervision/draws/{record.id}").status_code == 404
+    client.post("/auth/logout")
+    login(city)
+    assert f"/supervision/draws/{record.id}" in client.get(f"/supervision/inspections/{drawn.id}").get_data(as_text=True)

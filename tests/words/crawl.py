@@ -141,24 +141,24 @@ def _shape(path: str) -> str:
     return re.sub(r"\d+", "N", path)
 
 
-def crawl(client, role: str, lang: str, limit: int = 200, per_shape: int = 3) -> CrawlResult:
-    result = CrawlResult(role, lang)
-    client.get(f"/home/?lang={lang}")
-    queue, seen, shapes = ["/home/"], {"/home/"}, Counter()
-    while queue and len(result.pages) < limit:
+def walk(fetch, starts=("/home/",), limit: int = 200, per_shape: int = 3):
+    """Every page reachable from `starts` by same-site GET links (downloads, exports, logout and language
+    switches skipped; at most `per_shape` URLs of one shape, ids replaced), breadth first.
+
+    `fetch(path)` loads a page and returns (status, content type, html); the words crawl fetches with Flask's
+    test client, the accessibility test with a real browser. Yields (path, status, html); html is None for
+    what is not an HTML page. Stops after `limit` HTML pages."""
+    queue, seen, shapes, pages = list(starts), set(starts), Counter(), 0
+    while queue and pages < limit:
         url = queue.pop(0)
-        response = client.get(url, follow_redirects=True)
-        if response.status_code >= 400:
-            result.errors.append((url, response.status_code))
+        status, content_type, html = fetch(url)
+        if status >= 400 or not (content_type or "").startswith("text/html"):
+            yield url, status, None
             continue
-        if not (response.content_type or "").startswith("text/html"):
-            continue
-        result.pages.append(url)
+        pages += 1
+        yield url, status, html
         parser = _Text()
-        parser.feed(response.get_data(as_text=True))
-        text = "\n".join(parser.parts)
-        result.findings += [Finding(url, kind, snippet)
-                            for kind, snippet in findings_in(text, lang, "\n".join(parser.chrome))]
+        parser.feed(html)
         for href in parser.links:
             target = urldefrag(urljoin(url, href))[0]
             parts = urlsplit(target)
@@ -173,6 +173,27 @@ def crawl(client, role: str, lang: str, limit: int = 200, per_shape: int = 3) ->
                 continue
             shapes[shape] += 1
             queue.append(path)
+
+
+def crawl(client, role: str, lang: str, limit: int = 200, per_shape: int = 3) -> CrawlResult:
+    result = CrawlResult(role, lang)
+    client.get(f"/home/?lang={lang}")
+
+    def fetch(url):
+        response = client.get(url, follow_redirects=True)
+        return response.status_code, response.content_type, response.get_data(as_text=True)
+
+    for url, status, html in walk(fetch, limit=limit, per_shape=per_shape):
+        if status >= 400:
+            result.errors.append((url, status))
+            continue
+        if html is None:
+            continue
+        result.pages.append(url)
+        parser = _Text()
+        parser.feed(html)
+        result.findings += [Finding(url, kind, snippet)
+                            for kind, snippet in findings_in("\n".join(parser.parts), lang, "\n".join(parser.chrome))]
     return result
 
 
