@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import Date, Select, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import Date, Integer, Select, and_, case, column, func, literal, or_, select, values
 
 from portal.core import clock, localtime
 from portal.core.access import scope_key, visible
@@ -164,7 +164,7 @@ def _site_record(actor: Actor, first: date, last: date, *, firm_id: int | None =
 
     The due days come from the same rules (`rules.due_days` over the window, `rules.duty_span` per site):
     the window's days travel as a small table holding, per day, how many due days fall before it and up
-    to it, so a site's due days are two look-ups (the first and the last day of its span), not a loop."""
+    to it, so a site's due days are two joins on the first and the last day of its span, not a loop."""
     until = min(last, clock.today() - timedelta(days=1))
     since, mode = patrol_since(), patrol_mode()
     due_list = rules.due_days(first, until, mode, is_workday) if since is not None else []
@@ -176,43 +176,49 @@ def _site_record(actor: Actor, first: date, last: date, *, firm_id: int | None =
     recorded = select(func.count()).where(*in_window).correlate(ProjectFiling).scalar_subquery()
     not_in_order = (select(func.count()).where(*in_window, SitePatrol.in_order.is_(False))
                     .correlate(ProjectFiling).scalar_subquery())
-    window = None
-    due = missed = literal(0)
-    if due_list:
+    record = (
+        select(ProjectFiling.id.label("filing_id"), ProjectFiling.number, ProjectFiling.title,
+               Firm.name.label("firm_name"), ProjectFiling.district_code, ProjectFiling.completed_at,
+               recorded.label("recorded"), not_in_order.label("not_in_order"))
+        .join(Firm, Firm.id == ProjectFiling.firm_id)
+        .where(visible(actor, ProjectFiling), ProjectFiling.status.in_(WORKED_STATES),
+               func.coalesce(ProjectFiling.start_date, first) <= last,
+               # A site that ended before the quarter owed nothing in it and recorded nothing in it (a
+               # patrol is recorded only while the project is in progress, never for a later day).
+               or_(ProjectFiling.completed_at.is_(None),
+                   ProjectFiling.completed_at >= localtime.day_start_utc(first)))
+    )
+    if not due_list:
+        record = record.add_columns(literal(0).label("due"), literal(0).label("missed"),
+                                    literal(None, Date).label("last_missed"))
+    else:
         floor = max(first, since)
-        # rules.duty_span, clipped to the window: from the later of its start and `since`, to its end.
+        # rules.duty_span clipped to the window: from the later of its start and `since` to its end.
         lo = case((started_on > floor, started_on), else_=literal(floor, Date))
         hi = case((ended_on < until, ended_on), else_=literal(until, Date))
         window = _window_table(first, until, set(due_list))
         at_hi, at_lo = window.alias("window_hi"), window.alias("window_lo")
-        spanned = and_(started_on.is_not(None), lo <= hi)
-        owed = (select(at_hi.c.due_through - at_lo.c.due_before)
-                .where(at_hi.c.day == hi, at_lo.c.day == lo).scalar_subquery())
+        # Both ends inside the window, in order: outside it the joins find no day and nothing is owed.
+        spanned = and_(started_on.is_not(None), at_lo.c.day.is_not(None), at_hi.c.day.is_not(None), lo <= hi)
+        owed = at_hi.c.due_through - at_lo.c.due_before
         kept = [SitePatrol.filing_id == ProjectFiling.id, SitePatrol.patrol_date >= lo, SitePatrol.patrol_date <= hi]
         if mode == "workdays":
             kept.append(SitePatrol.patrol_date.in_(due_list))
-        due = case((spanned, owed), else_=0)
-        missed = case((spanned, owed - select(func.count()).where(*kept).correlate(ProjectFiling)
-                       .scalar_subquery()), else_=0)
-    record = (
-        select(ProjectFiling.id.label("filing_id"), ProjectFiling.number, ProjectFiling.title,
-               Firm.name.label("firm_name"), ProjectFiling.district_code, ProjectFiling.completed_at,
-               due.label("due"), recorded.label("recorded"), missed.label("missed"),
-               not_in_order.label("not_in_order"))
-        .join(Firm, Firm.id == ProjectFiling.firm_id)
-        .where(visible(actor, ProjectFiling), ProjectFiling.status.in_(WORKED_STATES),
-               func.coalesce(ProjectFiling.start_date, first) <= last)
-    )
-    if with_last_missed and window is not None:
-        day = window.alias("window_day")
-        patrolled = (select(SitePatrol.id).where(SitePatrol.filing_id == ProjectFiling.id,
-                                                 SitePatrol.patrol_date == day.c.day).exists())
-        record = record.add_columns(
-            select(func.max(day.c.day)).where(spanned, day.c.is_due == 1, day.c.day >= lo, day.c.day <= hi,
-                                              ~patrolled)
-            .correlate(ProjectFiling).scalar_subquery().label("last_missed"))
-    else:
-        record = record.add_columns(literal(None, Date).label("last_missed"))
+        kept_count = select(func.count()).where(*kept).correlate(ProjectFiling).scalar_subquery()
+        record = (record.outerjoin(at_lo, at_lo.c.day == lo).outerjoin(at_hi, at_hi.c.day == hi)
+                  .add_columns(case((spanned, owed), else_=0).label("due"),
+                               case((spanned, owed - kept_count), else_=0).label("missed")))
+        if with_last_missed:
+            day = window.alias("window_day")
+            patrolled = (select(SitePatrol.id).where(SitePatrol.filing_id == ProjectFiling.id,
+                                                     SitePatrol.patrol_date == day.c.day)
+                         .correlate(ProjectFiling, day).exists())
+            record = record.add_columns(
+                case((spanned, select(func.max(day.c.day))
+                      .where(day.c.is_due == 1, day.c.day >= lo, day.c.day <= hi, ~patrolled)
+                      .correlate(ProjectFiling).scalar_subquery())).label("last_missed"))
+        else:
+            record = record.add_columns(literal(None, Date).label("last_missed"))
     if firm_id:
         record = record.where(ProjectFiling.firm_id == firm_id)
     if district:
@@ -230,11 +236,11 @@ def _window_table(first: date, until: date, due: set[date]):
     day = first
     while day <= until:
         through = before + (day in due)
-        rows.append(select(literal(day, Date).label("day"), literal(int(day in due)).label("is_due"),
-                           literal(before).label("due_before"), literal(through).label("due_through")))
+        rows.append((day, int(day in due), before, through))
         before = through
         day += timedelta(days=1)
-    return union_all(*rows).cte("patrol_window")
+    return (values(column("day", Date), column("is_due", Integer), column("due_before", Integer),
+                   column("due_through", Integer), name="patrol_window").data(rows).cte("patrol_window"))
 
 
 def _site_rows(rows, first: date, last: date) -> list[SiteRow]:

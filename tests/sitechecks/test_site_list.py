@@ -30,12 +30,12 @@ def _sites(build, n: int, rng: random.Random):
     for _ in range(n):
         start = date(2026, 9, 1) + timedelta(days=rng.randrange(0, 85))
         s = site(build, start=start)
-        for offset in rng.sample(range(0, 60), rng.randrange(0, 12)):
-            day = start + timedelta(days=offset)
-            if day < date(2026, 11, 20):
-                record(s, day, video_running=rng.random() < 0.8)
-        if rng.random() < 0.3:  # some finished, some of those before the quarter's duty began
-            end = start + timedelta(days=rng.randrange(0, 40))
+        days = [start + timedelta(days=offset) for offset in rng.sample(range(0, 60), rng.randrange(0, 12))]
+        days = [day for day in days if day < date(2026, 11, 20)]
+        for day in days:
+            record(s, day, video_running=rng.random() < 0.8)
+        if rng.random() < 0.3:  # some finished (after their last patrol), some before the quarter's duty began
+            end = max([start + timedelta(days=rng.randrange(0, 40)), *days])
             s.filing.status, s.filing.completed_at = "completed", datetime(end.year, end.month, end.day, 18, 0)
             db.session.commit()
         made.append(s)
