@@ -1,7 +1,7 @@
 """Bounded-offset pagination for SELECT statements, with a cheap total count."""
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
 from flask import current_app
@@ -34,10 +34,10 @@ class Page:
         return self.page < self.pages
 
 
-def count(query: Select, key: Hashable | None = None) -> int:
+def count(query: Select, key: Hashable | None = None, tables: Iterable | None = None) -> int:
     """Rows of `query`; with a `key` naming the query and its values (see portal.core.cache.count), from
-    the aggregate cache while none of its tables has changed."""
-    return aggregates.count(query, key)
+    the aggregate cache while none of its tables (`tables`, else those the statement reads) has changed."""
+    return aggregates.count(query, key, tables)
 
 
 def clamp(page: int | None, total: int, per_page: int) -> int:
@@ -46,10 +46,10 @@ def clamp(page: int | None, total: int, per_page: int) -> int:
 
 
 def paginate(query: Select, page: int | None, per_page: int | None = None, scalars: bool = True,
-             count_key: Hashable | None = None) -> Page:
+             count_key: Hashable | None = None, count_tables: Iterable | None = None) -> Page:
     """One page of `query`; the total is cached under `count_key` when given (see `count`)."""
     per_page = per_page or current_app.config.get("PAGE_SIZE", 20)
-    total = count(query, count_key)
+    total = count(query, count_key, count_tables)
     page = clamp(page, total, per_page)
     offset = (page - 1) * per_page
     stmt = query.limit(per_page).offset(offset)
