@@ -69,3 +69,17 @@ def test_audit_log_counts_only_as_far_as_the_last_reachable_page(app, client, bu
     assert "Page 3 of 3 shown (more than 12 in all: narrow the filter)" in page
     few = client.get("/admin/audit?action=bench.count&object_id=7&lang=en").get_data(as_text=True)
     assert "more than" not in few
+
+
+def test_audit_log_statements_stay_constant_as_the_log_grows(app, client, build, login):
+    from tests.querycount import assert_constant_queries
+
+    login(build.user("auditor"))
+
+    def grow():
+        for n in range(60):
+            audit.record("bench.grow", "firm", n)
+        db.session.commit()
+
+    assert_constant_queries(client, "/admin/audit", grow=grow)
+    assert_constant_queries(client, "/admin/audit?page=3", grow=grow)
