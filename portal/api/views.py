@@ -22,6 +22,7 @@ from portal.api.spec import RequestRefused, api, document, listing, record
 from portal.core import access
 from portal.core.context import current_actor, set_actor
 from portal.core.pagination import Page, paginate
+from portal.core.textmatch import contains
 from portal.extensions import csrf, db
 from portal.filings import queries as filing_search
 from portal.filings.models import ProjectFiling
@@ -180,7 +181,7 @@ def firms(query: schemas.FirmQuery):
     """Firms with their credit grade."""
     stmt = scopes.firms(current_actor())
     if query.q:
-        stmt = stmt.where(or_(Firm.name.contains(query.q, autoescape=True), Firm.uscc == query.q))
+        stmt = stmt.where(or_(contains(Firm.name, query.q), Firm.uscc == query.q))
     if query.district:
         stmt = stmt.where(Firm.district_code == query.district)
     if query.grade:
@@ -206,7 +207,7 @@ def filings(query: schemas.FilingQuery):
     """Project filings."""
     stmt = scopes.filings(current_actor())
     if query.q:
-        stmt = stmt.where(or_(ProjectFiling.title.contains(query.q, autoescape=True),
+        stmt = stmt.where(or_(contains(ProjectFiling.title, query.q),
                               ProjectFiling.number == query.q))
     if query.status:
         stmt = stmt.where(ProjectFiling.status == query.status)
@@ -266,7 +267,7 @@ def notices(query: schemas.NoticeQuery):
     """Published notices."""
     stmt = scopes.notices(current_actor())
     if query.q:
-        stmt = stmt.where(Notice.title.contains(query.q, autoescape=True))
+        stmt = stmt.where(contains(Notice.title, query.q))
     return _page(stmt.order_by(Notice.published_at.desc(), Notice.id.desc()), notice_json, scalars=False,
                  query=query)
 

@@ -20,6 +20,7 @@ from portal.core.constants import ADMIN_ROLES, ROLES
 from portal.core.context import current_actor
 from portal.core.errors import NotAllowed, NotFound, ValidationFailed
 from portal.core.msgids import N_
+from portal.core.textmatch import contains
 from portal.extensions import db
 
 LOGIN_FAILED = N_("Wrong username or password, or the account is locked or disabled.")
@@ -435,8 +436,7 @@ def search_users(q: str = "", role: str = "", status: str = "") -> Select:
     """Accounts matching an admin's filter (username or name contains q; role; active/disabled/locked)."""
     stmt = select(User).order_by(User.username)
     if q:
-        like = f"%{q.strip()}%"
-        stmt = stmt.where(or_(User.username.ilike(like), User.display_name.ilike(like)))
+        stmt = stmt.where(or_(contains(User.username, q.strip()), contains(User.display_name, q.strip())))
     if role in ROLES:
         stmt = stmt.where(User.roles.any(UserRole.role == role))
     if status == "active":

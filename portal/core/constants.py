@@ -44,6 +44,7 @@ OBJECTION_STATUSES = wf.OBJECTION.state_codes
 FOCUS_PLAN_STATUSES = wf.FOCUS_PLAN.state_codes
 OUTBOX_STATUSES = ("pending", "delivered", "dead")
 GRADES = ("A", "B", "C", "D")
+NOT_GRADED = "none"  # a filter's value for firms without a grade
 
 STAFF_ROLES = {
     "project_manager": N_("Project manager"),

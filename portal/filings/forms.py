@@ -10,7 +10,6 @@ from wtforms import (
     DecimalField,
     IntegerField,
     RadioField,
-    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -21,14 +20,9 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.filings import fields
-from portal.web.forms import VersionField
+from portal.web.forms import VersionField, choices
 
 QUANTITY_FIELDS = ("volumes", "items", "boxes", "pages", "records")
-
-
-def choices(pairs) -> list[SelectChoice]:
-    """(value, label) pairs as WTForms choice objects."""
-    return [SelectChoice(value, label) for value, label in pairs]
 
 
 SITE_CHOICES = choices([(code, _l(label)) for code, label in fields.SITE_TYPES.items()])

@@ -48,8 +48,9 @@ class ProjectFiling(TimestampMixin, db.Model):
         # Status first: the regulator's waiting list (a few hundred rows of three statuses) and the
         # per-status counts read this instead of the whole table.
         Index("ix_project_filing_status_district", "status", "district_code"),
-        # The annual summary counts a year's submissions per district, month and status off this alone.
-        Index("ix_project_filing_submitted", "submitted_at", "district_code", "status"),
+        # The dashboard counts filings by submission date (per quarter, per district) off this alone, and the
+        # annual summary a year's submissions per district, month and status.
+        Index("ix_project_filing_submitted_district", "submitted_at", "district_code", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

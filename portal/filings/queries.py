@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, String, cast, func, or_, select
+from sqlalchemy import Select, String, cast, func, or_, select
 from sqlalchemy.orm import joinedload, lazyload
 
 from portal.core import access, localtime, pagination
@@ -17,6 +17,7 @@ from portal.core.exports import BATCH, Column
 from portal.core.identifiers import DISTRICTS
 from portal.core.msgids import N_
 from portal.core.pagination import Page
+from portal.core.textmatch import contains
 from portal.core.workflows import PROJECT_FILING
 from portal.extensions import db
 from portal.filings import fields
@@ -84,14 +85,6 @@ class FilingFilter:
             sort=sort if sort in SORTS else "updated",
             direction="asc" if args.get("direction") == "asc" else "desc",
         )
-
-
-def contains(column, text: str) -> ColumnElement[bool]:
-    """`column` contains `text`, ignoring case on SQLite and PostgreSQL alike (ILIKE), with the LIKE
-    wildcards of `text` (% and _) and the escape character matched as themselves. The one substring
-    match of the portal's lists and search."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return column.ilike(f"%{escaped}%", escape="\\")
 
 
 @cache

@@ -32,14 +32,13 @@ from portal.filings.forms import (
     ChangeForm,
     CompletionForm,
     FilingForm,
-    choices,
 )
 from portal.filings.models import ProjectFiling
 from portal.firms import service as firm_service
 from portal.home.panels import Panel, register
 from portal.orgs.models import Agency
 from portal.web.documents import document_for
-from portal.web.forms import apply_service_errors
+from portal.web.forms import apply_service_errors, choices
 from portal.web.i18n import gettext, translate
 from portal.web.params import int_arg
 from portal.web.permissions import public, roles

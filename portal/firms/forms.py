@@ -20,7 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.core.constants import CERTIFICATE_TYPES, SERVICE_TYPES, STAFF_ROLES
+from portal.core.constants import CERTIFICATE_TYPES, GRADES, NOT_GRADED, SERVICE_TYPES, STAFF_ROLES
 from portal.core.identifiers import DISTRICTS, normalize_uscc, validate_firm_uscc
 from portal.core.workflows import FIRM_REGISTRATION
 from portal.web.forms import VersionField
@@ -161,6 +161,7 @@ class FirmFilterForm(FlaskForm):
     status = SelectField(_l("Status"), choices=[], validators=[Optional()])
     district = SelectField(_l("District"), choices=[], validators=[Optional()])
     service_type = SelectField(_l("Service type"), choices=[], validators=[Optional()])
+    grade = SelectField(_l("Grade"), choices=[], validators=[Optional()])
     q = StringField(_l("Name or code"), validators=[Optional(), Length(max=100)])
 
     def __init__(self, *args, **kwargs):
@@ -168,3 +169,4 @@ class FirmFilterForm(FlaskForm):
         self.status.choices = _all() + _choices(dict(FIRM_REGISTRATION.states))
         self.district.choices = _all() + district_choices()
         self.service_type.choices = _all() + _choices(SERVICE_TYPES)
+        self.grade.choices = _all() + [SelectChoice(g, g) for g in GRADES] + [SelectChoice(NOT_GRADED, _l("Not graded"))]

@@ -20,7 +20,7 @@ from portal.auth.models import User
 from portal.core import access, audit, clock, crypto, inbox, timeline, transactions
 from portal.core import local_rules as rules
 from portal.core import uploads as attachments
-from portal.core.constants import CERTIFICATE_TYPES, SERVICE_TYPES
+from portal.core.constants import CERTIFICATE_TYPES, GRADES, NOT_GRADED, SERVICE_TYPES
 from portal.core.context import Actor, current_actor
 from portal.core.errors import NotFound, ValidationFailed
 from portal.core.identifiers import (
@@ -32,9 +32,9 @@ from portal.core.identifiers import (
 from portal.core.masking import mask_phone
 from portal.core.models import Attachment
 from portal.core.msgids import N_
+from portal.core.textmatch import contains
 from portal.core.workflows import CHANGE_REQUEST, FIRM_REGISTRATION
 from portal.extensions import db
-from portal.filings.queries import contains
 from portal.firms.models import Certificate, Firm, FirmChangeRequest
 
 OBJECT_TYPE = "firm"
@@ -138,6 +138,9 @@ class FirmFilter:
     service_type: str = ""
     q: str = ""
     sort: str = "name"
+    grade: str = ""  # A-D, or NOT_GRADED
+
+
 
 
 SORTS = {
@@ -157,6 +160,10 @@ def firm_query(actor: Actor, flt: FirmFilter) -> Select:
     if flt.service_type in SERVICE_TYPES:
         # JSON list stored as text on SQLite and rendered as text on PostgreSQL: both quote each code.
         query = query.where(cast(Firm.service_types, String).like(f'%"{flt.service_type}"%'))
+    if flt.grade in GRADES:
+        query = query.where(Firm.grade == flt.grade)
+    elif flt.grade == NOT_GRADED:
+        query = query.where(Firm.grade.is_(None))
     text = (flt.q or "").strip()
     if text:
         query = query.where(or_(contains(Firm.name, text), contains(Firm.uscc, text)))

@@ -15,7 +15,8 @@ from portal.core.exports import Column, send_xlsx, xlsx_response
 from portal.core.identifiers import district_name
 from portal.core.msgids import N_
 from portal.core.pagination import paginate
-from portal.core.workflows import FIRM_REGISTRATION
+from portal.core.workflow import ReasonRequired
+from portal.core.workflows import CHANGE_REQUEST, FIRM_REGISTRATION
 from portal.extensions import db
 from portal.firms import roster
 from portal.firms import service as firm_service
@@ -349,7 +350,7 @@ def _filter() -> tuple[FirmFilterForm, firm_service.FirmFilter]:
     form = FirmFilterForm(request.args)
     flt = firm_service.FirmFilter(status=request.args.get("status", ""), district=request.args.get("district", ""),
                                   service_type=request.args.get("service_type", ""), q=clean_text(request.args.get("q")),
-                                  sort=request.args.get("sort", "name"))
+                                  sort=request.args.get("sort", "name"), grade=request.args.get("grade", ""))
     return form, flt
 
 
@@ -403,30 +404,11 @@ def queue():
 @bp.route("/<int:firm_id>")
 @authenticated
 def detail(firm_id: int):
-    actor = current_actor()
-    firm = firm_service.get_firm(actor, firm_id)
-    today = clock.today()
-    supervisor = access.is_supervisor(actor)
-    change_requests = list(db.session.scalars(
-        firm_service.visible_change_requests(actor).where(FirmChangeRequest.firm_id == firm.id)
-        .order_by(FirmChangeRequest.created_at.desc()).limit(20)))
-    users = list(db.session.scalars(db.select(User).where(User.firm_id == firm.id).order_by(User.id)))
-    return render_template(
-        "firms/detail.html", firm=firm, today=today, supervisor=supervisor, own=actor.firm_id == firm.id,
-        certificates=firm_service.certificates_of(firm.id), documents=firm_service.documents_of(firm.id),
-        change_requests=change_requests, timeline=timeline.steps("firm", firm.id),
-        problems=firm_service.firm_can_file(firm, today), counts=roster.counts(firm.id), users=users,
-        liaison_phone=roster.mask_phone(firm_service.liaison_phone(firm)), district_name=district_name,
-        actions=[t.action for t in FIRM_REGISTRATION.allowed_actions(firm.status, actor.roles)],
-        action_labels={t.action: t.label for t in FIRM_REGISTRATION.transitions},
-        decision_form=DecisionForm(version=firm.version_id), recheck_form=RecheckForm(version=firm.version_id),
-        document_form=DocumentForm(), CERTIFICATE_TYPES=CERTIFICATE_TYPES,
-        verification_labels=firm_service.VERIFICATION_LABELS,
-        approval_blockers=firm_service.approval_blockers(firm, today) if supervisor and firm.status in
-        firm_service.PENDING_REVIEW_STATES else [],
-    )
+    firm = firm_service.get_firm(current_actor(), firm_id)
+    return _firm_page(firm, DecisionForm(version=firm.version_id))
 
 
+# The regulator's decisions on a registration or its re-check, taken in the review panel beside the record.
 _DECISIONS = {
     "start_review": lambda fid, reason, v: firm_service.start_review(fid, v),
     "approve": lambda fid, reason, v: firm_service.approve_registration(fid, v, override_reason=reason),
@@ -436,21 +418,62 @@ _DECISIONS = {
 }
 
 
+def _firm_page(firm, decision_form: DecisionForm, chosen: str | None = None, status: int = 200):
+    """The firm's record, and for its reviewer the review screen: the record first, one decision panel
+    beside it with the checks that apply, and the registration's stepper. After a refused decision the
+    page is shown again (422) with the reason as typed and why it was refused."""
+    actor = current_actor()
+    today = clock.today()
+    supervisor = access.is_supervisor(actor)
+    change_requests = list(db.session.scalars(
+        firm_service.visible_change_requests(actor).where(FirmChangeRequest.firm_id == firm.id)
+        .order_by(FirmChangeRequest.created_at.desc()).limit(20)))
+    users = list(db.session.scalars(db.select(User).where(User.firm_id == firm.id).order_by(User.id)))
+    actions = [t.action for t in FIRM_REGISTRATION.allowed_actions(firm.status, actor.roles)]
+    decisions = [a for a in actions if a in _DECISIONS] if supervisor else []
+    blockers = firm_service.approval_blockers(firm, today) if "approve" in decisions else []
+    reason_required = {t.action for t in FIRM_REGISTRATION.transitions if t.reason_required}
+    if blockers:
+        reason_required.add("approve")  # an approval without the checks met is explained (and audited)
+    return render_template(
+        "firms/detail.html", firm=firm, today=today, supervisor=supervisor, own=actor.firm_id == firm.id,
+        certificates=firm_service.certificates_of(firm.id), documents=firm_service.documents_of(firm.id),
+        change_requests=change_requests, timeline=timeline.steps("firm", firm.id),
+        problems=firm_service.firm_can_file(firm, today), counts=roster.counts(firm.id), users=users,
+        liaison_phone=roster.mask_phone(firm_service.liaison_phone(firm)), district_name=district_name,
+        actions=actions, decisions=decisions, reason_required=reason_required,
+        action_labels={t.action: t.label for t in FIRM_REGISTRATION.transitions},
+        checks=firm_service.review_checks(firm, today) if decisions else [],
+        review_form=decision_form, chosen=chosen, recheck_form=RecheckForm(version=firm.version_id),
+        document_form=DocumentForm(), CERTIFICATE_TYPES=CERTIFICATE_TYPES,
+        verification_labels=firm_service.VERIFICATION_LABELS, approval_blockers=blockers,
+    ), status
+
+
+def _refusals(exc: ValidationFailed | ReasonRequired) -> list[str]:
+    """Why a decision was refused, in the user's language."""
+    if isinstance(exc, ReasonRequired):
+        return [exc.translated(_)]
+    return [translate(m) if isinstance(m, str) else translate(*m)
+            for messages in exc.field_errors.values() for m in messages]
+
+
 @bp.route("/<int:firm_id>/decide/<action>", methods=["POST"])
 @roles("regulator", "lead")
 def decide(firm_id: int, action: str):
     if action not in _DECISIONS:
         abort(404)
     form = DecisionForm()
+    if not form.reason.validate(form):  # too long: shown again with the text kept
+        return _firm_page(firm_service.get_firm(current_actor(), firm_id), form, chosen=action, status=422)
     try:
         _DECISIONS[action](firm_id, form.reason.data or "", form.version.data)
-    except ValidationFailed as exc:
-        # e.g. an approval without verification or licence and no reason: say why, change nothing.
+    except (ValidationFailed, ReasonRequired) as exc:
+        # e.g. a return without a reason, or an approval without verification or licence and no reason:
+        # say why beside the reason field, keep what was typed, change nothing.
         db.session.rollback()
-        for messages in exc.field_errors.values():
-            for message in messages:
-                flash(translate(message) if isinstance(message, str) else translate(*message), "error")
-        return redirect(url_for("firms.detail", firm_id=firm_id))
+        form.reason.errors = _refusals(exc)
+        return _firm_page(firm_service.get_firm(current_actor(), firm_id), form, chosen=action, status=422)
     flash(_("The decision was recorded."), "success")
     return redirect(url_for("firms.detail", firm_id=firm_id))
 
@@ -458,26 +481,44 @@ def decide(firm_id: int, action: str):
 @bp.route("/change-requests/<int:request_id>")
 @authenticated
 def change_request(request_id: int):
+    change = firm_service.get_change_request(current_actor(), request_id)
+    return _change_page(change, DecisionForm(version=change.version_id))
+
+
+def _change_page(change: FirmChangeRequest, form: DecisionForm, chosen: str | None = None, status: int = 200):
+    """A change request under review: old and new values first, the decision panel beside them."""
     actor = current_actor()
-    change = firm_service.get_change_request(actor, request_id)
     firm = firm_service.get_firm(actor, change.firm_id)
+    supervisor = access.is_supervisor(actor)
+    decisions = [t.action for t in CHANGE_REQUEST.allowed_actions(change.status, actor.roles)
+                 if t.action in ("approve", "return")] if supervisor else []
     return render_template("firms/change_request.html", change=change, firm=firm,
-                           rows=firm_service.change_rows(change), supervisor=access.is_supervisor(actor),
-                           form=DecisionForm(version=change.version_id),
+                           rows=firm_service.change_rows(change), supervisor=supervisor,
+                           form=form, chosen=chosen, decisions=decisions,
+                           labels={t.action: t.label for t in CHANGE_REQUEST.transitions},
+                           reason_required={t.action for t in CHANGE_REQUEST.transitions if t.reason_required},
+                           checks=firm_service.review_checks(firm, clock.today()) if decisions else [],
                            timeline=timeline.steps("change_request", change.id),
-                           SERVICE_TYPES=SERVICE_TYPES, district_name=district_name)
+                           SERVICE_TYPES=SERVICE_TYPES, district_name=district_name), status
 
 
 @bp.route("/change-requests/<int:request_id>/<action>", methods=["POST"])
 @roles("regulator", "lead")
 def decide_change(request_id: int, action: str):
-    form = DecisionForm()
-    if action == "approve":
-        firm_service.approve_change_request(request_id, form.version.data)
-    elif action == "return":
-        firm_service.return_change_request(request_id, form.reason.data or "", form.version.data)
-    else:
+    if action not in ("approve", "return"):
         abort(404)
+    form = DecisionForm()
+    if not form.reason.validate(form):
+        return _change_page(firm_service.get_change_request(current_actor(), request_id), form, action, 422)
+    try:
+        if action == "approve":
+            firm_service.approve_change_request(request_id, form.version.data)
+        else:
+            firm_service.return_change_request(request_id, form.reason.data or "", form.version.data)
+    except ReasonRequired as exc:
+        db.session.rollback()
+        form.reason.errors = _refusals(exc)
+        return _change_page(firm_service.get_change_request(current_actor(), request_id), form, action, 422)
     flash(_("The decision was recorded."), "success")
     return redirect(url_for("firms.change_request", request_id=request_id))
 
@@ -544,6 +585,4 @@ def firm_state_label(state: str) -> str:
 
 @bp.app_template_global()
 def change_state_label(state: str) -> str:
-    from portal.core.workflows import CHANGE_REQUEST
-
     return translate(CHANGE_REQUEST.state_label(state)) if state in CHANGE_REQUEST.states else state

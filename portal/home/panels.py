@@ -10,6 +10,9 @@ class Panel:
     title: str
     items: list[tuple[str, str | int, str]] = field(default_factory=list)  # (label, value, link)
     empty_text: str = ""
+    # A panel drawn by a template of its area instead of a list of figures: the template reads `data`.
+    template: str = ""
+    data: object = None
 
 
 _PROVIDERS: list[Callable] = []

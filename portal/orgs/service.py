@@ -16,6 +16,7 @@ from portal.core.identifiers import (
     validate_uscc,
 )
 from portal.core.msgids import N_
+from portal.core.textmatch import contains
 from portal.extensions import db
 from portal.orgs.models import Agency, RegulatorOffice
 
@@ -43,8 +44,7 @@ class OfficeData:
 def search_agencies(q: str = "", district_code: str = "") -> Select:
     stmt = select(Agency).order_by(Agency.district_code, Agency.name)
     if q:
-        like = f"%{q.strip()}%"
-        stmt = stmt.where(or_(Agency.name.ilike(like), Agency.uscc.ilike(like)))
+        stmt = stmt.where(or_(contains(Agency.name, q.strip()), contains(Agency.uscc, q.strip())))
     if district_code:
         stmt = stmt.where(Agency.district_code == district_code)
     return stmt

@@ -12,10 +12,10 @@ from sqlalchemy import Select, and_, or_, select
 
 from portal.core import access
 from portal.core.context import Actor
+from portal.core.textmatch import contains
 from portal.extensions import db
 from portal.filings import numbers
 from portal.filings.models import ProjectFiling
-from portal.filings.queries import contains
 from portal.firms.models import Firm, StaffMember
 from portal.orgs.models import Agency
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from portal.core.msgids import N_
+from portal.core.quarters import parse_quarter, quarter_bounds, quarter_label  # noqa: F401  (re-exported)
 
 # Local rule `site_patrol_days`: a patrol is due every calendar day, or on working days only.
 PATROL_DAY_MODES = ("all", "workdays")
@@ -105,29 +106,6 @@ def week_start(day: date) -> date:
 
 def month_key(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
-
-
-def quarter_bounds(day: date) -> tuple[date, date]:
-    """First and last day of the quarter holding `day`."""
-    first_month = 3 * ((day.month - 1) // 3) + 1
-    start = date(day.year, first_month, 1)
-    end = (date(day.year + 1, 1, 1) if first_month == 10 else date(day.year, first_month + 3, 1)) - timedelta(days=1)
-    return start, end
-
-
-def quarter_label(day: date) -> str:
-    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
-
-
-def parse_quarter(label: str | None) -> tuple[date, date] | None:
-    """`2026Q4` → its first and last day; None when the label is not a quarter."""
-    text = (label or "").strip().upper()
-    if len(text) != 6 or text[4] != "Q" or not text[:4].isdigit() or text[5] not in "1234":
-        return None
-    year = int(text[:4])
-    if not 2000 <= year <= 2100:
-        return None
-    return quarter_bounds(date(year, 3 * (int(text[5]) - 1) + 1, 1))
 
 
 def countersign_problems(decision: str, note: str) -> dict[str, list[str]]:

@@ -1,31 +1,36 @@
 """Supervision dashboard: jurisdiction-scoped counts (GROUP BY, a fixed number of queries whatever the
-data size), server-side SVG charts (pygal, no script) and the annual supervision summary workbook."""
+data size), the drill-down by district and quarter behind its charts, and the annual supervision summary
+workbook."""
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import extract, func, select
+from sqlalchemy import and_, case, extract, func, select
 
 from portal.core import cache as aggregates
 from portal.core import clock, localtime
-from portal.core.access import PUBLISHED_PERIOD_STATUSES, require_supervisor, scoped
+from portal.core.access import PUBLISHED_PERIOD_STATUSES, require_supervisor, scope_key, scoped, visible
 from portal.core.context import Actor
 from portal.core.exports import BATCH, Column, Sheet
+from portal.core.identifiers import DISTRICTS
 from portal.core.localtime_sql import local_date
 from portal.core.msgids import N_
+from portal.core.quarters import quarter_label, quarters_ending
 from portal.extensions import db
 from portal.filings.models import ProjectFiling
 from portal.filings.queries import WAITING_FOR_REVIEW, waiting_for_review_count
 from portal.firms.models import Firm
 from portal.incidents.models import Incident
+from portal.incidents.service import OPEN_STATUSES as OPEN_INCIDENT_STATUSES
 from portal.scoring.models import FirmScore, ScoringPeriod
+from portal.supervision.inspections import UPCOMING as UPCOMING_INSPECTION
 from portal.supervision.models import Alert, Inspection, InspectionResult, RectificationOrder
+from portal.supervision.rectification import OPEN_STATUSES
 
-OPEN_RECTIFICATION = ("issued", "answered", "rejected", "overdue", "escalated")
-OPEN_INCIDENT = ("reported", "investigating")
+OPEN_RECTIFICATION = OPEN_STATUSES  # the rectification list's "open" filter
+OPEN_INCIDENT = OPEN_INCIDENT_STATUSES  # the incident list's "open" filter
 
 
 @dataclass
@@ -104,114 +109,140 @@ def _counts(actor: Actor) -> dict:
             select(Alert.rule, func.count(Alert.id)).where(Alert.closed_at.is_(None)).group_by(Alert.rule), actor,
             Alert.district_code)).all()),
         "inspections_planned": db.session.scalar(scoped(
-            select(func.count(Inspection.id)).where(Inspection.status.in_(("planned", "notified"))), actor,
+            select(func.count(Inspection.id)).where(Inspection.status.in_(UPCOMING_INSPECTION)), actor,
             Inspection.district_code)) or 0,
     }
 
 
-# --- chart data (one GROUP BY each) ---------------------------------------------------------------------
+# --- drill-down: districts and the last quarters ----------------------------------------------------------
+# Every figure below is counted with the same visibility rule (access.visible) and the same condition as
+# the list it links to, so the list's total equals the number shown.
 
-def filings_per_month(actor: Actor, months: int = 12) -> list[tuple[str, int]]:
+TREND_QUARTERS = 8
+OVERDUE_RECTIFICATION = ("overdue", "escalated")  # the rectification list's "overdue" filter
+
+
+@dataclass
+class DistrictRow:
+    code: str
+    firms: int = 0
+    filed: int = 0  # filings submitted in the chosen quarter
+    in_progress: int = 0
+    overdue: int = 0  # rectifications overdue or escalated
+    open_alerts: int = 0  # neither acknowledged nor closed (the alert centre's "open")
+    average_score: float | None = None  # the quarter's published scoring period
+
+
+@dataclass
+class QuarterFigures:
+    label: str  # 2026Q3
+    first: date
+    last: date
+    filed: int = 0
+    inspections: int = 0  # planned in the quarter
+    rectifications_closed: int = 0
+    average_score: float | None = None
+    period_id: int | None = None
+
+
+@dataclass
+class Drilldown:
+    label: str  # the chosen quarter
+    first: date
+    last: date
+    district: str  # "" for the whole jurisdiction
+    rows: list[DistrictRow]
+    totals: DistrictRow
+    trend: list[QuarterFigures]
+    period_id: int | None  # the chosen quarter's published scoring period
+
+
+DRILLDOWN_TABLES = (Firm, ProjectFiling, RectificationOrder, Alert, Inspection, FirmScore, ScoringPeriod)
+
+
+def drilldown(actor: Actor, first: date, district: str = "") -> Drilldown:
+    """The district table of the quarter starting `first` and the trends of the eight quarters up to it,
+    for the actor's jurisdiction (or one district of it): a fixed number of grouped statements, kept in the
+    aggregate cache until one of the tables they read is written."""
     require_supervisor(actor)
-    today = clock.today()
-    first = date(today.year, today.month, 1)
-    for _ in range(months - 1):
-        first = (first - timedelta(days=1)).replace(day=1)
-    lo = localtime.day_start_utc(first)
-    submitted_on = local_date(ProjectFiling.submitted_at)
-    year, month = extract("year", submitted_on), extract("month", submitted_on)
-    counts = {(int(y), int(m)): n for y, m, n in db.session.execute(scoped(
-        select(year, month, func.count(ProjectFiling.id)).where(ProjectFiling.submitted_at >= lo)
-        .group_by(year, month), actor, ProjectFiling.district_code))}
-    series, cursor = [], first
-    for _ in range(months):
-        series.append((f"{cursor.year}-{cursor.month:02d}", counts.get((cursor.year, cursor.month), 0)))
-        cursor = (cursor + timedelta(days=32)).replace(day=1)
-    return series
+    key = (scope_key(actor), first, district)
+    return aggregates.value("dashboard.drilldown", key, DRILLDOWN_TABLES,
+                            lambda: _drilldown(actor, first, district))
 
 
-def grade_distribution(actor: Actor) -> dict[str, int]:
-    require_supervisor(actor)
-    rows = db.session.execute(scoped(
-        select(Firm.grade, func.count(Firm.id)).where(Firm.grade.is_not(None)).group_by(Firm.grade), actor,
-        Firm.district_code)).all()
-    return {g: n for g, n in rows}
+def _in(column, lo, hi):
+    return case((and_(column >= lo, column < hi), 1), else_=0)
 
 
-def score_trend(actor: Actor) -> list[tuple[str, float]]:
-    """Average total score per scoring period (amended totals where a decision changed them)."""
-    require_supervisor(actor)
+def _drilldown(actor: Actor, first: date, district: str) -> Drilldown:
+    quarters = quarters_ending(first, TREND_QUARTERS)
+    last = quarters[-1][1]
+    lo, hi = localtime.day_start_utc(first), localtime.day_start_utc(last + timedelta(days=1))
+    rows = {code: DistrictRow(code) for code in DISTRICTS}
+
+    def grouped(model, *columns, where=()):
+        stmt = select(model.district_code, *columns).where(visible(actor, model), *where)
+        if district:
+            stmt = stmt.where(model.district_code == district)
+        return db.session.execute(stmt.group_by(model.district_code)).all()
+
+    for code, n in grouped(Firm, func.count(Firm.id)):
+        rows.setdefault(code, DistrictRow(code)).firms = n
+    for code, n in grouped(ProjectFiling, func.count(ProjectFiling.id), where=(ProjectFiling.status == "in_progress",)):
+        rows.setdefault(code, DistrictRow(code)).in_progress = n
+    for code, n in grouped(ProjectFiling, func.count(ProjectFiling.id),
+                           where=(ProjectFiling.submitted_at >= lo, ProjectFiling.submitted_at < hi)):
+        rows.setdefault(code, DistrictRow(code)).filed = n
+    for code, n in grouped(RectificationOrder, func.count(RectificationOrder.id),
+                           where=(RectificationOrder.status.in_(OVERDUE_RECTIFICATION),)):
+        rows.setdefault(code, DistrictRow(code)).overdue = n
+    for code, n in grouped(Alert, func.count(Alert.id), where=(Alert.closed_at.is_(None), Alert.acknowledged_at.is_(None))):
+        rows.setdefault(code, DistrictRow(code)).open_alerts = n
+
+    # Scores: the published quarterly periods of the eight quarters, averaged per period and district.
+    starts = [q[0] for q in quarters]
     total = func.coalesce(FirmScore.amended_total, FirmScore.total)
-    rows = db.session.execute(scoped(
-        select(ScoringPeriod.label, ScoringPeriod.starts_on, func.avg(total))
+    score_rows = db.session.execute(
+        select(ScoringPeriod.id, ScoringPeriod.starts_on, Firm.district_code, func.sum(total), func.count(FirmScore.id))
         .join(FirmScore, FirmScore.period_id == ScoringPeriod.id).join(Firm, Firm.id == FirmScore.firm_id)
-        .where(FirmScore.status == "rated", ScoringPeriod.status.in_(PUBLISHED_PERIOD_STATUSES))
-        .group_by(ScoringPeriod.id, ScoringPeriod.label, ScoringPeriod.starts_on)
-        .order_by(ScoringPeriod.starts_on), actor, Firm.district_code)).all()
-    return [(label, round(float(avg), 1)) for label, _s, avg in rows if avg is not None]
+        .where(ScoringPeriod.kind == "quarter", ScoringPeriod.starts_on.in_(starts),
+               ScoringPeriod.status.in_(PUBLISHED_PERIOD_STATUSES), FirmScore.status == "rated",
+               visible(actor, Firm), *((Firm.district_code == district,) if district else ()))
+        .group_by(ScoringPeriod.id, ScoringPeriod.starts_on, Firm.district_code)).all()
+    periods: dict[date, int] = {}
+    sums: dict[date, list[float]] = defaultdict(lambda: [0.0, 0])
+    for period_id, starts_on, code, score_sum, n in score_rows:
+        periods[starts_on] = period_id
+        sums[starts_on][0] += float(score_sum or 0)
+        sums[starts_on][1] += n
+        if starts_on == first and code in rows and n:
+            rows[code].average_score = round(float(score_sum) / n, 1)
 
+    # Trends: one statement per table, a conditional count per quarter.
+    bounds = [(localtime.day_start_utc(a), localtime.day_start_utc(b + timedelta(days=1))) for a, b in quarters]
 
-def _pygal():
-    """Import pygal without its legacy `sys.meta_path` hook (pygal.maps plugin loader).
+    def per_quarter(model, column, window, where=()):
+        stmt = select(*[func.coalesce(func.sum(_in(column, a, b)), 0) for a, b in window]).where(
+            visible(actor, model), column >= window[0][0], column < window[-1][1], *where)
+        if district:
+            stmt = stmt.where(model.district_code == district)
+        return [int(n) for n in db.session.execute(stmt).one()]
 
-    The hook lacks `find_spec`, so every later import in the process emits an ImportWarning; the
-    portal uses no pygal map plugins, so the hook is taken out again right after import.
-    """
-    import sys
-
-    import pygal
-
-    sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
-    return pygal
-
-
-def _style():
-    _pygal()
-    from pygal.style import Style
-
-    return Style(background="white", plot_background="white", foreground="#1f2328", foreground_strong="#1f2328",
-                 foreground_subtle="#57606a", colors=("#0b5cad", "#1a7f37", "#bf8700", "#cf222e"),
-                 font_family="sans-serif")
-
-
-_SCRIPT = re.compile(rb"<script\b[^>]*>.*?</script>|<script\b[^>]*/>", re.S | re.I)
-
-
-def _render(chart) -> bytes:
-    # pygal always writes a config <script> into <defs>, even with js=[]; the portal never runs chart
-    # script (CSP, <img> embedding), so it is cut out of the markup we generated ourselves.
-    return _SCRIPT.sub(b"", chart.render(is_unicode=False))
-
-
-def chart_svg(actor: Actor, name: str, gettext=lambda s: s) -> bytes:
-    """One chart as a standalone SVG document without any script (pygal's JS disabled)."""
-    pygal = _pygal()
-    config = dict(style=_style(), js=[], width=640, height=320, show_legend=False, disable_xml_declaration=False,
-                  explicit_size=False, print_values=False, margin=12,
-                  no_data_text=gettext(N_("No data yet")))
-    if name == "filings":
-        data = filings_per_month(actor)
-        chart = pygal.Bar(title=gettext(N_("Filings per month")), x_label_rotation=30, **config)
-        chart.x_labels = [m for m, _n in data]
-        chart.add(gettext(N_("Filings")), [n for _m, n in data])
-    elif name == "grades":
-        data = grade_distribution(actor)
-        chart = pygal.Bar(title=gettext(N_("Grade distribution")), **config)
-        chart.x_labels = ["A", "B", "C", "D"]
-        chart.add(gettext(N_("Firms")), [data.get(g, 0) for g in "ABCD"])
-    elif name == "scores":
-        data = score_trend(actor)
-        chart = pygal.Line(title=gettext(N_("Average score per period")), range=(0, 100), **config)
-        chart.x_labels = [label for label, _v in data]
-        chart.add(gettext(N_("Average score")), [v for _l, v in data])
-    else:
-        raise KeyError(name)
-    return _render(chart)
-
-
-CHARTS = ("filings", "grades", "scores")
-CHART_TITLES = {"filings": N_("Filings per month"), "grades": N_("Grade distribution"),
-                "scores": N_("Average score per period")}
+    filed = per_quarter(ProjectFiling, ProjectFiling.submitted_at, bounds)
+    planned = per_quarter(Inspection, Inspection.planned_on, [(a, b + timedelta(days=1)) for a, b in quarters])
+    closed = per_quarter(RectificationOrder, RectificationOrder.closed_at, bounds)
+    trend = []
+    for i, (a, b) in enumerate(quarters):
+        n_sum, n = sums.get(a, (0.0, 0))
+        trend.append(QuarterFigures(quarter_label(a), a, b, filed[i], planned[i], closed[i],
+                                    round(n_sum / n, 1) if n else None, periods.get(a)))
+    shown = [r for code, r in sorted(rows.items()) if not district or code == district]
+    totals = DistrictRow("", sum(r.firms for r in shown), sum(r.filed for r in shown),
+                         sum(r.in_progress for r in shown), sum(r.overdue for r in shown),
+                         sum(r.open_alerts for r in shown), trend[-1].average_score)
+    if actor.district_code:  # a district office sees its own district only
+        shown = [r for r in shown if r.code == actor.district_code]
+    return Drilldown(quarter_label(first), first, last, district, shown, totals, trend, periods.get(first))
 
 
 # --- annual supervision summary --------------------------------------------------------------------------

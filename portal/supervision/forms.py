@@ -16,21 +16,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from portal.web.forms import VersionField
+from portal.web.forms import VersionField, choices
 from portal.web.i18n import lazy_gettext as _l
 from portal.web.i18n import lazy_pgettext
-
-try:  # WTForms ≥ 3.3 deprecates (value, label) tuples in favour of SelectChoice
-    from wtforms.fields.choices import SelectChoice
-except ImportError:  # pragma: no cover - older WTForms
-    SelectChoice = None
-
-
-def choices(pairs) -> list:
-    """(value, label) pairs in the shape the installed WTForms expects."""
-    if SelectChoice is None:
-        return list(pairs)
-    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class AckForm(FlaskForm):

@@ -16,6 +16,7 @@ from portal.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from portal.core.models import Attachment
 from portal.core.msgids import N_
 from portal.core.pagination import Page, paginate
+from portal.core.quarters import parse_quarter
 from portal.core.workflows import INSPECTION
 from portal.extensions import db
 from portal.filings.models import ProjectFiling
@@ -146,6 +147,9 @@ def get_inspection(actor: Actor, inspection_id: int) -> Inspection:
     return access.get_visible(actor, Inspection, inspection_id)
 
 
+UPCOMING = ("planned", "notified")
+
+
 @dataclass
 class InspectionFilter:
     status: str = ""
@@ -153,11 +157,14 @@ class InspectionFilter:
     firm_id: int | None = None
     district: str = ""
     published: str = ""
+    quarter: str = ""  # planned in this quarter (2026Q3)
 
 
 def filtered_inspections(actor: Actor, f: InspectionFilter) -> Select:
     stmt = visible_inspections(actor)
-    if f.status in INSPECTION.states:
+    if f.status == "upcoming":  # planned or notified, not yet checked (the dashboard's "planned")
+        stmt = stmt.where(Inspection.status.in_(UPCOMING))
+    elif f.status in INSPECTION.states:
         stmt = stmt.where(Inspection.status == f.status)
     if f.kind in ("planned", "random"):
         stmt = stmt.where(Inspection.kind == f.kind)
@@ -167,6 +174,9 @@ def filtered_inspections(actor: Actor, f: InspectionFilter) -> Select:
         stmt = stmt.where(Inspection.district_code == f.district)
     if f.published in ("yes", "no"):
         stmt = stmt.where(Inspection.published.is_(f.published == "yes"))
+    bounds = parse_quarter(f.quarter)
+    if bounds:
+        stmt = stmt.where(Inspection.planned_on >= bounds[0], Inspection.planned_on <= bounds[1])
     return stmt.order_by(Inspection.planned_on.desc(), Inspection.id.desc())
 
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import Select, func, select
 
-from portal.core import access, audit, clock, docnumbers, inbox, timeline, transactions
+from portal.core import access, audit, clock, docnumbers, inbox, localtime, timeline, transactions
 from portal.core import uploads as attachments
 from portal.core.access import (
     in_jurisdiction,
@@ -19,6 +19,7 @@ from portal.core.errors import Conflict, NotFound, ValidationFailed
 from portal.core.models import Attachment
 from portal.core.msgids import N_
 from portal.core.pagination import Page, paginate
+from portal.core.quarters import parse_quarter
 from portal.core.workflows import INSPECTION, RECTIFICATION
 from portal.extensions import db
 from portal.firms.models import Firm
@@ -54,6 +55,7 @@ class OrderFilter:
     firm_id: int | None = None
     district: str = ""
     overdue_only: bool = False
+    closed_in: str = ""  # closed in this quarter (2026Q3)
 
 
 def filtered_orders(actor: Actor, f: OrderFilter) -> Select:
@@ -68,6 +70,10 @@ def filtered_orders(actor: Actor, f: OrderFilter) -> Select:
         stmt = stmt.where(RectificationOrder.district_code == f.district)
     if f.overdue_only:
         stmt = stmt.where(RectificationOrder.status.in_(("overdue", "escalated")))
+    bounds = parse_quarter(f.closed_in)
+    if bounds:
+        stmt = stmt.where(RectificationOrder.closed_at >= localtime.day_start_utc(bounds[0]),
+                          RectificationOrder.closed_at < localtime.day_start_utc(bounds[1] + timedelta(days=1)))
     return stmt.order_by(RectificationOrder.issued_at.desc(), RectificationOrder.id.desc())
 
 

@@ -1,7 +1,7 @@
 """Supervision pages: thin views over the supervision services (dashboard, alerts, inspections, rectification, notices)."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -9,14 +9,15 @@ from sqlalchemy import select
 
 from portal.auth.models import User
 from portal.core import cache as aggregates
-from portal.core import clock, docnumbers, localtime
-from portal.core.access import is_supervisor, scoped, visible
+from portal.core import charts, clock, docnumbers, localtime
+from portal.core.access import can_see, in_jurisdiction, is_supervisor, scoped, visible
 from portal.core.context import current_actor
 from portal.core.errors import ValidationFailed
 from portal.core.exports import workbook_response, xlsx_response
 from portal.core.identifiers import DISTRICTS
 from portal.core.msgids import N_
 from portal.core.pagination import paginate
+from portal.core.quarters import parse_quarter, quarter_bounds, quarter_label, quarters_ending
 from portal.core.workflows import INSPECTION, RECTIFICATION
 from portal.extensions import db
 from portal.firms.models import Firm
@@ -40,7 +41,6 @@ from portal.supervision.forms import (
     RefusalForm,
     ResponseForm,
     TemplateForm,
-    choices,
 )
 from portal.supervision.models import (
     ChecklistTemplate,
@@ -54,7 +54,7 @@ from portal.supervision.models import (
 from portal.supervision.penalties import LEGAL_BASES
 from portal.web.context import actor_for_user
 from portal.web.documents import document_for
-from portal.web.forms import apply_service_errors
+from portal.web.forms import apply_service_errors, choices
 from portal.web.i18n import translate
 from portal.web.params import int_arg
 from portal.web.permissions import roles
@@ -101,24 +101,59 @@ def _arg_int(name: str) -> int | None:
 @roles(*SUPERVISORS)
 def dashboard_view():
     actor = current_actor()
+    today = clock.today()
+    current = quarter_bounds(today)[0]
+    chosen = parse_quarter(request.args.get("quarter"))
+    first = chosen[0] if chosen and chosen[0] <= current else current  # no future quarters
+    district = request.args.get("district", "")
+    if district not in DISTRICTS or not in_jurisdiction(actor, district):
+        district = ""
     data = dashboard.build(actor)
-    return render_template("supervision/dashboard.html", d=data, rules=alerts.RULES, charts=dashboard.CHARTS,
-                           chart_titles={n: _(t) for n, t in dashboard.CHART_TITLES.items()},
-                           this_year=clock.today().year)
+    dd = dashboard.drilldown(actor, first, district)
+    quarter_choices = [quarter_label(a) for a, _b in reversed(quarters_ending(today, dashboard.TREND_QUARTERS))]
+    if dd.label not in quarter_choices:
+        quarter_choices.append(dd.label)
+    return render_template("supervision/dashboard.html", d=data, dd=dd, rules=alerts.RULES,
+                           charts=_dashboard_charts(dd), quarter_choices=quarter_choices,
+                           this_year=today.year)
 
 
+def _dashboard_charts(dd: dashboard.Drilldown) -> list[dict]:
+    """The dashboard's charts: geometry from portal.core.charts, words and links (the list behind each
+    bar) here, markup in templates/macros/charts.html."""
+    where = {"district": dd.district} if dd.district else {}
 
-@bp.route("/charts/<name>.svg")
-@roles(*SUPERVISORS)
-def chart(name: str):
-    if name not in dashboard.CHARTS:
-        abort(404)
-    svg = dashboard.chart_svg(current_actor(), name, gettext=_)
-    response = Response(svg, mimetype="image/svg+xml")
-    # The SVG is shown through <img>, where scripts never run; its own styles need this relaxed policy.
-    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
-    response.headers["Cache-Control"] = "private, max-age=60"
-    return response
+    def quarter_axis(q) -> tuple[str, str]:
+        return _("Year %(year)s", year=q.first.year), _("Q%(quarter)s", quarter=q.label[5:])
+
+    def trend(attr: str, link, ceiling=None):
+        return charts.column_chart([charts.Point(quarter_axis(q), getattr(q, attr), link(q)) for q in dd.trend],
+                                   ceiling=ceiling)
+
+    return [
+        dict(id="chart-district", chart=charts.bar_chart([
+            charts.Point((_district_label(r.code),), r.in_progress,
+                         url_for("filings.index", status="in_progress", district=r.code)) for r in dd.rows]),
+             title=_("Projects in progress by district"), x_title=_("Projects"), y_title=_("District"),
+             desc=_("One bar per district: the projects in progress there now."), head=_("District")),
+        dict(id="chart-filed", chart=trend("filed", lambda q: url_for(
+            "filings.index", date_from=q.first.isoformat(), date_to=q.last.isoformat(), **where)),
+             title=_("Filings per quarter"), x_title=_("Quarter"), y_title=_("Filings"),
+             desc=_("Filings submitted in each of the last eight quarters."), head=_("Quarter")),
+        dict(id="chart-inspections", chart=trend("inspections", lambda q: url_for(
+            "supervision.inspections", quarter=q.label, **where)),
+             title=_("Inspections per quarter"), x_title=_("Quarter"), y_title=_("Inspections"),
+             desc=_("Inspections planned in each of the last eight quarters."), head=_("Quarter")),
+        dict(id="chart-closed", chart=trend("rectifications_closed", lambda q: url_for(
+            "supervision.rectifications", closed=q.label, **where)),
+             title=_("Rectifications closed per quarter"), x_title=_("Quarter"), y_title=_("Rectification orders"),
+             desc=_("Rectification orders closed in each of the last eight quarters."), head=_("Quarter")),
+        dict(id="chart-score", chart=trend("average_score", lambda q: url_for(
+            "scoring.period", period_id=q.period_id) if q.period_id else "", ceiling=100),
+             title=_("Average score per quarter"), x_title=_("Quarter"), y_title=_("Average score"),
+             desc=_("Average total score of the rated firms in each published quarterly period; "
+                    "a quarter without a published period has no bar."), head=_("Quarter")),
+    ]
 
 
 @bp.route("/summary")
@@ -213,7 +248,8 @@ def alert_detail(alert_id: int):
 def _inspection_filter() -> inspections.InspectionFilter:
     return inspections.InspectionFilter(status=request.args.get("status", ""), kind=request.args.get("kind", ""),
                                         firm_id=_arg_int("firm_id"), district=request.args.get("district", ""),
-                                        published=request.args.get("published", ""))
+                                        published=request.args.get("published", ""),
+                                        quarter=request.args.get("quarter", ""))
 
 
 @bp.route("/inspections", endpoint="inspections")
@@ -304,7 +340,10 @@ def _inspection_context(inspection):
                 firm_name=firms.get(inspection.firm_id, ""), users=users, template=template,
                 photos=inspections.photos_of(inspection.id), states=INSPECTION.states,
                 history=timeline.steps("inspection", inspection.id), orders=orders,
-                can_pass=inspections.can_pass_inspection(inspection))
+                can_pass=inspections.can_pass_inspection(inspection),
+                # A district's inspection may come from the city office's draw, which it cannot open.
+                draw_visible=bool(inspection.draw_id) and can_see(
+                    current_actor(), db.session.get(InspectionDraw, inspection.draw_id)))
 
 
 @bp.route("/inspections/<int:inspection_id>")
@@ -443,7 +482,8 @@ def checklist_detail(template_id: int):
 def _order_filter() -> rectification.OrderFilter:
     return rectification.OrderFilter(status=request.args.get("status", ""), firm_id=_arg_int("firm_id"),
                                      district=request.args.get("district", ""),
-                                     overdue_only=request.args.get("overdue") == "1")
+                                     overdue_only=request.args.get("overdue") == "1",
+                                     closed_in=request.args.get("closed", ""))
 
 
 @bp.route("/rectifications", endpoint="rectifications")
@@ -756,8 +796,10 @@ def supervision_panels(user) -> list[Panel]:
             Panel(_("Supervision"), [
                 (_("Overdue rectifications"), d.rectifications_overdue,
                  url_for("supervision.rectifications", overdue="1")),
-                (_("Inspections planned"), d.inspections_planned, url_for("supervision.inspections", status="planned")),
+                (_("Inspections planned"), d.inspections_planned, url_for("supervision.inspections", status="upcoming")),
             ]),
+            Panel(_("By district"), template="supervision/_district_table.html",
+                  data=dashboard.drilldown(actor, quarter_bounds(clock.today())[0])),
         ]
     if "vendor" in actor.roles and actor.firm_id:
         firm_id = actor.firm_id

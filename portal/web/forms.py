@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import gettext
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from portal.core.errors import ValidationFailed
@@ -48,10 +49,6 @@ class DateInRange:
                                           first=MIN_DATE.isoformat(), last=MAX_DATE.isoformat()))
 
 
-def choices(pairs) -> list:
-    """(value, label) pairs as select options; WTForms ≥ 3.3 wants SelectChoice objects, not tuples."""
-    try:
-        from wtforms.fields.choices import SelectChoice
-    except ImportError:  # older WTForms take tuples
-        return list(pairs)
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as select options: WTForms ≥ 3.3 wants SelectChoice objects, not tuples."""
     return [SelectChoice(value, label) for value, label in pairs]

@@ -6,9 +6,11 @@ import os
 import shutil
 import tempfile
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from portal import create_app
@@ -40,9 +42,12 @@ def browser():
 
 
 class LiveServer:
-    def __init__(self, app):
+    """The app served on 127.0.0.1 in a thread; port 0 picks a free one (E2E_PORT sets it for the tests,
+    where the machine assigns each user a port range)."""
+
+    def __init__(self, app, port: int = 0):
         self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.server = make_server("127.0.0.1", port, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -86,7 +91,7 @@ def live_app():
 
 @pytest.fixture(scope="session")
 def live_server(live_app):
-    server = LiveServer(live_app).start()
+    server = LiveServer(live_app, int(os.environ.get("E2E_PORT", "0"))).start()
     yield server
     server.stop()
 
@@ -123,3 +128,42 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def document_urls(live_app) -> dict[str, str]:
+    """The URL of one official document (文书) of each kind in the demo data (a negative-list decision is
+    added: the demo has none listed). Used by the print test and scripts/screenshots.py."""
+    from portal.core import clock
+    from portal.extensions import db
+    from portal.filings.models import ProjectFiling
+    from portal.firms.models import Firm
+    from portal.scoring.models import NegativeListEntry, Objection
+    from portal.supervision.models import Inspection, RectificationOrder, Summons
+
+    with live_app.app_context():
+        filing = db.session.scalar(select(ProjectFiling).where(ProjectFiling.status == "registered")
+                                   .order_by(ProjectFiling.id))
+        inspection = db.session.scalar(select(Inspection).where(Inspection.checked_at.is_not(None))
+                                       .order_by(Inspection.id))
+        summons = db.session.scalar(select(Summons).order_by(Summons.id))
+        order = db.session.get(RectificationOrder, summons.order_id)
+        objection = db.session.scalar(select(Objection).where(Objection.decided_at.is_not(None))
+                                      .order_by(Objection.id))
+        entry = db.session.scalar(select(NegativeListEntry).where(NegativeListEntry.status == "listed"))
+        if entry is None:
+            firm = db.session.scalar(select(Firm).order_by(Firm.id.desc()))
+            entry = NegativeListEntry(firm_id=firm.id, status="listed", proposal_reason="连续两个周期评价为D级",
+                                      decision_reason="经集体研究，决定列入负面清单。", decided_at=clock.utcnow(),
+                                      ends_on=clock.today() + timedelta(days=365))
+            db.session.add(entry)
+            db.session.commit()
+        urls = {
+            "receipt": f"/filings/{filing.id}/receipt",
+            "inspection": f"/supervision/inspections/{inspection.id}/print",
+            "rectification": f"/supervision/rectifications/{order.id}/print",
+            "summons": f"/supervision/rectifications/{summons.order_id}/summons/{summons.id}/print",
+            "negative_list": f"/scoring/negative-list/{entry.id}/decision",
+            "objection": f"/scoring/objections/{objection.id}/decision",
+        }
+        db.session.remove()
+    return urls

@@ -9,52 +9,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import document_urls, login, screenshot
 
 # Page count of each document printed on A4 with the demo data (the inspection record carries its whole
 # checklist table).
 EXPECTED_PAGES = {"receipt": 1, "inspection": 2, "rectification": 1, "summons": 1, "negative_list": 1,
                   "objection": 1}
 PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![s\w])")
-
-
-def _documents(live_app) -> dict[str, str]:
-    """The URL of one document of each kind in the demo data (a negative-list decision is added: the demo
-    has none listed)."""
-    from portal.core import clock
-    from portal.extensions import db
-    from portal.filings.models import ProjectFiling
-    from portal.firms.models import Firm
-    from portal.scoring.models import NegativeListEntry, Objection
-    from portal.supervision.models import Inspection, RectificationOrder, Summons
-
-    with live_app.app_context():
-        filing = db.session.scalar(select(ProjectFiling).where(ProjectFiling.status == "registered")
-                                   .order_by(ProjectFiling.id))
-        inspection = db.session.scalar(select(Inspection).where(Inspection.checked_at.is_not(None))
-                                       .order_by(Inspection.id))
-        summons = db.session.scalar(select(Summons).order_by(Summons.id))
-        order = db.session.get(RectificationOrder, summons.order_id)
-        objection = db.session.scalar(select(Objection).where(Objection.decided_at.is_not(None))
-                                      .order_by(Objection.id))
-        entry = db.session.scalar(select(NegativeListEntry).where(NegativeListEntry.status == "listed"))
-        if entry is None:
-            firm = db.session.scalar(select(Firm).order_by(Firm.id.desc()))
-            entry = NegativeListEntry(firm_id=firm.id, status="listed", proposal_reason="连续两个周期评价为D级",
-                                      decision_reason="经集体研究，决定列入负面清单。", decided_at=clock.utcnow(),
-                                      ends_on=clock.today() + timedelta(days=365))
-            db.session.add(entry)
-            db.session.commit()
-        urls = {
-            "receipt": f"/filings/{filing.id}/receipt",
-            "inspection": f"/supervision/inspections/{inspection.id}/print",
-            "rectification": f"/supervision/rectifications/{order.id}/print",
-            "summons": f"/supervision/rectifications/{summons.order_id}/summons/{summons.id}/print",
-            "negative_list": f"/scoring/negative-list/{entry.id}/decision",
-            "objection": f"/scoring/objections/{objection.id}/decision",
-        }
-        db.session.remove()
-    return urls
 
 
 def _stored_number(live_app, kind: str) -> list[str]:
@@ -80,7 +41,7 @@ def lead_page(browser, live_server):
 @pytest.mark.parametrize("kind", list(EXPECTED_PAGES))
 def test_each_document_prints_on_a4_with_its_number_and_no_overflow(kind, lead_page, live_server, live_app):
     page = lead_page
-    url = _documents(live_app)[kind]
+    url = document_urls(live_app)[kind]
     response = page.goto(f"{live_server.url}{url}")
     assert response.status == 200, (kind, url)
     page.emulate_media(media="print")

@@ -28,10 +28,18 @@ def test_firm_applies_on_a_phone_and_is_approved(phone_page, page, live_server):
     login(page, base, "regulator")
     page.goto(f"{base}/firms/queue")
     page.click("text=泸州浏览器测试档案服务有限公司")
-    # The platform does not know this enterprise and no licence scan was uploaded: one click is refused,
-    # an approval with a recorded reason goes through.
+    # The review screen: the record first, the decision panel beside it with the checks and a stepper.
+    panel = page.locator("[data-decision-panel]")
+    assert page.locator("[data-testid=stepper] [aria-current=step]").count() == 1
+    assert panel.locator("[data-testid=checks] li.check-bad").count() == 2  # not verified, no licence scan
+    assert not page.locator("textarea[name=reason]").is_visible()  # the reason field waits for a decision
+    # The platform does not know this enterprise and no licence scan was uploaded: the first press of
+    # "approve" opens the reason field (required) instead of sending; with a reason the approval goes through.
     page.click("button[formaction$='/decide/approve']")
-    page.wait_for_selector(".flash-error")
+    page.wait_for_selector("textarea[name=reason]:visible")
+    assert page.locator("textarea[name=reason]").get_attribute("required") is not None
+    assert "/decide/" not in page.url and page.locator("[data-testid=firm-status].status-submitted").count() == 1
+    screenshot(page, "firm-review")
     page.fill("textarea[name=reason]", "已现场核验营业执照原件")
     page.click("button[formaction$='/decide/approve']")
     page.wait_for_selector("[data-testid=firm-status].status-active")

@@ -68,3 +68,14 @@ def test_no_page_scrolls_sideways_on_a_phone(phone_page, live_server, username):
     print(f"{username}: {len(visited)} pages, {len(wide)} too wide")
     assert len(visited) >= 8, visited  # the menu and its lists were really walked
     assert not wide, "\n".join(wide)
+
+
+@pytest.mark.parametrize("path", ["/supervision/", "/home/", "/supervision/?district=510502"])
+def test_the_regulator_dashboard_fits_a_phone(phone_page, live_server, path):
+    login(phone_page, live_server.url, "regulator")
+    assert phone_page.goto(live_server.url + path).status == 200
+    width = phone_page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], width
+    assert not phone_page.evaluate(INNER_SCROLL)
+    charts = phone_page.eval_on_selector_all("svg.chart", "svgs => svgs.map(s => s.getBoundingClientRect().width)")
+    assert all(0 < w <= width[1] for w in charts), charts  # charts scale down with the screen

@@ -37,8 +37,8 @@ def test_draw_inspect_order_answer_and_close(browser, live_server, live_app):
     login(page, base, "regulator")
     page.goto(f"{base}/supervision/")
     page.wait_for_load_state("networkidle")
-    widths = page.eval_on_selector_all(".chart img", "imgs => imgs.map(i => i.naturalWidth)")
-    assert len(widths) == 3 and all(w > 0 for w in widths), widths
+    widths = page.eval_on_selector_all("svg.chart", "svgs => svgs.map(s => s.getBoundingClientRect().width)")
+    assert len(widths) == 5 and all(w > 600 for w in widths), widths  # full width at 1280 px
     screenshot(page, "supervision-dashboard")
 
     page.goto(f"{base}/supervision/inspections/draw")

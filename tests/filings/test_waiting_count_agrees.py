@@ -14,7 +14,7 @@ def _home_figure(page: str) -> str:
 
 
 def _dashboard_figure(page: str) -> str:
-    return re.search(r"Filings waiting for review \((\d+)\)", page).group(1)
+    return re.search(r"Filings waiting for review \(<a href=\"/filings/\?status=waiting_review\">(\d+)</a>\)", page).group(1)
 
 
 def _list_figure(page: str) -> str:

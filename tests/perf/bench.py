@@ -28,6 +28,8 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from tests.perf.bench_cluster import ClusterResult, run_cluster  # noqa: E402
+from tests.perf.bench_cluster import summary_rows as cluster_rows  # noqa: E402
 from tests.perf.bench_exports import ExportResult, run_exports  # noqa: E402
 from tests.perf.bench_jobs import JobResult, run_jobs  # noqa: E402
 from tests.perf.bench_pages import data_ids, page_templates  # noqa: E402
@@ -113,6 +115,7 @@ class Run:
     write_seconds: float = 0.0
     write_log_errors: int = 0
     extras: dict[str, str] = field(default_factory=dict)
+    cluster: ClusterResult | None = None
     counts: dict[str, int] = field(default_factory=dict)
     tool: str = ""
     # Other work on the machine skews every figure; the load average shows how much there was.
@@ -278,11 +281,13 @@ def free_port() -> int:
 class Server:
     """gunicorn with sync workers (one per core) on 127.0.0.1; stopped by `stop()` in a finally block."""
 
-    def __init__(self, url: str, workers: int) -> None:
+    def __init__(self, url: str, workers: int, extra_env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        self.workers = workers
         env = app_env(url, "bench")
         env["BENCH_BASELINE"] = "1"
+        env.update(extra_env or {})
         self.log = open(VAR / "gunicorn.log", "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [python_bin(), "-m", "gunicorn", "--workers", str(workers), "--worker-class", "sync",
@@ -622,6 +627,8 @@ def summary_lines(run: Run) -> list[str]:
         else:
             rows.append((j.label, f"{j.seconds:.1f} s, peak RSS {j.peak_mb:.0f} MB; {j.detail}",
                          f"≤ {TARGET_JOB_S:.0f} s", j.ok and j.seconds <= TARGET_JOB_S))
+    if run.cluster is not None:
+        rows += cluster_rows(run.cluster, TARGET_P95_MS, TARGET_WRITE_P95_MS)
     lines = ["| figure | measured | target | met |", "|---|---|---|---|"]
     lines += [f"| {a} | {b} | {c} | {mark(d)} |" for a, b, c, d in rows]
     return lines
@@ -676,6 +683,9 @@ def markdown(run: Run) -> str:
         "- Exports: each in a fresh process (one worker's work), read to the last byte; heavy jobs each in "
         "a process of its own, peak RSS from wait4",
         "- SQL/req: statements a warm request sends, counted in-process (tests/perf/profile_pages.py)",
+        "- Multi-process run (tests/perf/bench_cluster.py): gunicorn × 4, `flask outbox run` × 2 delivering to the "
+        "platform sandbox over HTTP and `flask jobs run` (every scheduled job at start) against the same database, "
+        "while wrk requests the whole page mix at 16 connections, then 16 clients write; the outbox then drains",
         "",
         "## Targets (issue 16)",
         "",
@@ -710,6 +720,32 @@ def fill(path: str, facts: dict[str, str]) -> str | None:
         return None
 
 
+def cluster_run(run: Run, url: str, env: dict, facts: dict, token: str | None, wrk: str | None,
+                seconds: float) -> ClusterResult:
+    """The multi-process run of tests/perf/bench_cluster.py with this bench's server, sign-in and page mix."""
+    if wrk is None:
+        return ClusterResult(error="wrk is missing")
+    mix = [(fill(raw, facts), who) for label, raw, who in PAGES if label not in (BASELINE, BASELINE_END)]
+    mix = [(path, who) for path, who in mix if path is not None]
+
+    def sign_in(base: str, who: str) -> dict | None:
+        if who.startswith("api:"):
+            return {"Authorization": f"Bearer {token}"} if token else None
+        cookie = login(base, who)
+        return {"Cookie": cookie} if cookie else None
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            users = pick_users(conn)
+        return run_cluster(python=python_bin(), root=ROOT, var=VAR, env=env, engine=engine,
+                           start_server=lambda workers, extra: Server(url, workers, extra), sign_in=sign_in,
+                           mix=mix, users=users, password=DEMO_PASSWORD, wrk=wrk, seconds_pages=seconds / 2,
+                           seconds_writes=seconds / 2, connections=CONNECTIONS, log_errors=server_log_errors)
+    finally:
+        engine.dispose()
+
+
 def server_log_errors() -> int:
     """Lines of the server log that tell of a failed request: a traceback or a locked database."""
     path = VAR / "gunicorn.log"
@@ -733,7 +769,10 @@ def main(argv: list[str] | None = None) -> int:
                         "quick 50,000; 10000000 for the province target, long to seed on 2 cores)")
     parser.add_argument("--only", help="comma-separated page labels to run (the baseline always runs)")
     parser.add_argument("--export-timeout", type=float, help="seconds before an export is stopped (240, quick 120)")
-    parser.add_argument("--skip", default="", help="comma-separated parts to leave out: pages,writes,exports,jobs")
+    parser.add_argument("--skip", default="",
+                        help="comma-separated parts to leave out: pages,writes,exports,jobs,cluster")
+    parser.add_argument("--cluster-seconds", type=float,
+                        help="seconds of the multi-process run, half pages, half writes (default 180, quick 40)")
     args = parser.parse_args(argv)
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
 
@@ -832,6 +871,11 @@ def main(argv: list[str] | None = None) -> int:
         print("exports ...", flush=True)
         run.exports = run_exports(python_bin(), ROOT, env, facts, run.counts, DEMO_PASSWORD,
                                   timeout=args.export_timeout or (120 if args.quick else 240))
+
+    if "cluster" not in skip:
+        print("multi-process run ...", flush=True)
+        run.cluster = cluster_run(run, url, env, facts, token, wrk,
+                                  args.cluster_seconds or (40 if args.quick else 180))
 
     run.load_after = os.getloadavg()
     base_runs = [p.rps for p in run.pages if p.label in (BASELINE, BASELINE_END) and p.state == "ok"]

@@ -1,7 +1,7 @@
-"""Dashboard chart and annual summary put a filing in the month of the bureau's calendar (China time)."""
+"""Dashboard trend and annual summary put a filing in the quarter or month of the bureau's calendar (China time)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from io import BytesIO
 
 from openpyxl import load_workbook
@@ -12,13 +12,13 @@ from portal.supervision import dashboard
 from tests.supervision.builders import actor
 
 
-def test_filings_chart_counts_a_filing_in_its_local_month(build):
+def test_filings_trend_counts_a_filing_in_its_local_quarter(build):
     regulator = actor(build.user("regulator", "regulator"))
     clock.freeze(datetime(2026, 9, 15, 4, 0))
-    build.filing(submitted_at=datetime(2026, 8, 31, 16, 30))  # 00:30 on 1 September in Luzhou
-    build.filing(submitted_at=datetime(2026, 7, 31, 16, 30))  # 00:30 on 1 August, the chart's first day
-    series = dict(dashboard.filings_per_month(regulator, months=2))
-    assert series == {"2026-08": 1, "2026-09": 1}
+    build.filing(submitted_at=datetime(2026, 6, 30, 16, 30))  # 00:30 on 1 July in Luzhou: third quarter
+    build.filing(submitted_at=datetime(2026, 6, 30, 15, 30))  # 23:30 on 30 June: second quarter
+    trend = dashboard.drilldown(regulator, date(2026, 7, 1)).trend
+    assert [(q.label, q.filed) for q in trend[-2:]] == [("2026Q2", 1), ("2026Q3", 1)]
 
 
 def test_annual_summary_puts_new_year_filings_in_january(build):

@@ -292,7 +292,8 @@ def test_one_click_approval_without_verification_or_licence_is_refused_in_chines
     response = fresh(client).post(f"/firms/{firm.id}/decide/approve", data={"version": firm.version_id},
                                   follow_redirects=True)
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and "flash-error" in page and "尚不满足批准条件" in page
+    # The page comes back (422) with the refusal beside the reason field.
+    assert response.status_code == 422 and 'data-testid="decision-errors"' in page and "尚不满足批准条件" in page
     assert "没有在有效期内且附扫描件的营业执照" in page and "企业核验未确认该企业" in page
     db.session.expire_all()
     assert db.session.get(Firm, firm.id).status == "submitted"

@@ -73,8 +73,8 @@ def test_firm_registration_review_shows_the_review_decision_not_a_penalty(client
     firm = build.firm(status="submitted")
     login(build.user("regulator"))
     page = client.get(f"/firms/{firm.id}?lang=zh_CN").get_data(as_text=True)
-    decisions = page[page.index('data-testid="decisions"'):]
-    assert "<h2>审核意见</h2>" in decisions
+    panel = page[page.index("data-decision-panel"):]
+    assert '<h2 id="decision-title">审核意见</h2>' in panel
     assert "处罚决定" not in page
 
 
