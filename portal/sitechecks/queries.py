@@ -7,13 +7,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import Date, Integer, Select, and_, case, column, func, literal, or_, select, values
+from sqlalchemy import Date, Select, and_, case, func, literal, or_, select
 
 from portal.core import cache as aggregates
 from portal.core import clock, localtime
 from portal.core.access import scope_key, visible
 from portal.core.context import Actor
-from portal.core.localtime_sql import local_date
+from portal.core.localtime_sql import local_date, next_day
 from portal.core.pagination import Page, paginate
 from portal.core.workdays import is_workday
 from portal.extensions import db
@@ -193,7 +193,7 @@ def _site_record(actor: Actor, first: date, last: date, *, firm_id: int | None =
         record = record.where(ProjectFiling.firm_id == firm_id)
     if district:
         record = record.where(ProjectFiling.district_code == district)
-    # What the count depends on, read before the window's literal days join (walking them is slow).
+    # What the count depends on, read before the window's days join (nothing in them is a table).
     tables = aggregates.tables_read(record)
     if not due_list:
         record = record.add_columns(literal(0).label("due"), literal(0).label("missed"),
@@ -203,7 +203,7 @@ def _site_record(actor: Actor, first: date, last: date, *, firm_id: int | None =
         # rules.duty_span clipped to the window: from the later of its start and `since` to its end.
         lo = case((started_on > floor, started_on), else_=literal(floor, Date))
         hi = case((ended_on < until, ended_on), else_=literal(until, Date))
-        window = _window_table(first, until, set(due_list))
+        window = _window_table(first, until, due_list)
         at_hi, at_lo = window.alias("window_hi"), window.alias("window_lo")
         # Both ends inside the window, in order: outside it the joins find no day and nothing is owed.
         spanned = and_(started_on.is_not(None), at_lo.c.day.is_not(None), at_hi.c.day.is_not(None), lo <= hi)
@@ -233,19 +233,16 @@ def _site_record(actor: Actor, first: date, last: date, *, firm_id: int | None =
             tables)
 
 
-def _window_table(first: date, until: date, due: set[date]):
-    """The window's days as a table: (day, is_due, due days before it, due days up to and with it). A
-    VALUES list: SQLite reads it several times faster than the same rows as a UNION ALL of selects."""
-    rows = []
-    before = 0
-    day = first
-    while day <= until:
-        through = before + (day in due)
-        rows.append((day, int(day in due), before, through))
-        before = through
-        day += timedelta(days=1)
-    return (values(column("day", Date), column("is_due", Integer), column("due_before", Integer),
-                   column("due_through", Integer), name="patrol_window").data(rows).cte("patrol_window"))
+def _window_table(first: date, until: date, due: list[date]):
+    """The window's days as a table: (day, is_due, due days before it, due days up to and with it). The
+    days are counted out in SQL and the due ones passed as one list, so the statement stays the same
+    from one request to the next (SQLAlchemy's statement cache; a VALUES list of the days is not cached)."""
+    days = select(literal(first, Date).label("day")).cte("window_days", recursive=True)
+    days = days.union_all(select(next_day(days.c.day)).where(days.c.day < literal(until, Date)))
+    is_due = case((days.c.day.in_(due), 1), else_=0)
+    through = func.sum(is_due).over(order_by=days.c.day)
+    return select(days.c.day.label("day"), is_due.label("is_due"), (through - is_due).label("due_before"),
+                  through.label("due_through")).cte("patrol_window")
 
 
 def _site_rows(rows, first: date, last: date) -> list[SiteRow]:
