@@ -330,7 +330,7 @@ def _audit_form() -> AuditFilterForm:
 @roles(AUDITOR)
 def audit_log_page():
     form = _audit_form()
-    page = paginate(audit_log.search(_audit_filter(form)), int_arg("page", 1))
+    page = paginate(audit_log.search(_audit_filter(form)), int_arg("page", 1), bounded=True)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("admin/audit.html", form=form, page=page, export_args=args,
                            rows=audit_log.readable(page.items, _), action_choices=audit_log.action_choices(_))

@@ -37,3 +37,22 @@ def _sqlite(element, compiler, **kw) -> str:
     """SQLite keeps timestamps as ISO text; date() with a modifier shifts and truncates in one call."""
     column = compiler.process(element.clauses, **kw)
     return f"date({column}, '{_offset_seconds():+d} seconds')"
+
+
+class next_day(FunctionElement):
+    """The calendar day after a date column or value (a recursive list of days steps with it)."""
+
+    type = Date()
+    name = "next_day"
+    inherit_cache = True
+
+
+@compiles(next_day)
+def _next_day_standard(element, compiler, **kw) -> str:
+    """PostgreSQL: date + integer is the date that many days later."""
+    return f"CAST({compiler.process(element.clauses, **kw)} + 1 AS DATE)"
+
+
+@compiles(next_day, "sqlite")
+def _next_day_sqlite(element, compiler, **kw) -> str:
+    return f"date({compiler.process(element.clauses, **kw)}, '+1 day')"

@@ -1,11 +1,11 @@
 """Bounded-offset pagination for SELECT statements, with a cheap total count."""
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import Select
+from sqlalchemy import Select, func, select
 
 from portal.core import cache as aggregates
 from portal.extensions import db
@@ -20,6 +20,7 @@ class Page:
     page: int
     per_page: int
     total: int
+    more: bool = False  # counted up to a bound only: `total` rows and more (see paginate's `bounded`)
 
     @property
     def pages(self) -> int:
@@ -34,10 +35,10 @@ class Page:
         return self.page < self.pages
 
 
-def count(query: Select, key: Hashable | None = None) -> int:
+def count(query: Select, key: Hashable | None = None, tables: Iterable | None = None) -> int:
     """Rows of `query`; with a `key` naming the query and its values (see portal.core.cache.count), from
-    the aggregate cache while none of its tables has changed."""
-    return aggregates.count(query, key)
+    the aggregate cache while none of its tables (`tables`, else those the statement reads) has changed."""
+    return aggregates.count(query, key, tables)
 
 
 def clamp(page: int | None, total: int, per_page: int) -> int:
@@ -45,11 +46,26 @@ def clamp(page: int | None, total: int, per_page: int) -> int:
     return min(max(1, page or 1), max(1, -(-total // per_page)), MAX_PAGE)
 
 
+def count_at_most(query: Select, bound: int) -> int:
+    """Rows of `query`, counting no further than `bound` + 1 (a long table is not read to its end)."""
+    limited = query.order_by(None).limit(bound + 1).subquery()
+    return db.session.scalar(select(func.count()).select_from(limited)) or 0
+
+
 def paginate(query: Select, page: int | None, per_page: int | None = None, scalars: bool = True,
-             count_key: Hashable | None = None) -> Page:
-    """One page of `query`; the total is cached under `count_key` when given (see `count`)."""
+             count_key: Hashable | None = None, count_tables: Iterable | None = None,
+             bounded: bool = False) -> Page:
+    """One page of `query`; the total is cached under `count_key` when given (see `count`). `bounded`:
+    for a table of millions of rows counted live (the audit log), count only as far as the last page
+    anyone can reach (MAX_PAGE) and say "more" beyond it."""
     per_page = per_page or current_app.config.get("PAGE_SIZE", 20)
-    total = count(query, count_key)
+    more = False
+    if bounded:
+        total = count_at_most(query, MAX_PAGE * per_page)
+        more = total > MAX_PAGE * per_page
+        total = min(total, MAX_PAGE * per_page)
+    else:
+        total = count(query, count_key, count_tables)
     page = clamp(page, total, per_page)
     offset = (page - 1) * per_page
     stmt = query.limit(per_page).offset(offset)
@@ -57,7 +73,7 @@ def paginate(query: Select, page: int | None, per_page: int | None = None, scala
         ids = list(db.session.scalars(page_ids(query, key, page, per_page)))
         stmt = query.where(key.in_(ids)).limit(per_page) if ids else query.limit(0)
     items = list(db.session.scalars(stmt)) if scalars else list(db.session.execute(stmt))
-    return Page(items=items, page=page, per_page=per_page, total=total)
+    return Page(items=items, page=page, per_page=per_page, total=total, more=more)
 
 
 def page_ids(query: Select, key, page: int, per_page: int) -> Select:

@@ -48,7 +48,8 @@ class ProjectFiling(TimestampMixin, db.Model):
         # Status first: the regulator's waiting list (a few hundred rows of three statuses) and the
         # per-status counts read this instead of the whole table.
         Index("ix_project_filing_status_district", "status", "district_code"),
-        # The dashboard counts filings by submission date (per quarter, per district) off this alone.
+        # The dashboard counts filings by submission date (per quarter, per district) off this alone, and the
+        # annual summary a year's submissions per district, month and status.
         Index("ix_project_filing_submitted_district", "submitted_at", "district_code", "status"),
     )
 

@@ -6,6 +6,8 @@ belongs to the submitting transaction, so a rolled-back submission gives its num
 """
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -16,10 +18,19 @@ from portal.filings.models import FilingNumberCounter
 
 PREFIX = "LZWB"
 _ATTEMPTS = 5
+# The leading part of a number, from the year on: "LZWB-2026", "lzwb-2026-", "LZWB-2026-14".
+_LEADING = re.compile(rf"{PREFIX}-\d{{4}}(-\d*)?", re.IGNORECASE)
 
 
 def format_number(year: int, sequence: int) -> str:
     return f"{PREFIX}-{year}-{sequence:04d}"
+
+
+def leading_part(text: str) -> str | None:
+    """`text` as the start of a filing number (upper case), when it is one with at least the year;
+    else None. A search for it is then a range of the number's unique index, not a scan of every row."""
+    text = text.strip()
+    return text.upper() if _LEADING.fullmatch(text) else None
 
 
 def _insert_year_row(year: int) -> None:

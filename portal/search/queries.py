@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, or_, select
 
 from portal.core import access
 from portal.core.context import Actor
 from portal.core.textmatch import contains
 from portal.extensions import db
+from portal.filings import numbers
 from portal.filings.models import ProjectFiling
 from portal.firms.models import Firm, StaffMember
 from portal.orgs.models import Agency
@@ -30,11 +31,18 @@ class Group:
 
 
 def filings(actor: Actor, q: str) -> Select:
+    """Filings whose number or title contains `q`; when `q` is the start of a filing number (with its
+    year), the filings whose number starts with it, read off the number's unique index."""
+    leading = numbers.leading_part(q)
+    matches = (or_(contains(ProjectFiling.number, q), contains(ProjectFiling.title, q)) if leading is None
+               # A range the index answers on both databases (upper bound: past every character a
+               # number holds), with LIKE keeping the match exact whatever the collation.
+               else and_(ProjectFiling.number >= leading, ProjectFiling.number < leading + "\uffff",
+                         ProjectFiling.number.startswith(leading, autoescape=True)))
     return (select(ProjectFiling.id, ProjectFiling.number, ProjectFiling.title, ProjectFiling.status,
                    Firm.name.label("firm_name"))
             .join(Firm, Firm.id == ProjectFiling.firm_id)
-            .where(access.visible(actor, ProjectFiling),
-                   or_(contains(ProjectFiling.number, q), contains(ProjectFiling.title, q)))
+            .where(access.visible(actor, ProjectFiling), matches)
             .order_by(ProjectFiling.updated_at.desc(), ProjectFiling.id.desc()))
 
 

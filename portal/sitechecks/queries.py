@@ -7,11 +7,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, Select, and_, case, func, literal, or_, select
 
+from portal.core import cache as aggregates
 from portal.core import clock, localtime
-from portal.core.access import visible
+from portal.core.access import scope_key, visible
 from portal.core.context import Actor
+from portal.core.localtime_sql import local_date, next_day
+from portal.core.pagination import Page, paginate
 from portal.core.workdays import is_workday
 from portal.extensions import db
 from portal.filings.models import ProjectFiling
@@ -155,36 +158,124 @@ class SiteRow:
     monthly: int = 0
 
 
-def site_rows(actor: Actor, first: date, last: date, *, firm_id: int | None = None,
-              district: str = "") -> list[SiteRow]:
-    """The sites the actor may see that were in progress, with the quarter's counts; most gaps first."""
+def _site_record(actor: Actor, first: date, last: date, *, firm_id: int | None = None, district: str = "",
+                 with_last_missed: bool = False) -> tuple[Select, tuple[str, ...] | None]:
+    """The quarter's record of the sites the actor may see, one row per site, as one statement: what `gaps`
+    finds, counted in SQL so that the list sorts (most gaps first) and pages in the database.
+
+    The due days come from the same rules (`rules.due_days` over the window, `rules.duty_span` per site):
+    the window's days travel as a small table holding, per day, how many due days fall before it and up
+    to it, so a site's due days are two joins on the first and the last day of its span, not a loop."""
     until = min(last, clock.today() - timedelta(days=1))
-    stmt = (
-        select(*_span_columns(), ProjectFiling.number, ProjectFiling.title, Firm.name, ProjectFiling.district_code)
+    since, mode = patrol_since(), patrol_mode()
+    due_list = rules.due_days(first, until, mode, is_workday) if since is not None else []
+    started_on = case((ProjectFiling.started_at.is_not(None), local_date(ProjectFiling.started_at)),
+                      else_=ProjectFiling.start_date)
+    ended_on = local_date(ProjectFiling.completed_at)
+    in_window = (SitePatrol.filing_id == ProjectFiling.id, SitePatrol.patrol_date >= first,
+                 SitePatrol.patrol_date <= until)
+    recorded = select(func.count()).where(*in_window).correlate(ProjectFiling).scalar_subquery()
+    not_in_order = (select(func.count()).where(*in_window, SitePatrol.in_order.is_(False))
+                    .correlate(ProjectFiling).scalar_subquery())
+    record = (
+        select(ProjectFiling.id.label("filing_id"), ProjectFiling.number, ProjectFiling.title,
+               Firm.name.label("firm_name"), ProjectFiling.district_code, ProjectFiling.completed_at,
+               recorded.label("recorded"), not_in_order.label("not_in_order"))
         .join(Firm, Firm.id == ProjectFiling.firm_id)
         .where(visible(actor, ProjectFiling), ProjectFiling.status.in_(WORKED_STATES),
-               func.coalesce(ProjectFiling.start_date, first) <= last)
+               func.coalesce(ProjectFiling.start_date, first) <= last,
+               # A site that ended before the quarter owed nothing in it and recorded nothing in it (a
+               # patrol is recorded only while the project is in progress, never for a later day).
+               or_(ProjectFiling.completed_at.is_(None),
+                   ProjectFiling.completed_at >= localtime.day_start_utc(first)))
     )
     if firm_id:
-        stmt = stmt.where(ProjectFiling.firm_id == firm_id)
+        record = record.where(ProjectFiling.firm_id == firm_id)
     if district:
-        stmt = stmt.where(ProjectFiling.district_code == district)
-    rows = db.session.execute(stmt.order_by(ProjectFiling.id)).all()
-    found = gaps([r[:4] for r in rows], first, until)
+        record = record.where(ProjectFiling.district_code == district)
+    # What the count depends on, read before the window's days join (nothing in them is a table).
+    tables = aggregates.tables_read(record)
+    if not due_list:
+        record = record.add_columns(literal(0).label("due"), literal(0).label("missed"),
+                                    literal(None, Date).label("last_missed"))
+    else:
+        floor = max(first, since)
+        # rules.duty_span clipped to the window: from the later of its start and `since` to its end.
+        lo = case((started_on > floor, started_on), else_=literal(floor, Date))
+        hi = case((ended_on < until, ended_on), else_=literal(until, Date))
+        window = _window_table(first, until, due_list)
+        at_hi, at_lo = window.alias("window_hi"), window.alias("window_lo")
+        # Both ends inside the window, in order: outside it the joins find no day and nothing is owed.
+        spanned = and_(started_on.is_not(None), at_lo.c.day.is_not(None), at_hi.c.day.is_not(None), lo <= hi)
+        owed = at_hi.c.due_through - at_lo.c.due_before
+        kept = [SitePatrol.filing_id == ProjectFiling.id, SitePatrol.patrol_date >= lo, SitePatrol.patrol_date <= hi]
+        if mode == "workdays":
+            kept.append(SitePatrol.patrol_date.in_(due_list))
+        kept_count = select(func.count()).where(*kept).correlate(ProjectFiling).scalar_subquery()
+        record = (record.outerjoin(at_lo, at_lo.c.day == lo).outerjoin(at_hi, at_hi.c.day == hi)
+                  .add_columns(case((spanned, owed), else_=0).label("due"),
+                               case((spanned, owed - kept_count), else_=0).label("missed")))
+        if with_last_missed:
+            day = window.alias("window_day")
+            patrolled = (select(SitePatrol.id).where(SitePatrol.filing_id == ProjectFiling.id,
+                                                     SitePatrol.patrol_date == day.c.day)
+                         .correlate(ProjectFiling, day).exists())
+            record = record.add_columns(
+                case((spanned, select(func.max(day.c.day))
+                      .where(day.c.is_due == 1, day.c.day >= lo, day.c.day <= hi, ~patrolled)
+                      .correlate(ProjectFiling).scalar_subquery())).label("last_missed"))
+        else:
+            record = record.add_columns(literal(None, Date).label("last_missed"))
+    sites = record.subquery("site_record")
     # Sites that ended before the quarter and recorded nothing in it are not part of its record.
-    rows = [r for r in rows if found[r[0]].due or found[r[0]].recorded or r[3] is None]
-    weekly = _weekly_counts([r[0] for r in rows], first, last)
-    monthly = _monthly_counts([r[0] for r in rows], first, last)
-    result = []
-    for fid, _s, _d, _c, number, title, firm_name, district_code in rows:
-        g = found[fid]
-        missing = g.missing
-        waiting, disputed = weekly.get(fid, (0, 0))
-        result.append(SiteRow(fid, number or "", title, firm_name, district_code, len(g.due), len(g.recorded),
-                              len(missing), len(g.not_in_order), missing[-1] if missing else None,
-                              waiting, disputed, monthly.get(fid, 0)))
-    result.sort(key=lambda r: (-r.missed, -r.not_in_order, r.number))
+    return (select(sites).where(or_(sites.c.due > 0, sites.c.recorded > 0, sites.c.completed_at.is_(None)))
+            .order_by(sites.c.missed.desc(), sites.c.not_in_order.desc(), sites.c.number, sites.c.filing_id),
+            tables)
+
+
+def _window_table(first: date, until: date, due: list[date]):
+    """The window's days as a table: (day, is_due, due days before it, due days up to and with it). The
+    days are counted out in SQL and the due ones passed as one list, so the statement stays the same
+    from one request to the next (SQLAlchemy's statement cache; a VALUES list of the days is not cached)."""
+    days = select(literal(first, Date).label("day")).cte("window_days", recursive=True)
+    days = days.union_all(select(next_day(days.c.day)).where(days.c.day < literal(until, Date)))
+    is_due = case((days.c.day.in_(due), 1), else_=0)
+    through = func.sum(is_due).over(order_by=days.c.day)
+    return select(days.c.day.label("day"), is_due.label("is_due"), (through - is_due).label("due_before"),
+                  through.label("due_through")).cte("patrol_window")
+
+
+def _site_rows(rows, first: date, last: date) -> list[SiteRow]:
+    ids = [r.filing_id for r in rows]
+    weekly = _weekly_counts(ids, first, last)
+    monthly = _monthly_counts(ids, first, last)
+    return [SiteRow(r.filing_id, r.number or "", r.title, r.firm_name, r.district_code, int(r.due),
+                    int(r.recorded), int(r.missed), int(r.not_in_order), _as_date(r.last_missed),
+                    *weekly.get(r.filing_id, (0, 0)), monthly.get(r.filing_id, 0)) for r in rows]
+
+
+def _as_date(value) -> date | None:
+    """SQLite hands a computed date back as text."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def site_page(actor: Actor, first: date, last: date, page: int | None, *, district: str = "") -> Page:
+    """One page of the sites the actor may see that were in progress, with the quarter's counts, most gaps
+    first: the same statements whatever the number of sites."""
+    until = min(last, clock.today() - timedelta(days=1))
+    key = ("sitechecks.sites", scope_key(actor), first, last, until, district, patrol_since(), patrol_mode())
+    stmt, tables = _site_record(actor, first, last, district=district)
+    result = paginate(stmt, page, scalars=False, count_key=key, count_tables=tables)
+    result.items = _site_rows(result.items, first, last)
     return result
+
+
+def site_rows(actor: Actor, first: date, last: date, *, firm_id: int | None = None,
+              district: str = "") -> list[SiteRow]:
+    """Every site of `site_page` with the last day each missed (the export)."""
+    stmt, _tables = _site_record(actor, first, last, firm_id=firm_id, district=district, with_last_missed=True)
+    rows = db.session.execute(stmt).all()
+    return _site_rows(rows, first, last)
 
 
 def _weekly_counts(ids: Iterable[int], first: date, last: date) -> dict[int, tuple[int, int]]:

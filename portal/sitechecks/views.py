@@ -21,7 +21,7 @@ from portal.sitechecks.blueprint import bp
 from portal.sitechecks.forms import CountersignForm, MonthlyForm, PatrolForm, WeeklyForm
 from portal.sitechecks.models import SiteWeeklyCheck
 from portal.web.forms import apply_service_errors
-from portal.web.params import date_arg
+from portal.web.params import date_arg, int_arg
 from portal.web.permissions import roles
 from portal.web.templating import district_label
 
@@ -70,8 +70,9 @@ def index():
     first, last, label = _quarter()
     district = request.args.get("district", "") if is_supervisor(actor) else ""
     district = district if district in DISTRICTS and in_jurisdiction(actor, district) else ""
-    sites = queries.site_rows(actor, first, last, district=district)
-    return render_template("sitechecks/index.html", quarter_name=quarter_name, sites=sites, quarter=label, quarters=_quarter_choices(label),
+    page = queries.site_page(actor, first, last, int_arg("page", 1), district=district)
+    return render_template("sitechecks/index.html", quarter_name=quarter_name, page=page, quarter=label,
+                           quarters=_quarter_choices(label),
                            first=first, last=last, district=district, districts=DISTRICTS,
                            supervisor=is_supervisor(actor), firm_user=is_firm_user(actor),
                            since=service.patrol_since(), mode=service.patrol_mode())

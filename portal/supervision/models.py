@@ -96,6 +96,8 @@ class Inspection(TimestampMixin, db.Model):
         in_check("status", INSPECTION_STATUSES),
         in_check("kind", ("planned", "random")),
         Index("ix_inspection_firm_status", "firm_id", "status"),
+        # The annual summary reads one year of inspections by the day they were planned for.
+        Index("ix_inspection_planned_on", "planned_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -124,6 +126,8 @@ class InspectionResult(db.Model):
     __table_args__ = (
         UniqueConstraint("inspection_id", "item_id"),
         in_check("result", ("pass", "fail", "na")),
+        # Failed items per inspection (annual summary, inspection lists) counted off the index alone.
+        Index("ix_inspection_result_inspection_result", "inspection_id", "result"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

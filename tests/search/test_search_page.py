@@ -70,6 +70,26 @@ def test_filing_found_by_number_and_firm_by_uscc(client, login, world):
     assert world.firm2.name in _group(by_uscc, "firms") and world.firm1.name not in _group(by_uscc, "firms")
 
 
+def test_the_start_of_a_filing_number_finds_the_numbers_it_begins(client, login, world, build):
+    """A number-shaped word ("LZWB-2026-91", any case) is read off the number's index as a prefix."""
+    year = world.p1.number.split("-")[1]
+    other = build.filing(firm=world.firm1, agency=world.agency1, number=f"LZWB-{year}-7912", title="Heron maps")
+    login(world.regulator)
+    found = _group(_search(client, f"lzwb-{year}-79"), "filings")
+    assert other.number in found and world.p1.number not in found
+    every = _group(_search(client, f"LZWB-{year}"), "filings")
+    assert other.number in every and world.p1.number in every and world.p2.number in every
+    assert world.draft.title not in every  # numbered filings only, under the same visibility rule
+    assert _group(_search(client, f"LZWB-{year}-7913"), "filings").count("/filings/") == 0
+
+
+def test_leading_part_of_a_number():
+    from portal.filings.numbers import leading_part
+
+    assert leading_part(" lzwb-2026-14 ") == "LZWB-2026-14" and leading_part("LZWB-2026") == "LZWB-2026"
+    assert leading_part("LZWB") is None and leading_part("2026-14") is None and leading_part("LZWB-2026-x") is None
+
+
 def test_staff_id_numbers_are_neither_searched_nor_shown(client, login, world, build):
     from portal.core import crypto
 

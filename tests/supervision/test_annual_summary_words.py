@@ -34,3 +34,22 @@ def test_annual_summary_is_words_and_numbers(build, login, client):
     assert "发布时间" not in inspection_header and "是否公开" in inspection_header  # a yes/no column, not a time
     firms = sheets["外包企业"]
     assert all(isinstance(row[-1], int) for row in firms[1:])  # counts are numbers, not text
+
+
+def test_annual_summary_counts_each_inspections_failed_items_within_the_year(build, login, client):
+    from datetime import date
+
+    from tests.scoring.builders import ScoringBuilder
+
+    world = ScoringBuilder(build)
+    firm = build.firm(district_code="510503", name="泸州失败项档案服务有限公司")
+    world.inspection(firm, ("fail", "pass", "fail"), on=date(2026, 8, 3))
+    world.inspection(firm, ("pass",), on=date(2026, 8, 4))
+    world.inspection(firm, ("fail",), on=date(2025, 8, 4))  # another year: not in 2026's sheet
+    login(build.user("regulator"))
+    response = client.get("/supervision/summary?year=2026&lang=en")
+    sheet = load_workbook(BytesIO(response.data))["Inspections"]
+    rows = list(sheet.iter_rows(values_only=True))
+    failed = rows[0].index("Failed items")
+    mine = sorted(r[failed] for r in rows[1:] if r[1] == firm.name)
+    assert mine == [0, 2]
