@@ -4,10 +4,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import Flask, current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from portal.core import clock, transactions
 from portal.core.context import Actor, current_actor
@@ -27,19 +29,41 @@ def _key() -> bytes:
     return current_app.extensions["audit_key"]
 
 
+def _text(name: str, value) -> str:
+    if value is None:
+        return ""
+    if name == "at":
+        # Naive UTC datetimes: isoformat is the same text as strftime("%Y-%m-%dT%H:%M:%S.%f"), 3x faster.
+        return value.isoformat(timespec="microseconds") if value.tzinfo is None else \
+            value.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return str(value)
+
+
+def canonical_values(values: Sequence) -> bytes:
+    """The hashed form of a row given as its `_FIELDS` values in order: the one canonical form, used
+    when a row is written (record, the scale seeder) and when the chain is verified."""
+    return "\x1f".join([_text(name, value) for name, value in zip(_FIELDS, values, strict=True)]).encode()
+
+
 def _canonical(row: AuditEvent | dict) -> bytes:
     get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
-    values = []
-    for name in _FIELDS:
-        value = get(name)
-        if name == "at" and value is not None:
-            value = value.strftime("%Y-%m-%dT%H:%M:%S.%f")
-        values.append("" if value is None else str(value))
-    return "\x1f".join(values).encode()
+    return canonical_values([get(name) for name in _FIELDS])
+
+
+@lru_cache(maxsize=8)
+def _keyed(key: bytes):
+    # The HMAC state after the key: copied per row instead of re-deriving the key pads each time.
+    return hmac.new(key, digestmod=hashlib.sha256)
+
+
+def hash_canonical(key: bytes, prev_hash: str, canonical: bytes) -> str:
+    mac = _keyed(key).copy()
+    mac.update(prev_hash.encode() + b"\x1e" + canonical)
+    return mac.hexdigest()
 
 
 def compute_hash(key: bytes, prev_hash: str, row: AuditEvent | dict) -> str:
-    return hmac.new(key, prev_hash.encode() + b"\x1e" + _canonical(row), hashlib.sha256).hexdigest()
+    return hash_canonical(key, prev_hash, _canonical(row))
 
 
 def _ensure_head() -> None:
@@ -109,27 +133,43 @@ class ChainReport:
     last_hash: str = GENESIS
 
 
-def verify(key: bytes | None = None, batch: int = 5000, *, after: tuple[int, str] | None = None) -> ChainReport:
+def _chain_columns():
+    table = AuditEvent.__table__
+    return [table.c[name] for name in _FIELDS] + [table.c.prev_hash, table.c.hash]
+
+
+def verify(key: bytes | None = None, batch: int = 20000, *, after: tuple[int, str] | None = None) -> ChainReport:
     """Walk the chain in order; report the first edited, deleted or inserted row.
 
-    `after=(seq, hash)` walks only the rows after a point already known good (an anchor)."""
+    `after=(seq, hash)` walks only the rows after a point already known good (an anchor). The rows are
+    read as plain tuples in keyset batches of `batch` (seq > the last one seen), so memory stays the same
+    whatever the length of the chain."""
     key = key or _key()
     start_seq, prev = after or (0, GENESIS)
     expected_seq, count = start_seq + 1, 0
-    head = db.session.get(AuditChainHead, 1)
+    head = db.session.execute(
+        select(AuditChainHead.last_seq, AuditChainHead.last_hash).where(AuditChainHead.id == 1)
+    ).one_or_none()
     head_seq = head.last_seq if head is not None else 0
-    stmt = (select(AuditEvent).where(AuditEvent.seq > start_seq).order_by(AuditEvent.seq)
-            .execution_options(yield_per=batch))
-    for row in db.session.scalars(stmt):
-        count += 1
-        if row.seq > expected_seq:
-            return ChainReport(False, count, expected_seq, "deleted")
-        if row.seq < expected_seq or row.seq > head_seq:
-            return ChainReport(False, count, row.seq, "inserted")
-        if row.prev_hash != prev or row.hash != compute_hash(key, prev, row):
-            return ChainReport(False, count, row.seq, "edited")
-        prev = row.hash
-        expected_seq += 1
+    seq_column = AuditEvent.__table__.c.seq
+    query = select(*_chain_columns()).where(seq_column > bindparam("after")).order_by(seq_column).limit(batch)
+    last_seen = start_seq
+    while True:
+        rows = db.session.execute(query, {"after": last_seen}).all()
+        if not rows:
+            break
+        for row in rows:
+            count += 1
+            seq = row[0]
+            if seq > expected_seq:
+                return ChainReport(False, count, expected_seq, "deleted")
+            if seq < expected_seq or seq > head_seq:
+                return ChainReport(False, count, seq, "inserted")
+            if row[-2] != prev or row[-1] != hash_canonical(key, prev, canonical_values(row[:-2])):
+                return ChainReport(False, count, seq, "edited")
+            prev = row[-1]
+            expected_seq += 1
+        last_seen = rows[-1][0]
     if head is not None and (head.last_seq != expected_seq - 1 or head.last_hash != prev):
         return ChainReport(False, count, expected_seq, "deleted")
     return ChainReport(True, count, last_seq=expected_seq - 1, last_hash=prev)
