@@ -50,11 +50,13 @@ def notify_many(messages: Iterable[Message], chunk: int = 1000) -> int:
 
 def _write(messages: list[Message]) -> int:
     recipients = [sorted({uid for uid in m.user_ids if uid}) for m in messages]
-    rows = [{"user_id": uid, "message": m.message, "params": m.params or {}, "link": m.link}
-            for m, ids in zip(messages, recipients, strict=True) for uid in ids]
+    now = clock.utcnow()
+    rows = [{"user_id": uid, "message": m.message, "params": m.params or {}, "link": m.link, "created_at": now,
+             "read_at": None} for m, ids in zip(messages, recipients, strict=True) for uid in ids]
     if not rows:
         return 0
-    db.session.execute(insert(Notification), rows)
+    # The table, not the mapped class: a plain executemany, without the ORM's per-row bookkeeping.
+    db.session.execute(insert(Notification.__table__), rows)
     everyone = sorted({uid for ids in recipients for uid in ids})
     linked: dict[int, str] = {}
     for start in range(0, len(everyone), 500):

@@ -28,7 +28,8 @@ def enqueue_many(messages: Iterable[tuple[str, dict, str | None]]) -> int:
     """enqueue() for many (kind, payload, idempotency key) at once, in one bulk insert."""
     now = clock.utcnow()
     rows = [{"kind": kind, "payload": payload, "idempotency_key": key or f"{kind}:{uuid.uuid4().hex}",
-             "status": "pending", "next_attempt_at": now} for kind, payload, key in messages]
+             "status": "pending", "attempts": 0, "next_attempt_at": now, "locked_until": None, "locked_by": None,
+             "last_error": "", "created_at": now, "delivered_at": None} for kind, payload, key in messages]
     if rows:
-        db.session.execute(insert(OutboxMessage), rows)
+        db.session.execute(insert(OutboxMessage.__table__), rows)
     return len(rows)

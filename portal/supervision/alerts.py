@@ -404,9 +404,9 @@ def _raise(rule: str, hits: list[Hit], now) -> list[tuple[Hit, int]]:
             raised.extend((h, earlier[h.key]) for h in reopened)
         fresh = [h for h in chunk if h.key not in earlier]
         if fresh:
+            db.session.execute(insert(Alert.__table__), [{"key": h.key, "rule": rule, **values(h)} for h in fresh])
             ids = dict(db.session.execute(
-                insert(Alert).returning(Alert.key, Alert.id),
-                [{"key": h.key, "rule": rule, **values(h)} for h in fresh]).all())
+                select(Alert.key, Alert.id).where(Alert.key.in_([h.key for h in fresh]))).all())
             raised.extend((h, ids[h.key]) for h in fresh)
     return raised
 
