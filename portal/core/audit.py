@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from flask import Flask, current_app
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from portal.core import clock, transactions
 from portal.core.context import Actor, current_actor
@@ -138,38 +138,128 @@ def _chain_columns():
     return [table.c[name] for name in _FIELDS] + [table.c.prev_hash, table.c.hash]
 
 
-def verify(key: bytes | None = None, batch: int = 20000, *, after: tuple[int, str] | None = None) -> ChainReport:
-    """Walk the chain in order; report the first edited, deleted or inserted row.
+PARALLEL_MIN_ROWS = 200_000  # below this a single process is as fast as starting a pool
+RANGE_ROWS = 250_000  # rows per task when verifying in parallel
 
-    `after=(seq, hash)` walks only the rows after a point already known good (an anchor). The rows are
-    read as plain tuples in keyset batches of `batch` (seq > the last one seen), so memory stays the same
-    whatever the length of the chain."""
-    key = key or _key()
-    start_seq, prev = after or (0, GENESIS)
-    expected_seq, count = start_seq + 1, 0
-    head = db.session.execute(
-        select(AuditChainHead.last_seq, AuditChainHead.last_hash).where(AuditChainHead.id == 1)
-    ).one_or_none()
-    head_seq = head.last_seq if head is not None else 0
+
+@dataclass
+class _Walk:
+    """What one walk over consecutive rows found; `first_prev` is the first row's stored prev_hash."""
+
+    count: int = 0
+    first_prev: str | None = None
+    prev: str | None = None
+    expected_seq: int = 0
+    bad_seq: int | None = None
+    problem: str = ""
+
+
+def _walk(key: bytes, after: int, prev: str | None, head_seq: int, until: int | None, batch: int) -> _Walk:
+    """Check the rows with after < seq (<= until): consecutive, each hash right, each linked to the one
+    before (and the first to `prev`, unless None). Rows are read as plain tuples in keyset batches."""
     seq_column = AuditEvent.__table__.c.seq
-    query = select(*_chain_columns()).where(seq_column > bindparam("after")).order_by(seq_column).limit(batch)
-    last_seen = start_seq
+    query = select(*_chain_columns()).where(seq_column > bindparam("after"))
+    if until is not None:
+        query = query.where(seq_column <= until)
+    query = query.order_by(seq_column).limit(batch)
+    walk = _Walk(prev=prev, expected_seq=after + 1)
+    last_seen = after
     while True:
         rows = db.session.execute(query, {"after": last_seen}).all()
         if not rows:
             break
         for row in rows:
-            count += 1
+            walk.count += 1
             seq = row[0]
-            if seq > expected_seq:
-                return ChainReport(False, count, expected_seq, "deleted")
-            if seq < expected_seq or seq > head_seq:
-                return ChainReport(False, count, seq, "inserted")
-            if row[-2] != prev or row[-1] != hash_canonical(key, prev, canonical_values(row[:-2])):
-                return ChainReport(False, count, seq, "edited")
-            prev = row[-1]
-            expected_seq += 1
+            if seq > walk.expected_seq:
+                walk.bad_seq, walk.problem = walk.expected_seq, "deleted"
+                return walk
+            if seq < walk.expected_seq or seq > head_seq:
+                walk.bad_seq, walk.problem = seq, "inserted"
+                return walk
+            if walk.first_prev is None:
+                walk.first_prev = row[-2]
+                if walk.prev is None:
+                    walk.prev = row[-2]  # a range's link to the row before it is checked by the caller
+            if row[-2] != walk.prev or row[-1] != hash_canonical(key, walk.prev, canonical_values(row[:-2])):
+                walk.bad_seq, walk.problem = seq, "edited"
+                return walk
+            walk.prev = row[-1]
+            walk.expected_seq += 1
         last_seen = rows[-1][0]
+    if until is not None and walk.expected_seq <= until:
+        walk.bad_seq, walk.problem = walk.expected_seq, "deleted"  # the range's last rows are gone
+    return walk
+
+
+def verify(key: bytes | None = None, batch: int = 20000, *, after: tuple[int, str] | None = None,
+           workers: int = 1) -> ChainReport:
+    """Walk the chain in order; report the first edited, deleted or inserted row.
+
+    `after=(seq, hash)` walks only the rows after a point already known good (an anchor). The rows are
+    read as plain tuples in keyset batches of `batch` (seq > the last one seen), so memory stays the same
+    whatever the length of the chain. With `workers` > 1 and a long chain, ranges of seq are checked in
+    that many processes at once (each row holds its prev_hash, so a range is checked on its own and the
+    ranges' links are checked here); the report is the one a single walk gives."""
+    key = key or _key()
+    start_seq, prev = after or (0, GENESIS)
+    head = db.session.execute(
+        select(AuditChainHead.last_seq, AuditChainHead.last_hash).where(AuditChainHead.id == 1)
+    ).one_or_none()
+    head_seq = head.last_seq if head is not None else 0
+    if workers > 1 and head_seq - start_seq >= PARALLEL_MIN_ROWS:
+        walk = _parallel_walk(key, start_seq, prev, head_seq, batch, workers)
+    else:
+        walk = _walk(key, start_seq, prev, head_seq, None, batch)
+    if walk.bad_seq is not None:
+        return ChainReport(False, walk.count, walk.bad_seq, walk.problem)
+    prev, expected_seq, count = walk.prev or prev, walk.expected_seq, walk.count
     if head is not None and (head.last_seq != expected_seq - 1 or head.last_hash != prev):
         return ChainReport(False, count, expected_seq, "deleted")
     return ChainReport(True, count, last_seq=expected_seq - 1, last_hash=prev)
+
+
+_fork_app: Flask | None = None
+
+
+def _range_task(task: tuple[bytes, int, int, int, int]) -> _Walk:
+    key, after, until, head_seq, batch = task
+    assert _fork_app is not None
+    with _fork_app.app_context():
+        try:
+            return _walk(key, after, None, head_seq, until, batch)
+        finally:
+            db.session.remove()
+
+
+def _forget_parent_connections() -> None:
+    with _fork_app.app_context():  # type: ignore[union-attr]
+        db.engine.dispose(close=False)  # the parent's connections stay the parent's
+
+
+def _parallel_walk(key: bytes, start_seq: int, prev: str, head_seq: int, batch: int, workers: int) -> _Walk:
+    """The walk of verify() over (start_seq, head_seq] in ranges checked by `workers` forked processes,
+    joined in order: each range must start from the hash the one before ended with."""
+    global _fork_app
+    import multiprocessing
+
+    _fork_app = current_app._get_current_object()  # type: ignore[attr-defined]
+    db.session.rollback()  # no transaction of ours crosses the fork
+    tasks = [(key, lo, min(lo + RANGE_ROWS, head_seq), head_seq, batch)
+             for lo in range(start_seq, head_seq, RANGE_ROWS)]
+    total = _Walk(prev=prev, expected_seq=start_seq + 1)
+    with multiprocessing.get_context("fork").Pool(workers, initializer=_forget_parent_connections) as pool:
+        for part in pool.imap(_range_task, tasks):
+            if part.count and part.first_prev != total.prev and (part.bad_seq is None
+                                                                 or part.bad_seq > total.expected_seq):
+                # The range's first row does not continue the chain so far (it was edited).
+                return _Walk(total.count + 1, bad_seq=total.expected_seq, problem="edited")
+            if part.bad_seq is not None:
+                return _Walk(total.count + part.count, bad_seq=part.bad_seq, problem=part.problem)
+            total.count += part.count
+            total.prev, total.expected_seq = part.prev, part.expected_seq
+    # Rows past the head are only looked for now (a single walk meets them after every other row).
+    beyond = db.session.scalar(select(func.min(AuditEvent.seq)).where(AuditEvent.seq > head_seq))
+    if beyond is not None:
+        return _Walk(total.count + 1, bad_seq=beyond, problem="inserted")
+    return total
