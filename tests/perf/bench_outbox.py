@@ -43,7 +43,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1, help="outbox worker processes delivering at once")
     parser.add_argument("--server", choices=["gunicorn", "werkzeug"], default="gunicorn",
                         help="How the sandbox is served (werkzeug closes every connection).")
+    parser.add_argument("--sandbox-port", type=int, default=0,
+                        help="Serve the sandbox on this port of 127.0.0.1 (default: any free port).")
     args = parser.parse_args(argv)
+    if args.sandbox_port:
+        from tests.perf import sandbox_process as sandbox_module
+
+        sandbox_module.free_port = lambda: args.sandbox_port
 
     from flask_migrate import upgrade
     from sqlalchemy import func, select, text
