@@ -61,14 +61,16 @@ def seed_scale_command(firms: int, agencies: int, projects: int, feedback: int, 
 
 @audit_cli.command("verify")
 @click.option("--no-anchor", is_flag=True, help="Only check; do not anchor the verified head.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 16),
+              help="Processes checking ranges of a long chain at once.")
 @with_appcontext
-def audit_verify(no_anchor: bool) -> None:
+def audit_verify(no_anchor: bool, workers: int) -> None:
     """Check the chain and its anchors; exit 1 when rows were edited, deleted, inserted or cut off.
 
     An intact chain's head is then anchored (AUDIT_ANCHOR_DIR and the government platform)."""
     from portal.core import audit_anchor
 
-    report = audit_anchor.verify_chain()
+    report = audit_anchor.verify_chain(workers=workers)
     if not report.ok:
         click.echo(f"audit chain BROKEN at seq {report.first_bad_seq}: row {report.problem}", err=True)
         sys.exit(1)

@@ -161,16 +161,16 @@ def _deposit(anchor: Anchor) -> None:
     transactions.commit()
 
 
-def verify_chain(after: tuple[int, str] | None = None, attempts: int = 3) -> audit.ChainReport:
+def verify_chain(after: tuple[int, str] | None = None, attempts: int = 3, workers: int = 1) -> audit.ChainReport:
     """audit.verify, tolerant of writers: it reads the head row before the rows, so a row committed in
     between looks "inserted" (or the head "deleted"). That settles within moments; tampering does not."""
-    report = audit.verify(after=after)
+    report = audit.verify(after=after, workers=workers)
     for _ in range(attempts - 1):
         if report.ok or report.problem not in ("inserted", "deleted"):
             break
         db.session.rollback()
         time.sleep(0.2)
-        report = audit.verify(after=after)
+        report = audit.verify(after=after, workers=workers)
     return report
 
 

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 
 from portal.auth.models import User, UserRole
 from portal.core import cache as aggregates
@@ -14,30 +15,67 @@ from portal.extensions import db
 from portal.orgs.models import RegulatorOffice
 
 
+@dataclass(frozen=True)
+class Message:
+    """One inbox message for some users: a msgid with its parameters, a link and an optional dedupe key."""
+
+    user_ids: Iterable[int]
+    message: str
+    params: dict | None = None
+    link: str = ""
+    dedupe: str | None = None
+
+
 def notify(user_ids: Iterable[int], message: str, params: dict | None = None, link: str = "",
            dedupe: str | None = None) -> int:
     """Queue an inbox message (msgid + params) for each user; linked users also get a platform push.
 
     `dedupe` (optional) makes the platform push idempotent across retries of the same business event.
     """
-    ids = sorted({uid for uid in user_ids if uid})
-    if not ids:
+    return notify_many([Message(user_ids, message, params, link, dedupe)])
+
+
+def notify_many(messages: Iterable[Message], chunk: int = 1000) -> int:
+    """notify() for many messages at once (the alert scan): the inbox rows and the platform pushes are
+    inserted in bulk, `chunk` messages at a time, with one query for the linked users of each chunk."""
+    total = 0
+    pending: list[Message] = []
+    for item in messages:
+        pending.append(item)
+        if len(pending) >= chunk:
+            total += _write(pending)
+            pending = []
+    return total + (_write(pending) if pending else 0)
+
+
+def _write(messages: list[Message]) -> int:
+    recipients = [sorted({uid for uid in m.user_ids if uid}) for m in messages]
+    now = clock.utcnow()
+    rows = [{"user_id": uid, "message": m.message, "params": m.params or {}, "link": m.link, "created_at": now,
+             "read_at": None} for m, ids in zip(messages, recipients, strict=True) for uid in ids]
+    if not rows:
         return 0
-    params = params or {}
-    for uid in ids:
-        db.session.add(Notification(user_id=uid, message=message, params=params, link=link))
-    linked = db.session.execute(
-        select(User.id, User.gov_user_id).where(User.id.in_(ids), User.gov_user_id.is_not(None))
-    ).all()
-    for uid, gov_user_id in linked:
-        key = f"push:{dedupe}:{uid}" if dedupe else None
-        outbox.enqueue(
-            "push_message",
-            {"platform_user_id": gov_user_id, "template_code": "PORTAL_NOTICE",
-             "params": {"message": message, **{k: str(v) for k, v in params.items()}, "link": link}},
-            idempotency_key=key,
-        )
-    return len(ids)
+    # The table, not the mapped class: a plain executemany, without the ORM's per-row bookkeeping.
+    db.session.execute(insert(Notification.__table__), rows)
+    everyone = sorted({uid for ids in recipients for uid in ids})
+    linked: dict[int, str] = {}
+    for start in range(0, len(everyone), 500):
+        linked.update(db.session.execute(
+            select(User.id, User.gov_user_id)
+            .where(User.id.in_(everyone[start:start + 500]), User.gov_user_id.is_not(None))
+        ).all())
+    pushes = []
+    for m, ids in zip(messages, recipients, strict=True):
+        params = m.params or {}
+        for uid in ids:
+            if uid in linked:
+                pushes.append(("push_message",
+                               {"platform_user_id": linked[uid], "template_code": "PORTAL_NOTICE",
+                                "params": {"message": m.message, **{k: str(v) for k, v in params.items()},
+                                           "link": m.link}},
+                               f"push:{m.dedupe}:{uid}" if m.dedupe else None))
+    outbox.enqueue_many(pushes)
+    return len(rows)
 
 
 def users_of_firm(firm_id: int) -> list[int]:

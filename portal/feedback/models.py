@@ -35,10 +35,13 @@ class Feedback(TimestampMixin, db.Model):
         Index("ix_feedback_firm_created", "firm_id", "created_at"),
         # The feedback list, newest first: a page's ids off the index (portal.feedback.queries).
         Index("ix_feedback_created", "created_at", "id"),
+        # A filing's feedback, and whether it has completion feedback (the alert scan's NOT EXISTS) off the
+        # index alone.
+        Index("ix_feedback_filing_kind", "filing_id", "kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    filing_id: Mapped[int] = mapped_column(ForeignKey("project_filing.id"), index=True)
+    filing_id: Mapped[int] = mapped_column(ForeignKey("project_filing.id"))
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id"))
     period_key: Mapped[str] = mapped_column(String(20))

@@ -64,9 +64,13 @@ class FileBreakerStore:
     process on the machine.
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], read_ttl: float = 0.0) -> None:
         self.path = os.fspath(path)
         self._lock = threading.Lock()  # flock is per open file; serialise this process's threads too
+        # Reads may be served from memory for read_ttl seconds (every platform call reads the breaker
+        # twice; another process's change is then noticed within read_ttl), as DatabaseBreakerStore does.
+        self.read_ttl = read_ttl
+        self._cache: dict[str, tuple[float, BreakerRecord]] = {}
         directory = os.path.dirname(self.path)
         if directory:
             os.makedirs(directory, exist_ok=True)
@@ -90,12 +94,18 @@ class FileBreakerStore:
             return BreakerRecord()
 
     def get(self, name: str) -> BreakerRecord:
-        with self._lock, open(self.path, "a+", encoding="utf-8") as handle:
-            fcntl.flock(handle, fcntl.LOCK_SH)
-            try:
-                return self._record(self._load(handle).get(name))
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with self._lock:
+            cached = self._cache.get(name)
+            if cached is not None and time.monotonic() - cached[0] < self.read_ttl:
+                return cached[1]
+            with open(self.path, "a+", encoding="utf-8") as handle:
+                fcntl.flock(handle, fcntl.LOCK_SH)
+                try:
+                    record = self._record(self._load(handle).get(name))
+                finally:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+            self._cache[name] = (time.monotonic(), record)
+            return record
 
     def update(self, name: str, change: Callable[[BreakerRecord], BreakerRecord]) -> BreakerRecord:
         with self._lock, open(self.path, "a+", encoding="utf-8") as handle:
@@ -108,6 +118,7 @@ class FileBreakerStore:
                 handle.truncate()
                 handle.write(json.dumps(data))
                 handle.flush()
+                self._cache[name] = (time.monotonic(), record)
                 return record
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)

@@ -170,7 +170,7 @@ def breaker_store(app: Flask | None = None) -> BreakerStore:
         if app.config.get("REDIS_URL"):
             store = RedisBreakerStore(app.config["REDIS_URL"])
         elif path or app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-            store = FileBreakerStore(path or os.path.join(app.instance_path, "gov-breaker.json"))
+            store = FileBreakerStore(path or os.path.join(app.instance_path, "gov-breaker.json"), read_ttl=1.0)
         else:
             with app.app_context():
                 store = DatabaseBreakerStore(db.engine)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import Select, exists, func, or_, select, update
+from sqlalchemy import Select, exists, func, insert, or_, select, update
 
 from portal.auth.models import User, UserRole
 from portal.core import audit, clock, inbox, localtime, timeline, transactions
@@ -51,6 +51,7 @@ SEVERITIES = ("low", "medium", "high")
 REGISTERED_FIRM_STATUSES = ("active", "expiring", "recheck_submitted", "suspended", "negative_listed")
 CERT_STAGES = ((15, "15"), (30, "30"), (60, "60"))
 REVIEW_WORKDAYS = 5
+CHUNK = 500  # keys per IN (...) list and rows per bulk statement
 
 
 @dataclass
@@ -345,42 +346,31 @@ def _firm_users(firm_ids: Iterable[int]) -> dict[int, list[int]]:
 
 
 def scan(triggered_by: Actor | None = None) -> ScanReport:
-    """Raise and close every rule's alerts; one commit. Idempotent: a second run changes nothing."""
+    """Raise and close every rule's alerts; one commit. Idempotent: a second run changes nothing.
+
+    Per rule: its one query for the hits, one for the keys of its open alerts, then bulk statements:
+    an insert of the new keys (or, for a key raised before and closed since, an update reopening it),
+    an update closing the vanished ones, and the inbox messages of the raised alerts in bulk."""
     caller = triggered_by or current_actor()
     token = set_actor(Actor(username="system:alerts", roles=("system",), request_id=caller.request_id,
                             ip=caller.ip, extra={"triggered_by": caller.username}))
     try:
         report = ScanReport()
         now = clock.utcnow()
-        raised: list[tuple[Hit, Alert]] = []
+        raised: list[tuple[Hit, int]] = []
         for rule, fn in _rules(report):
             hits = {h.key: h for h in fn()}
-            open_rows = {a.key: a for a in db.session.scalars(
-                select(Alert).where(Alert.rule == rule, Alert.closed_at.is_(None)))}
-            new_keys = [k for k in hits if k not in open_rows]
-            closed_rows: dict[str, Alert] = {}
-            for start in range(0, len(new_keys), 500):
-                chunk = new_keys[start:start + 500]
-                closed_rows.update({a.key: a for a in db.session.scalars(select(Alert).where(Alert.key.in_(chunk)))})
-            for key in new_keys:
-                hit = hits[key]
-                alert = closed_rows.get(key)
-                if alert is None:
-                    alert = Alert(key=key, rule=rule)
-                    db.session.add(alert)
-                alert.object_type, alert.object_id = hit.object_type, hit.object_id
-                alert.firm_id, alert.district_code = hit.firm_id, hit.district_code
-                alert.severity, alert.message, alert.params = hit.severity, hit.message, hit.params
-                alert.raised_at, alert.closed_at = now, None
-                alert.acknowledged_at, alert.acknowledged_by_id, alert.ack_note = None, None, ""
-                raised.append((hit, alert))
-            gone = [a.id for k, a in open_rows.items() if k not in hits]
-            if gone:
-                db.session.execute(update(Alert).where(Alert.id.in_(gone)).values(closed_at=now))
+            open_ids = dict(db.session.execute(
+                select(Alert.key, Alert.id).where(Alert.rule == rule, Alert.closed_at.is_(None))).all())
+            new_keys = [k for k in hits if k not in open_ids]
+            raised.extend(_raise(rule, [hits[k] for k in new_keys], now))
+            gone = [alert_id for key, alert_id in open_ids.items() if key not in hits]
+            for start in range(0, len(gone), CHUNK):
+                db.session.execute(update(Alert).where(Alert.id.in_(gone[start:start + CHUNK])).values(closed_at=now)
+                                   .execution_options(synchronize_session=False))
             report.raised[rule] = len(new_keys)
             report.closed[rule] = len(gone)
-        db.session.flush()
-        _notify_raised(raised)
+        _notify_raised(raised, now)
         audit.record("alerts.scan", "alert", None, detail={
             "raised": report.total_raised, "closed": report.total_closed, "transitions": report.transitions,
             "triggered_by": caller.username})
@@ -393,18 +383,51 @@ def scan(triggered_by: Actor | None = None) -> ScanReport:
         reset_actor(token)
 
 
-def _notify_raised(raised: list[tuple[Hit, Alert]]) -> None:
+def _raise(rule: str, hits: list[Hit], now) -> list[tuple[Hit, int]]:
+    """Write the rule's newly raised alerts in bulk, CHUNK at a time; a key raised before (closed since)
+    is reopened in place. Returns (hit, alert id) pairs."""
+
+    def values(hit: Hit) -> dict:
+        return {"object_type": hit.object_type, "object_id": hit.object_id, "firm_id": hit.firm_id,
+                "district_code": hit.district_code, "severity": hit.severity, "message": hit.message,
+                "params": hit.params, "raised_at": now, "closed_at": None, "acknowledged_at": None,
+                "acknowledged_by_id": None, "ack_note": ""}
+
+    raised: list[tuple[Hit, int]] = []
+    for start in range(0, len(hits), CHUNK):
+        chunk = hits[start:start + CHUNK]
+        earlier = dict(db.session.execute(
+            select(Alert.key, Alert.id).where(Alert.key.in_([h.key for h in chunk]))).all())
+        reopened = [h for h in chunk if h.key in earlier]
+        if reopened:
+            db.session.execute(update(Alert), [{"id": earlier[h.key], **values(h)} for h in reopened])
+            raised.extend((h, earlier[h.key]) for h in reopened)
+        fresh = [h for h in chunk if h.key not in earlier]
+        if fresh:
+            db.session.execute(insert(Alert.__table__), [{"key": h.key, "rule": rule, **values(h)} for h in fresh])
+            ids = dict(db.session.execute(
+                select(Alert.key, Alert.id).where(Alert.key.in_([h.key for h in fresh]))).all())
+            raised.extend((h, ids[h.key]) for h in fresh)
+    return raised
+
+
+def _notify_raised(raised: list[tuple[Hit, int]], raised_at) -> None:
     """One inbox message per newly raised alert: to the firm's users and the responsible regulators."""
     if not raised:
         return
     city, by_district = _regulator_map()
-    firm_users = _firm_users(h.firm_id for h, _a in raised if h.notify_firm)
-    for hit, alert in raised:
-        people = set(city) | set(by_district.get(hit.district_code or "", []))
-        if hit.notify_firm and hit.firm_id:
-            people.update(firm_users.get(hit.firm_id, []))
-        inbox.notify(people, hit.message, hit.params, link=hit.link or f"/supervision/alerts/{alert.id}",
-                     dedupe=f"alert:{alert.id}:{int(alert.raised_at.timestamp())}")
+    firm_users = _firm_users(h.firm_id for h, _id in raised if h.notify_firm)
+    stamp = int(raised_at.timestamp())
+
+    def messages() -> Iterable[inbox.Message]:
+        for hit, alert_id in raised:
+            people = set(city) | set(by_district.get(hit.district_code or "", []))
+            if hit.notify_firm and hit.firm_id:
+                people.update(firm_users.get(hit.firm_id, []))
+            yield inbox.Message(people, hit.message, hit.params, hit.link or f"/supervision/alerts/{alert_id}",
+                                f"alert:{alert_id}:{stamp}")
+
+    inbox.notify_many(messages())
 
 
 # --- alert centre -----------------------------------------------------------------------------------
