@@ -2,12 +2,12 @@
 scan's "no completion feedback" check reads the index only (3.6 → 1.8 s at province scale, SQLite).
 
 Revision ID: jobs16_1
-Revises: bench16_1
+Revises: lists16_1
 """
 from alembic import op
 
 revision = "jobs16_1"
-down_revision = "bench16_1"
+down_revision = "lists16_1"
 branch_labels = None
 depends_on = None
 
