@@ -45,9 +45,9 @@ def sandbox_process(config: dict[str, Any], server: str = "gunicorn") -> Iterato
         deadline = time.monotonic() + 20
         while True:
             try:
-                requests.get(f"{url}/_admin/faults", timeout=1)
+                requests.get(f"{url}/_admin/faults", timeout=5)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not up yet, or slow to answer on a loaded machine
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError("the sandbox did not start") from None
                 time.sleep(0.1)
