@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -109,6 +109,8 @@ def title_row(title: str, criteria: Sequence[Criterion] = (), filters: Any = Non
               translate: Callable[[str], str] | None = None, at: datetime | None = None) -> str:
     """The line above an export's header: what it is, the filter it was made with (in words) and when.
 
+    `filters` is the list's filter object (or a mapping of the same fields); `criteria` say which of its
+    fields are shown, under which label, and how each value reads.
     A criterion whose field is empty (None, "", False, an empty list) is left out; dates read as
     YYYY-MM-DD. `at` is a stored (naive UTC) time, now by default, written in China time.
     """
@@ -116,7 +118,8 @@ def title_row(title: str, criteria: Sequence[Criterion] = (), filters: Any = Non
         translate = translate or _default_translate()
         parts = []
         for criterion in criteria:
-            value = getattr(filters, criterion.field, None)
+            value = (filters.get(criterion.field) if isinstance(filters, Mapping)
+                     else getattr(filters, criterion.field, None))
             if value is None or value is False or value == "" or value == [] or value == ():
                 continue
             if criterion.words is not None:
@@ -214,8 +217,8 @@ class _Book:
         top = 2 if sheet.title_row else 1  # the header's row number
         per_sheet = SHEET_ROWS - top
         letters = [get_column_letter(i) for i in range(1, len(headers) + 1)]
-        cells = [_cell_writer(column.kind) for column in sheet.columns]
-        getters = [column.value for column in sheet.columns]
+        columns = [(letter, _cell_writer(column.kind), column.value)
+                   for letter, column in zip(letters, sheet.columns, strict=True)]
         rows = iter(sheet.rows)
         part = 0
         row = next(rows, _END)  # the query runs before the first byte, so its errors are error pages
@@ -229,10 +232,8 @@ class _Book:
                 buffer: list[str] = []
                 while row is not _END and in_sheet < per_sheet:
                     line += 1
-                    values = [get(row) for get in getters]
                     buffer.append(f'<row r="{line}">' + "".join(
-                        write(f"{letter}{line}", value) for write, letter, value in zip(cells, letters, values))
-                        + "</row>")
+                        write(f"{letter}{line}", get(row)) for letter, write, get in columns) + "</row>")
                     in_sheet += 1
                     self.rows += 1
                     row = next(rows, _END)

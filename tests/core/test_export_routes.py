@@ -38,7 +38,8 @@ def assert_planted_text_is_literal(response):
 
 def _rows(response) -> list[tuple]:
     assert response.status_code == 200
-    return list(load_workbook(BytesIO(response.data)).active.iter_rows(min_row=2, values_only=True))
+    # Row 1 is the title row, row 2 the header.
+    return list(load_workbook(BytesIO(response.data)).active.iter_rows(min_row=3, values_only=True))
 
 
 # --- formula text stays text, route by route ----------------------------------------------------------
