@@ -92,7 +92,7 @@ def _export(stmt: Select) -> Iterator[tuple]:
 def _export_rows(batch: list[AuditEvent], gettext) -> Iterator[tuple]:
     for r in readable(batch, gettext):
         row = r.event
-        yield (row.seq, localtime.format_local(row.at, "%Y-%m-%d %H:%M:%S"), r.actor, r.roles, row.ip or "",
+        yield (row.seq, localtime.to_local(row.at).replace(microsecond=0), r.actor, r.roles, row.ip or "",
                r.action, r.object, row.object_id or "", gettext("Failure") if row.outcome == "failure"
                else gettext("Success"), row.request_id or "", "；".join(f"{k}: {v}" for k, v in r.detail))
 

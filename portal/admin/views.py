@@ -377,7 +377,7 @@ AUDIT_CRITERIA = (
 # request id, detail).
 AUDIT_EXPORT = (
     Column(N_("Sequence"), itemgetter(0), "number"),
-    Column(N_("Time (China Standard Time)"), itemgetter(1)),
+    Column(N_("Time (China Standard Time)"), itemgetter(1), "timestamp"),
     Column(N_("Actor"), itemgetter(2)),
     Column(N_("Role"), itemgetter(3)),
     Column(N_("IP address"), itemgetter(4)),

@@ -35,7 +35,7 @@ from portal.core.localtime import format_local
 from portal.core.msgids import N_
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-KINDS = ("text", "number", "date", "datetime", "percent")
+KINDS = ("text", "number", "date", "datetime", "timestamp", "percent")
 # Leading characters that make Excel, LibreOffice or a CSV import read a cell as a formula (OWASP).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # Excel's limit of rows per sheet; an export longer than that continues on "<title> (2)", ...
@@ -43,7 +43,7 @@ SHEET_ROWS = 1_048_576
 # Rows fetched per database round trip by the callers' export queries (execution_options(yield_per=...)).
 BATCH = 1000
 
-_DEFAULT_WIDTHS = {"text": 18, "number": 10, "date": 12, "datetime": 17, "percent": 10}
+_DEFAULT_WIDTHS = {"text": 18, "number": 10, "date": 12, "datetime": 17, "timestamp": 20, "percent": 10}
 _SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -145,23 +145,26 @@ _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 # Cell formats (the index is the cell's s="..." attribute), declared once in _STYLES below.
-_STYLE = {"plain": 0, "bold": 1, "quoted": 2, "date": 3, "datetime": 4, "percent": 5, "bold_quoted": 6}
+# 0 plain, 1 bold, 2 quote prefix, 3 date, 4 date and minute, 5 percent, 6 bold with quote prefix,
+# 7 date and second ("timestamp": the audit log's times).
 _STYLES = (
     _XML_HEAD + f'<styleSheet xmlns="{_MAIN_NS}">'
-    '<numFmts count="3"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>'
-    '<numFmt numFmtId="165" formatCode="yyyy-mm-dd hh:mm"/><numFmt numFmtId="166" formatCode="0.0%"/></numFmts>'
+    '<numFmts count="4"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>'
+    '<numFmt numFmtId="165" formatCode="yyyy-mm-dd hh:mm"/><numFmt numFmtId="166" formatCode="0.0%"/>'
+    '<numFmt numFmtId="167" formatCode="yyyy-mm-dd hh:mm:ss"/></numFmts>'
     '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
     '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
     '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>'
     '</fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="7"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<cellXfs count="8"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
     '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" quotePrefix="1"/>'
     '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
     '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
     '<xf numFmtId="166" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" quotePrefix="1"/></cellXfs>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" quotePrefix="1"/>'
+    '<xf numFmtId="167" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>')
 _ROOT_RELS = (_XML_HEAD + f'<Relationships xmlns="{_PKG_REL_NS}"><Relationship Id="rId1" '
               f'Type="{_REL_NS}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
@@ -352,8 +355,8 @@ def _cell_writer(kind: str) -> Callable[[str, Any], str]:
         elif kind == "date" and isinstance(value, date):
             day = value.date() if isinstance(value, datetime) else value
             return f'<c r="{ref}" s="3"><v>{_serial(day)}</v></c>'
-        elif kind == "datetime" and isinstance(value, date):
-            style = ' s="4"' if isinstance(value, datetime) else ' s="3"'
+        elif kind in ("datetime", "timestamp") and isinstance(value, date):
+            style = (' s="4"' if kind == "datetime" else ' s="7"') if isinstance(value, datetime) else ' s="3"'
             return f'<c r="{ref}"{style}><v>{_serial(value)}</v></c>'
         return _text(ref, value if isinstance(value, str) else str(value))
 
