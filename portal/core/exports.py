@@ -29,10 +29,13 @@ from flask import Response, current_app, has_app_context, has_request_context, s
 from flask_babel import force_locale
 from flask_babel import gettext as babel_gettext
 from openpyxl.utils import get_column_letter
+from sqlalchemy import Result, ScalarResult, Select, func, select
 
 from portal.core import clock
+from portal.core.errors import ValidationFailed
 from portal.core.localtime import format_local
 from portal.core.msgids import N_
+from portal.extensions import db
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 KINDS = ("text", "number", "date", "datetime", "timestamp", "percent")
@@ -42,6 +45,12 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 SHEET_ROWS = 1_048_576
 # Rows fetched per database round trip by the callers' export queries (execution_options(yield_per=...)).
 BATCH = 1000
+# The longest export, so that every download ends well within a web worker's time limit (gunicorn's
+# default is 30 s; 100,000 rows take a few seconds, see tests/perf/bench_exports.py). A longer list is
+# refused before its first byte with a message asking to narrow the filter, never cut short.
+MAX_ROWS = 100_000
+TOO_MANY_ROWS = N_("This export would hold %(rows)s rows; at most %(limit)s rows can be exported at once. "
+                   "Narrow the filter (for example a district, a status or a period) and export again.")
 
 _DEFAULT_WIDTHS = {"text": 18, "number": 10, "date": 12, "datetime": 17, "timestamp": 20, "percent": 10}
 _SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
@@ -83,6 +92,20 @@ def csv_safe(value: Any) -> Any:
     if isinstance(value, str) and formula_like(value):
         return "'" + value
     return value
+
+
+# --- reading the rows --------------------------------------------------------------------------------
+
+
+def fetch_rows(stmt: Select, *, scalars: bool = False) -> Result | ScalarResult:
+    """The rows of an export query, fetched in batches of BATCH; refused (ValidationFailed, shown as a
+    page in the reader's language) when there are more than MAX_ROWS of them."""
+    rows = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    if rows > MAX_ROWS:
+        raise ValidationFailed(message=TOO_MANY_ROWS,
+                               params={"rows": f"{rows:,}", "limit": f"{MAX_ROWS:,}"})
+    stmt = stmt.execution_options(yield_per=BATCH)
+    return db.session.scalars(stmt) if scalars else db.session.execute(stmt)
 
 
 # --- the title row -----------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload, lazyload
 from portal.core import access, localtime, pagination
 from portal.core.constants import SERVICE_TYPES
 from portal.core.context import Actor, current_actor
-from portal.core.exports import BATCH, Column
+from portal.core.exports import Column, fetch_rows
 from portal.core.identifiers import DISTRICTS
 from portal.core.msgids import N_
 from portal.core.pagination import Page
@@ -223,4 +223,4 @@ def export_columns(translate=lambda s: s) -> tuple[Column, ...]:
 
 def export_rows(f: FilingFilter, actor: Actor | None = None) -> Iterator[ProjectFiling]:
     """Every filing of the current filter (firm and agency loaded with it), fetched in batches."""
-    yield from db.session.scalars(search(f, actor).execution_options(yield_per=BATCH))
+    yield from fetch_rows(search(f, actor), scalars=True)
