@@ -14,7 +14,7 @@ from portal.core import clock
 from portal.core.constants import AGENCY, INCIDENT_TYPES, VENDOR
 from portal.core.context import current_actor
 from portal.core.errors import ValidationFailed
-from portal.core.exports import Criterion, title_row, xlsx_response
+from portal.core.exports import Criterion, memo, title_row, xlsx_response
 from portal.core.msgids import N_
 from portal.core.workflows import PROJECT_FILING
 from portal.extensions import db
@@ -144,7 +144,7 @@ EXPORT_CRITERIA = (
 def export():
     f = _list_filter()
     title = N_("Feedback")
-    return xlsx_response("feedback.xlsx", service.export_columns(_, _period_label),
+    return xlsx_response("feedback.xlsx", service.export_columns(memo(_), memo(_period_label)),
                          service.export_rows(queries.rows(current_actor(), f)),
                          sheet_title=title, title_row=title_row(title, EXPORT_CRITERIA, f))
 

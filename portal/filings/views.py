@@ -14,7 +14,7 @@ from portal.core import access, clock, docnumbers, localtime, timeline
 from portal.core.constants import ATTACHMENT_KINDS, QUANTITY_UNITS, SERVICE_TYPES
 from portal.core.context import current_actor
 from portal.core.errors import NotFound, ValidationFailed
-from portal.core.exports import Criterion, title_row, xlsx_response
+from portal.core.exports import Criterion, memo, title_row, xlsx_response
 from portal.core.identifiers import DISTRICTS
 from portal.core.msgids import N_
 from portal.core.workflow import ReasonRequired
@@ -120,7 +120,7 @@ def export():
     criteria = filing_search.FilingFilter.from_args(request.args)
     stamp = clock.today().strftime("%Y%m%d")
     title = N_("Project filings")
-    return xlsx_response(f"filings-{stamp}.xlsx", filing_search.export_columns(_), filing_search.export_rows(criteria),
+    return xlsx_response(f"filings-{stamp}.xlsx", filing_search.export_columns(memo(_)), filing_search.export_rows(criteria),
                          sheet_title=title, title_row=title_row(title, EXPORT_CRITERIA, criteria))
 
 

@@ -9,7 +9,7 @@ from portal.core import access, clock, timeline
 from portal.core.constants import AGENCY, VENDOR
 from portal.core.context import current_actor
 from portal.core.errors import ValidationFailed
-from portal.core.exports import Criterion, title_row, xlsx_response
+from portal.core.exports import Criterion, memo, title_row, xlsx_response
 from portal.core.identifiers import DISTRICTS
 from portal.core.msgids import N_
 from portal.core.pagination import paginate
@@ -70,7 +70,7 @@ def export():
     f = _filter()
     query = queries.filtered(current_actor(), f)
     title = N_("Bad-rating follow-ups")
-    return xlsx_response("followups.xlsx", queries.export_columns(_), queries.export_rows(query),
+    return xlsx_response("followups.xlsx", queries.export_columns(memo(_)), queries.export_rows(query),
                          sheet_title=title, title_row=title_row(title, EXPORT_CRITERIA, f))
 
 

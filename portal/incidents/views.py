@@ -10,7 +10,7 @@ from portal.core import access, localtime
 from portal.core.constants import INCIDENT_TYPES, SEVERITIES
 from portal.core.context import current_actor
 from portal.core.errors import ValidationFailed
-from portal.core.exports import Criterion, title_row, xlsx_response
+from portal.core.exports import Criterion, memo, title_row, xlsx_response
 from portal.core.msgids import N_
 from portal.core.pagination import paginate
 from portal.core.timeline import steps as timeline_steps
@@ -81,7 +81,7 @@ def export():
              "incident_type": incident_type if incident_type in INCIDENT_TYPES else "",
              "veto": request.args.get("veto") == "1"}
     title = N_("Incidents")
-    return xlsx_response("incidents.xlsx", service.export_columns(_), service.export_rows(query),
+    return xlsx_response("incidents.xlsx", service.export_columns(memo(_)), service.export_rows(query),
                          sheet_title=title, title_row=title_row(title, EXPORT_CRITERIA, shown))
 
 

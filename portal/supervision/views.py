@@ -16,7 +16,7 @@ from portal.core.access import is_supervisor, scoped, visible
 from portal.core.constants import SEVERITIES
 from portal.core.context import current_actor
 from portal.core.errors import ValidationFailed
-from portal.core.exports import Criterion, title_row, workbook_response, xlsx_response
+from portal.core.exports import Criterion, memo, title_row, workbook_response, xlsx_response
 from portal.core.identifiers import DISTRICTS
 from portal.core.msgids import N_
 from portal.core.pagination import paginate
@@ -205,7 +205,7 @@ def alerts_list():
     if _wants_xlsx():
         rows = exports.alert_rows(actor, f, dict(_firm_choices(actor)))
         title = N_("Alerts")
-        return xlsx_response("alerts.xlsx", exports.alert_columns(_, translate), rows, sheet_title=title,
+        return xlsx_response("alerts.xlsx", exports.alert_columns(memo(_), translate), rows, sheet_title=title,
                              title_row=title_row(title, ALERT_CRITERIA, f))
     page = alerts.list_alerts(actor, f, int_arg("page", 1))
     firms = dict(db.session.execute(select(Firm.id, Firm.name).where(
@@ -276,7 +276,7 @@ def inspections_list():
     f = _inspection_filter()
     if _wants_xlsx():
         title = N_("Inspections")
-        return xlsx_response("inspections.xlsx", exports.inspection_columns(_), exports.inspection_rows(actor, f),
+        return xlsx_response("inspections.xlsx", exports.inspection_columns(memo(_)), exports.inspection_rows(actor, f),
                              sheet_title=title, title_row=title_row(title, INSPECTION_CRITERIA, f))
     page = inspections.list_inspections(actor, f, int_arg("page", 1))
     firms, users = inspections.names_for(page.items)
@@ -509,7 +509,7 @@ def rectifications_list():
         if not is_supervisor(actor):
             abort(403)
         title = N_("Rectification")
-        return xlsx_response("rectifications.xlsx", exports.rectification_columns(_),
+        return xlsx_response("rectifications.xlsx", exports.rectification_columns(memo(_)),
                              exports.rectification_rows(actor, f), sheet_title=title,
                              title_row=title_row(title, ORDER_CRITERIA, f))
     page = rectification.list_orders(actor, f, int_arg("page", 1))

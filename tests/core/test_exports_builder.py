@@ -203,3 +203,9 @@ def test_title_row_names_the_filter_in_words_and_the_local_time(app):
 def test_title_row_without_a_filter_says_so(app):
     text = exports.title_row("Project filings", _CRITERIA, _Filter(), at=datetime(2026, 12, 6, 4, 30))
     assert text == "项目报备（未筛选，全部可见记录），导出时间：2026-12-06 12:30"
+
+
+def test_memo_looks_each_msgid_up_once():
+    calls = []
+    cached = exports.memo(lambda s: calls.append(s) or s.upper())
+    assert [cached("yes"), cached("no"), cached("yes")] == ["YES", "NO", "YES"] and calls == ["yes", "no"]
