@@ -11,7 +11,7 @@ from portal.core import audit, localtime, transactions
 from portal.core.constants import AUDITOR
 from portal.core.context import current_actor
 from portal.core.errors import NotAllowed
-from portal.core.exports import fetch_rows
+from portal.core.exports import BATCH, refuse_too_long
 from portal.core.models import AuditEvent
 from portal.core.msgids import N_
 from portal.extensions import db
@@ -72,18 +72,19 @@ def export_rows(f: AuditFilter) -> Iterator[tuple]:
     """Every row of the current filter (times in China Standard Time), fetched in batches; the export is
     audited. An export longer than a sheet continues on further sheets (portal.core.exports)."""
     stmt = search(f)
-    rows = fetch_rows(stmt, scalars=True)  # refused before anything is recorded when too long
+    refuse_too_long(stmt)  # before anything is recorded
     audit.record("audit.export", "audit_event", None, detail=f.as_detail())
     transactions.commit()
-    return _export(rows)
+    # Executed after the commit: a commit would close PostgreSQL's server-side cursor under the rows.
+    return _export(stmt.execution_options(yield_per=BATCH))
 
 
-def _export(rows) -> Iterator[tuple]:
+def _export(stmt: Select) -> Iterator[tuple]:
     """Rows in words, like the page: action label, the actor's name, role names, details as label: value."""
     from flask_babel import gettext
 
     batch: list[AuditEvent] = []
-    for row in rows:
+    for row in db.session.scalars(stmt):
         batch.append(row)
         if len(batch) == 2000:
             yield from _export_rows(batch, gettext)

@@ -97,13 +97,18 @@ def csv_safe(value: Any) -> Any:
 # --- reading the rows --------------------------------------------------------------------------------
 
 
-def fetch_rows(stmt: Select, *, scalars: bool = False) -> Result | ScalarResult:
-    """The rows of an export query, fetched in batches of BATCH; refused (ValidationFailed, shown as a
-    page in the reader's language) when there are more than MAX_ROWS of them."""
+def refuse_too_long(stmt: Select) -> None:
+    """ValidationFailed (a page in the reader's language) when the query holds more than MAX_ROWS rows."""
     rows = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     if rows > MAX_ROWS:
         raise ValidationFailed(message=TOO_MANY_ROWS,
                                params={"rows": f"{rows:,}", "limit": f"{MAX_ROWS:,}"})
+
+
+def fetch_rows(stmt: Select, *, scalars: bool = False) -> Result | ScalarResult:
+    """The rows of an export query, fetched in batches of BATCH; refused (see `refuse_too_long`) when
+    there are more than MAX_ROWS of them."""
+    refuse_too_long(stmt)
     stmt = stmt.execution_options(yield_per=BATCH)
     return db.session.scalars(stmt) if scalars else db.session.execute(stmt)
 
