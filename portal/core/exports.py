@@ -5,8 +5,9 @@ Every export in the portal goes through here, so the rules below hold everywhere
 - a text cell that a spreadsheet could read as a formula (`=`, `+`, `-`, `@`, tab, CR first) is stored
   as a literal string and marked "quote prefix", so Excel shows it as typed and keeps it text on edit;
 - numbers are numbers and dates are dates (sortable and filterable in Excel);
-- no export is cut short: rows are read from an iterator (callers fetch with `yield_per`), and a sheet
-  that reaches Excel's row limit continues on a further sheet instead of dropping rows;
+- no export is cut short: rows are read from an iterator (callers fetch with `fetch_rows`, in batches),
+  a sheet that reaches Excel's row limit continues on a further sheet, and a list longer than MAX_ROWS
+  is refused before its first byte with a message asking to narrow the filter;
 - a download is streamed: its first bytes leave after the first rows, memory holds one chunk however
   long the export is (measured by tests/perf/bench_exports.py: 100,000 filings in a few seconds);
 - every export carries a title row made by `title_row` from the list's filter, in words, with the time.
