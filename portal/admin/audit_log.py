@@ -11,6 +11,7 @@ from portal.core import audit, localtime, transactions
 from portal.core.constants import AUDITOR
 from portal.core.context import current_actor
 from portal.core.errors import NotAllowed
+from portal.core.exports import BATCH, refuse_too_long
 from portal.core.models import AuditEvent
 from portal.core.msgids import N_
 from portal.extensions import db
@@ -70,10 +71,12 @@ def search(f: AuditFilter) -> Select:
 def export_rows(f: AuditFilter) -> Iterator[tuple]:
     """Every row of the current filter (times in China Standard Time), fetched in batches; the export is
     audited. An export longer than a sheet continues on further sheets (portal.core.exports)."""
-    stmt = search(f).execution_options(yield_per=2000)
+    stmt = search(f)
+    refuse_too_long(stmt)  # before anything is recorded
     audit.record("audit.export", "audit_event", None, detail=f.as_detail())
     transactions.commit()
-    return _export(stmt)
+    # Executed after the commit: a commit would close PostgreSQL's server-side cursor under the rows.
+    return _export(stmt.execution_options(yield_per=BATCH))
 
 
 def _export(stmt: Select) -> Iterator[tuple]:
@@ -92,7 +95,7 @@ def _export(stmt: Select) -> Iterator[tuple]:
 def _export_rows(batch: list[AuditEvent], gettext) -> Iterator[tuple]:
     for r in readable(batch, gettext):
         row = r.event
-        yield (row.seq, localtime.format_local(row.at, "%Y-%m-%d %H:%M:%S"), r.actor, r.roles, row.ip or "",
+        yield (row.seq, localtime.to_local(row.at).replace(microsecond=0), r.actor, r.roles, row.ip or "",
                r.action, r.object, row.object_id or "", gettext("Failure") if row.outcome == "failure"
                else gettext("Success"), row.request_id or "", "；".join(f"{k}: {v}" for k, v in r.detail))
 

@@ -27,8 +27,9 @@ from portal.auth import accounts, mfa
 from portal.auth import password_policy as passwords
 from portal.auth.models import User, UserSession
 from portal.core import clock, localtime
+from portal.core.audit_labels import OBJECT_LABELS, describe_action
 from portal.core.errors import ValidationFailed
-from portal.core.exports import Column, csv_safe, xlsx_response
+from portal.core.exports import Column, Criterion, csv_safe, title_row, xlsx_response
 from portal.core.models import AuditEvent
 from portal.core.msgids import N_
 from portal.core.pagination import paginate
@@ -340,7 +341,8 @@ def audit_log_page():
 @roles(AUDITOR)
 def audit_export():
     form = _audit_form()
-    rows = audit_log.export_rows(_audit_filter(form))
+    filters = _audit_filter(form)
+    rows = audit_log.export_rows(filters)
     stamp = clock.utcnow().strftime("%Y%m%d-%H%M%S")
     if request.args.get("format") == "csv":
         text = io.StringIO()
@@ -350,14 +352,32 @@ def audit_export():
         writer.writerows([csv_safe(v) for v in row] for row in rows)
         return send_file(io.BytesIO(text.getvalue().encode("utf-8")), mimetype="text/csv",
                          as_attachment=True, download_name=f"audit-log-{stamp}.csv", max_age=0)
-    return xlsx_response(f"audit-log-{stamp}.xlsx", AUDIT_EXPORT, rows, sheet_title=N_("Audit log"))
+    title = N_("Audit log")
+    return xlsx_response(f"audit-log-{stamp}.xlsx", AUDIT_EXPORT, rows, sheet_title=title,
+                         title_row=title_row(title, AUDIT_CRITERIA, filters))
+
+
+# The log's filter as the export's title row shows it (the labels of the filter form). Actions and
+# object types read in words; what the auditor typed that names none (a prefix, an id) reads as typed.
+_OUTCOMES = {"success": N_("Success"), "failure": N_("Failure")}
+AUDIT_CRITERIA = (
+    Criterion("date_from", N_("From")), Criterion("date_to", N_("To")),
+    Criterion("actor", N_("Actor (username)")),
+    Criterion("action", N_("Action"),
+              lambda code: describe_action(code, _) if "." in code else code),
+    Criterion("object_type", N_("Object type"),
+              lambda code: _(OBJECT_LABELS[code]) if code in OBJECT_LABELS else code),
+    Criterion("object_id", N_("Object ID")),
+    Criterion("outcome", N_("Outcome"), lambda code: _(_OUTCOMES[code]) if code in _OUTCOMES else ""),
+    Criterion("request_id", N_("Request ID")),
+)
 
 
 # Rows of audit_log.export_rows: (seq, time, actor, role, ip, action, object type, object id, outcome,
 # request id, detail).
 AUDIT_EXPORT = (
     Column(N_("Sequence"), itemgetter(0), "number"),
-    Column(N_("Time (China Standard Time)"), itemgetter(1)),
+    Column(N_("Time (China Standard Time)"), itemgetter(1), "timestamp"),
     Column(N_("Actor"), itemgetter(2)),
     Column(N_("Role"), itemgetter(3)),
     Column(N_("IP address"), itemgetter(4)),

@@ -17,7 +17,7 @@ from portal.core.access import regulators_for_district
 from portal.core.constants import AGENCY, VENDOR
 from portal.core.context import Actor, current_actor
 from portal.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
-from portal.core.exports import BATCH, Column
+from portal.core.exports import Column, fetch_rows
 from portal.core.models import Attachment
 from portal.core.msgids import N_
 from portal.extensions import db
@@ -337,7 +337,7 @@ def export_columns(translate=lambda s: s, period_label=lambda s: s) -> tuple[Col
 
 def export_rows(query: Select) -> Iterable:
     """Every row of a `visible_feedback` query (already filtered and sorted), fetched in batches."""
-    return db.session.execute(query.execution_options(yield_per=BATCH))
+    return fetch_rows(query)
 
 
 # -- summaries (aggregated in SQL) -----------------------------------------------------------------

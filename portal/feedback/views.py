@@ -14,7 +14,7 @@ from portal.core import clock
 from portal.core.constants import AGENCY, INCIDENT_TYPES, VENDOR
 from portal.core.context import current_actor
 from portal.core.errors import ValidationFailed
-from portal.core.exports import xlsx_response
+from portal.core.exports import Criterion, memo, title_row, xlsx_response
 from portal.core.msgids import N_
 from portal.core.workflows import PROJECT_FILING
 from portal.extensions import db
@@ -23,6 +23,7 @@ from portal.feedback.blueprint import bp
 from portal.feedback.forms import FeedbackForm, ReplyForm
 from portal.feedback.models import Feedback, FeedbackReply
 from portal.filings.models import ProjectFiling
+from portal.firms import service as firm_service
 from portal.firms.models import Firm
 from portal.home.panels import Panel, register
 from portal.incidents.models import Incident
@@ -128,12 +129,24 @@ def index():
     return render_template("feedback/index.html", page=page, sort=f.sort, ui=_template_globals())
 
 
+# The list's filter as the export's title row shows it (the labels of the filter form).
+_KIND_WORDS = {rules.COMPLETION: N_("At acceptance (completion)"), rules.MILESTONE: N_("Milestones")}
+EXPORT_CRITERIA = (
+    Criterion("firm_id", N_("Firm"), lambda firm_id: firm_service.firm_name(None, firm_id)),
+    Criterion("kind", N_("Kind"), lambda kind: _(_KIND_WORDS[kind]) if kind in _KIND_WORDS else ""),
+    Criterion("reply_open", N_("Reply"), lambda _on: _("Not yet replied")),
+    Criterion("low", N_("Only with a rating of 1 or 2"), lambda _on: _("Yes")),
+)
+
+
 @bp.route("/feedback/export.xlsx")
 @roles(*READERS)
 def export():
-    return xlsx_response("feedback.xlsx", service.export_columns(_, _period_label),
-                         service.export_rows(queries.rows(current_actor(), _list_filter())),
-                         sheet_title=N_("Feedback"))
+    f = _list_filter()
+    title = N_("Feedback")
+    return xlsx_response("feedback.xlsx", service.export_columns(memo(_), memo(_period_label)),
+                         service.export_rows(queries.rows(current_actor(), f)),
+                         sheet_title=title, title_row=title_row(title, EXPORT_CRITERIA, f))
 
 
 @bp.route("/feedback/<int:feedback_id>")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload, lazyload
 from portal.core import access, localtime, pagination
 from portal.core.constants import SERVICE_TYPES
 from portal.core.context import Actor, current_actor
-from portal.core.exports import BATCH, Column
+from portal.core.exports import Column, fetch_rows
 from portal.core.identifiers import DISTRICTS
 from portal.core.msgids import N_
 from portal.core.pagination import Page
@@ -181,7 +181,7 @@ def _field_value(spec: fields.FilingField, translate) -> Callable[[ProjectFiling
     """How the export reads one declared field of a filing, by its kind."""
     name = spec.name
     if spec.kind == fields.AGENCY:
-        return lambda p: p.agency.name
+        return lambda p: p.agency_name
     if spec.kind == fields.SERVICE_TYPES:
         return lambda p: ", ".join(translate(SERVICE_TYPES.get(c, c)) for c in p.service_types or [])
     if spec.kind == fields.FLAG:
@@ -198,13 +198,13 @@ def _field_column(spec: fields.FilingField, translate) -> Column:
 
 
 def export_columns(translate=lambda s: s) -> tuple[Column, ...]:
-    """Columns of the filing export (no personal data on filings), for the filings of `search`: the
+    """Columns of the filing export (no personal data on filings), for the rows of `export_rows`: the
     number, every declared field marked for export, then the firm and where the filing stands."""
     return (
         Column(N_("Number"), lambda p: p.number),
         *(_field_column(spec, translate) for spec in fields.FIELDS if spec.export),
-        Column(N_("Firm"), lambda p: p.firm.name),
-        Column(N_("Firm USCC"), lambda p: p.firm.uscc),
+        Column(N_("Firm"), lambda p: p.firm_name),
+        Column(N_("Firm USCC"), lambda p: p.firm_uscc),
         Column(N_("District"), lambda p: district_label(p.district_code)),
         Column(N_("Status"), lambda p: translate(PROJECT_FILING.states[p.status])),
         Column(N_("Submitted"),
@@ -214,6 +214,19 @@ def export_columns(translate=lambda s: s) -> tuple[Column, ...]:
     )
 
 
-def export_rows(f: FilingFilter, actor: Actor | None = None) -> Iterator[ProjectFiling]:
-    """Every filing of the current filter (firm and agency loaded with it), fetched in batches."""
-    yield from db.session.scalars(search(f, actor).execution_options(yield_per=BATCH))
+@cache
+def _export_select() -> Select:
+    """The columns the export reads, as plain rows: building 100,000 filings with their firm and agency
+    as objects cost more than writing them."""
+    declared = [getattr(ProjectFiling, spec.name) for spec in fields.FIELDS if spec.export and spec.kind != fields.AGENCY]
+    return (select(ProjectFiling.number, *declared, ProjectFiling.district_code, ProjectFiling.status,
+                   ProjectFiling.submitted_at, ProjectFiling.is_late, Firm.name.label("firm_name"),
+                   Firm.uscc.label("firm_uscc"), Agency.name.label("agency_name"))
+            .join(Firm, Firm.id == ProjectFiling.firm_id).join(Agency, Agency.id == ProjectFiling.agency_id))
+
+
+def export_rows(f: FilingFilter, actor: Actor | None = None) -> Iterator:
+    """Every filing of `search` (the list's filter and scope) as a row of the export's columns, in the
+    list's order, fetched in batches. correlate(None): the nested ids keep their own FROM."""
+    ids = search(f, actor).with_only_columns(ProjectFiling.id).order_by(None).correlate(None)
+    yield from fetch_rows(_export_select().where(ProjectFiling.id.in_(ids)).order_by(*_order(f)))

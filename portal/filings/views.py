@@ -14,7 +14,7 @@ from portal.core import access, clock, docnumbers, localtime, timeline
 from portal.core.constants import ATTACHMENT_KINDS, QUANTITY_UNITS, SERVICE_TYPES
 from portal.core.context import current_actor
 from portal.core.errors import NotFound, ValidationFailed
-from portal.core.exports import xlsx_response
+from portal.core.exports import Criterion, memo, title_row, xlsx_response
 from portal.core.identifiers import DISTRICTS
 from portal.core.msgids import N_
 from portal.core.workflow import ReasonRequired
@@ -42,7 +42,7 @@ from portal.web.forms import apply_service_errors, choices
 from portal.web.i18n import gettext, translate
 from portal.web.params import int_arg
 from portal.web.permissions import public, roles
-from portal.web.templating import localdate
+from portal.web.templating import district_label, localdate
 from portal.web.throttle import per_address
 
 READERS = ("vendor", "agency", "regulator", "lead")
@@ -96,13 +96,31 @@ def _list_rows(items, status_labels: dict, service_type_labels: dict, draft_labe
             for f in items]
 
 
+def _status_words(code: str) -> str:
+    if code == filing_search.WAITING_FILTER:
+        return gettext("Waiting for review")
+    return gettext(PROJECT_FILING.states[code])
+
+
+# The list's filter as the export's title row shows it (the same fields as the filter form).
+EXPORT_CRITERIA = (
+    Criterion("number", N_("Number or title")), Criterion("title", N_("Title contains")),
+    Criterion("firm", N_("Firm")), Criterion("agency", N_("Agency")),
+    Criterion("status", N_("Status"), _status_words),
+    Criterion("service_type", N_("Service type"), lambda code: gettext(SERVICE_TYPES[code])),
+    Criterion("district", N_("District"), district_label),
+    Criterion("date_from", N_("Submitted from")), Criterion("date_to", N_("Submitted to")),
+)
+
+
 @bp.route("/export.xlsx")
 @roles(*READERS)
 def export():
     criteria = filing_search.FilingFilter.from_args(request.args)
     stamp = clock.today().strftime("%Y%m%d")
-    return xlsx_response(f"filings-{stamp}.xlsx", filing_search.export_columns(_), filing_search.export_rows(criteria),
-                         sheet_title=N_("Project filings"))
+    title = N_("Project filings")
+    return xlsx_response(f"filings-{stamp}.xlsx", filing_search.export_columns(memo(_)), filing_search.export_rows(criteria),
+                         sheet_title=title, title_row=title_row(title, EXPORT_CRITERIA, criteria))
 
 
 # --- the filing form ------------------------------------------------------------------------------

@@ -458,11 +458,13 @@ def export_columns(translate=lambda s: s) -> tuple[Column, ...]:
     )
 
 
-def export_roster(actor: Actor, firm_id: int, stream: IO[bytes], translate=lambda s: s) -> int:
+def export_roster(actor: Actor, firm_id: int, stream: IO[bytes], translate=lambda s: s,
+                  title_row: str | None = None) -> int:
     """Write the firm's whole roster (masked) as a workbook to `stream`; the export is audited."""
     firm = get_firm(actor, firm_id)
     members = db.session.scalars(roster_query(actor, firm.id, "all").execution_options(yield_per=BATCH))
-    rows = write_xlsx(stream, export_columns(translate), members, sheet_title="staff", translate=translate)
+    rows = write_xlsx(stream, export_columns(translate), members, sheet_title="staff", title_row=title_row,
+                      translate=translate)
     audit.record("staff.export", "firm", firm.id, detail={"rows": rows})
     transactions.commit()
     return rows

@@ -101,6 +101,13 @@ def visible_firms(actor: Actor | None = None) -> Select:
     return select(Firm).where(access.visible(actor or current_actor(), Firm))
 
 
+def firm_name(actor: Actor | None, firm_id: int) -> str:
+    """The name of a firm the actor may see ("" otherwise): a list filter's firm in words."""
+    name = db.session.scalar(select(Firm.name).where(Firm.id == firm_id,
+                                                     access.visible(actor or current_actor(), Firm)))
+    return name or ""
+
+
 def get_firm(actor: Actor | None, firm_id: int) -> Firm:
     return access.get_visible(actor or current_actor(), Firm, firm_id)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import func, select
 
 from portal.auth.models import User
 from portal.core import access, audit, clock, timeline
@@ -11,7 +12,7 @@ from portal.core import cache as aggregates
 from portal.core.constants import CERTIFICATE_TYPES, SERVICE_TYPES
 from portal.core.context import current_actor
 from portal.core.errors import NotFound, ValidationFailed
-from portal.core.exports import Column, send_xlsx, xlsx_response
+from portal.core.exports import BATCH, Column, Criterion, send_xlsx, title_row, xlsx_response
 from portal.core.identifiers import district_name
 from portal.core.msgids import N_
 from portal.core.pagination import paginate
@@ -295,7 +296,12 @@ def staff(firm_id: int):
 @authenticated
 def staff_export(firm_id: int):
     actor = current_actor()
-    return send_xlsx(f"roster-{firm_id}.xlsx", lambda out: roster.export_roster(actor, firm_id, out, translate))
+    heading = title_row(N_("Staff roster"), STAFF_CRITERIA, {"firm_id": firm_id})
+    return send_xlsx(f"roster-{firm_id}.xlsx",
+                     lambda out: roster.export_roster(actor, firm_id, out, translate, title_row=heading))
+
+
+STAFF_CRITERIA = (Criterion("firm_id", N_("Firm"), lambda firm_id: firm_service.firm_name(None, firm_id)),)
 
 
 @bp.route("/staff/template.xlsx")
@@ -368,10 +374,25 @@ def index():
 @roles("regulator", "lead")
 def export():
     _form, flt = _filter()
-    rows = list(db.session.scalars(firm_service.firm_query(current_actor(), flt)))
-    response = xlsx_response("firms.xlsx", FIRM_EXPORT, rows, sheet_title="firms")
-    audit.record_and_commit("firm.export", "firm", None, detail={"rows": len(rows)})
-    return response
+    query = firm_service.firm_query(current_actor(), flt)
+    # Recorded before the rows stream (a commit afterwards would expire the firms being written).
+    count = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    audit.record_and_commit("firm.export", "firm", None, detail={"rows": count})
+    rows = db.session.scalars(query.execution_options(yield_per=BATCH))
+    title = N_("Firms")
+    return xlsx_response("firms.xlsx", FIRM_EXPORT, rows, sheet_title=title,
+                         title_row=title_row(title, FIRM_CRITERIA, flt))
+
+
+# The list's filter as the export's title row shows it (the labels of the filter form).
+FIRM_CRITERIA = (
+    Criterion("status", N_("Status"),
+              lambda code: translate(FIRM_REGISTRATION.states[code]) if code in FIRM_REGISTRATION.states else ""),
+    Criterion("district", N_("District"), district_label),
+    Criterion("service_type", N_("Service type"),
+              lambda code: translate(SERVICE_TYPES[code]) if code in SERVICE_TYPES else ""),
+    Criterion("q", N_("Name or code")),
+)
 
 
 FIRM_EXPORT = (

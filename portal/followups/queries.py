@@ -9,7 +9,7 @@ from sqlalchemy import Select, and_, case, func, or_, select
 
 from portal.core import access, clock, localtime
 from portal.core.context import Actor
-from portal.core.exports import BATCH, Column
+from portal.core.exports import Column, fetch_rows
 from portal.core.identifiers import DISTRICTS
 from portal.core.msgids import N_
 from portal.extensions import db
@@ -122,4 +122,4 @@ def export_columns(translate=lambda s: s) -> tuple[Column, ...]:
 
 
 def export_rows(query: Select) -> Iterable:
-    return db.session.execute(query.execution_options(yield_per=BATCH))
+    return fetch_rows(query)

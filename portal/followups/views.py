@@ -9,12 +9,13 @@ from portal.core import access, clock, timeline
 from portal.core.constants import AGENCY, VENDOR
 from portal.core.context import current_actor
 from portal.core.errors import ValidationFailed
-from portal.core.exports import xlsx_response
+from portal.core.exports import Criterion, memo, title_row, xlsx_response
 from portal.core.identifiers import DISTRICTS
 from portal.core.msgids import N_
 from portal.core.pagination import paginate
 from portal.extensions import db
 from portal.feedback.rules import DIMENSIONS
+from portal.firms import service as firm_service
 from portal.followups import queries, rules, service
 from portal.followups.blueprint import bp
 from portal.followups.forms import AnswerForm, ConfirmForm, WithdrawForm
@@ -23,6 +24,7 @@ from portal.home.panels import Panel, register
 from portal.web.forms import apply_service_errors
 from portal.web.params import int_arg
 from portal.web.permissions import roles
+from portal.web.templating import district_label
 
 READERS = ("vendor", "agency", "regulator", "lead")
 
@@ -53,12 +55,23 @@ def index():
                            workdays=service.followup_workdays())
 
 
+_STATUS_WORDS = {"pending": N_("Not yet closed"), "overdue": N_("Overdue"), **rules.FOLLOW_UP.states}
+# The list's filter as the export's title row shows it (the labels of the filter form).
+EXPORT_CRITERIA = (
+    Criterion("status", N_("Status"), lambda code: _(_STATUS_WORDS[code])),
+    Criterion("district", N_("District"), district_label),
+    Criterion("firm_id", N_("Firm"), lambda firm_id: firm_service.firm_name(None, firm_id)),
+)
+
+
 @bp.route("/followups/export.xlsx")
 @roles(*READERS)
 def export():
-    query = queries.filtered(current_actor(), _filter())
-    return xlsx_response("followups.xlsx", queries.export_columns(_), queries.export_rows(query),
-                         sheet_title=N_("Bad-rating follow-ups"))
+    f = _filter()
+    query = queries.filtered(current_actor(), f)
+    title = N_("Bad-rating follow-ups")
+    return xlsx_response("followups.xlsx", queries.export_columns(memo(_)), queries.export_rows(query),
+                         sheet_title=title, title_row=title_row(title, EXPORT_CRITERIA, f))
 
 
 def _detail(followup_id: int, status: int = 200, **forms):

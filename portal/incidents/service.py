@@ -15,7 +15,7 @@ from portal.core.access import regulators_for_district
 from portal.core.constants import AGENCY, INCIDENT_TYPES, SEVERITIES, VETO_INCIDENT_TYPES
 from portal.core.context import Actor, current_actor
 from portal.core.errors import Conflict, InvalidState, NotFound, ValidationFailed
-from portal.core.exports import BATCH, Column
+from portal.core.exports import Column, fetch_rows
 from portal.core.models import Attachment
 from portal.core.msgids import N_
 from portal.core.timeline import record_transition
@@ -331,5 +331,5 @@ def export_columns(translate=lambda s: s) -> tuple[Column, ...]:
 
 def export_rows(query: Select) -> Iterable:
     """Every row of a `visible_incidents` query (already filtered and sorted), fetched in batches."""
-    return db.session.execute(query.execution_options(yield_per=BATCH))
+    return fetch_rows(query)
 

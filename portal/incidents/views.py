@@ -10,7 +10,7 @@ from portal.core import access, localtime
 from portal.core.constants import INCIDENT_TYPES, SEVERITIES
 from portal.core.context import current_actor
 from portal.core.errors import ValidationFailed
-from portal.core.exports import xlsx_response
+from portal.core.exports import Criterion, memo, title_row, xlsx_response
 from portal.core.msgids import N_
 from portal.core.pagination import paginate
 from portal.core.timeline import steps as timeline_steps
@@ -61,12 +61,28 @@ def index():
                            status=status, incident_type=incident_type, sort=sort)
 
 
+def _state_words(code: str) -> str:
+    return _("Open (reported or investigating)") if code == "open" else _(INCIDENT.states[code])
+
+
+# The list's filter as the export's title row shows it (the labels of the filter form).
+EXPORT_CRITERIA = (
+    Criterion("status", N_("State"), _state_words),
+    Criterion("incident_type", N_("Incident type"), lambda code: _(INCIDENT_TYPES[code])),
+    Criterion("veto", N_("Only grade vetoes"), lambda _on: _("Yes")),
+)
+
+
 @bp.route("/export.xlsx")
 @roles(*REPORTERS)
 def export():
-    query, *_rest = _filtered_incidents()
-    return xlsx_response("incidents.xlsx", service.export_columns(_), service.export_rows(query),
-                         sheet_title=N_("Incidents"))
+    query, status, incident_type, _sort = _filtered_incidents()
+    shown = {"status": status if status == "open" or status in INCIDENT.states else "",
+             "incident_type": incident_type if incident_type in INCIDENT_TYPES else "",
+             "veto": request.args.get("veto") == "1"}
+    title = N_("Incidents")
+    return xlsx_response("incidents.xlsx", service.export_columns(memo(_)), service.export_rows(query),
+                         sheet_title=title, title_row=title_row(title, EXPORT_CRITERIA, shown))
 
 
 def _filing_choices(filings: list[ProjectFiling]) -> list[SelectChoice]:

@@ -10,7 +10,7 @@ from portal.core import clock
 from portal.core.access import get_visible, in_jurisdiction, is_agency_user, is_firm_user, is_supervisor
 from portal.core.context import current_actor
 from portal.core.errors import ValidationFailed
-from portal.core.exports import Column, xlsx_response
+from portal.core.exports import Column, Criterion, title_row, xlsx_response
 from portal.core.identifiers import DISTRICTS
 from portal.core.msgids import N_
 from portal.extensions import db
@@ -103,7 +103,14 @@ def export():
     district = request.args.get("district", "")
     district = district if district in DISTRICTS and in_jurisdiction(actor, district) else ""
     rows = queries.site_rows(actor, first, last, district=district)
-    return xlsx_response(f"site-checks-{label}.xlsx", export_columns(), rows, sheet_title=N_("Site checks"))
+    title = N_("Site checks")
+    shown = title_row(title, EXPORT_CRITERIA, {"quarter": label, "district": district})
+    return xlsx_response(f"site-checks-{label}.xlsx", export_columns(), rows, sheet_title=title, title_row=shown)
+
+
+# The page's filter as the export's title row shows it.
+EXPORT_CRITERIA = (Criterion("quarter", N_("Quarter"), quarter_name),
+                   Criterion("district", N_("District"), district_label))
 
 
 @bp.route("/filings/<int:filing_id>")

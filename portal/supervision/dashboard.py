@@ -247,6 +247,10 @@ def _drilldown(actor: Actor, first: date, district: str) -> Drilldown:
 
 # --- annual supervision summary --------------------------------------------------------------------------
 
+# A month as text in the reader's words ("2026年10月"), never a date Excel would reformat.
+MONTH_TEXT = N_("%(month)s/%(year)s")
+
+
 def annual_summary(actor: Actor, year: int) -> list[Sheet]:
     """One sheet per subject, for one year, limited to the actor's jurisdiction (rows read when written)."""
     require_supervisor(actor)
@@ -291,7 +295,7 @@ def annual_summary(actor: Actor, year: int) -> list[Sheet]:
                 .group_by(Firm.district_code, Firm.status, Firm.grade)
                 .order_by(Firm.district_code, Firm.status, Firm.grade), Firm.district_code)),
         Sheet(N_("Filings"), (
-            Column(N_("District"), district(0)), Column(N_("Month"), lambda r: f"{year}-{int(r[1]):02d}"),
+            Column(N_("District"), district(0)), Column(N_("Month"), lambda r: translate(MONTH_TEXT) % {"year": year, "month": int(r[1])}),
             Column(N_("Status"), word(2, PROJECT_FILING.states)), Column(N_("Filings"), cell(3), "number"),
         ), rows(select(ProjectFiling.district_code, month, ProjectFiling.status, func.count(ProjectFiling.id))
                 .where(ProjectFiling.submitted_at >= lo, ProjectFiling.submitted_at < hi)
@@ -311,7 +315,7 @@ def annual_summary(actor: Actor, year: int) -> list[Sheet]:
         Sheet(N_("Rectifications"), (
             Column(N_("Number"), cell(0)), Column(N_("District"), district(1)), Column(N_("Firm"), cell(2)),
             Column(N_("Status"), word(3, RECTIFICATION.states)), Column(N_("Deadline"), cell(4), "date"),
-            Column(N_("Closed"), cell(5), "datetime"),
+            Column(N_("Closed"), lambda r: localtime.to_local(r[5]) if r[5] else None, "datetime"),
         ), rows(select(RectificationOrder.number, RectificationOrder.district_code, Firm.name,
                        RectificationOrder.status, RectificationOrder.deadline, RectificationOrder.closed_at)
                 .join(Firm, Firm.id == RectificationOrder.firm_id)

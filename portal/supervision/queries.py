@@ -9,7 +9,7 @@ from sqlalchemy import Select, select
 from portal.auth.models import User
 from portal.core.constants import SEVERITIES
 from portal.core.context import Actor
-from portal.core.exports import BATCH, Column
+from portal.core.exports import Column, fetch_rows
 from portal.core.msgids import N_
 from portal.core.workflows import INSPECTION, RECTIFICATION
 from portal.extensions import db
@@ -19,9 +19,7 @@ Translate = Callable[[str], str]
 
 
 def _batches(stmt: Select, scalars: bool = True) -> Iterator[list]:
-    stmt = stmt.execution_options(yield_per=BATCH)
-    result = db.session.scalars(stmt) if scalars else db.session.execute(stmt)
-    yield from result.partitions()
+    yield from fetch_rows(stmt, scalars=scalars).partitions()
 
 
 def alert_columns(gettext: Translate, message: Callable[[str, dict], str]) -> tuple[Column, ...]:

@@ -1,6 +1,8 @@
 """Supervision pages: thin views over the supervision services (dashboard, alerts, inspections, rectification, notices)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
@@ -11,15 +13,17 @@ from portal.auth.models import User
 from portal.core import cache as aggregates
 from portal.core import charts, clock, docnumbers, localtime
 from portal.core.access import in_jurisdiction, is_supervisor, scoped, visible
+from portal.core.constants import SEVERITIES
 from portal.core.context import current_actor
 from portal.core.errors import ValidationFailed
-from portal.core.exports import workbook_response, xlsx_response
+from portal.core.exports import Criterion, memo, title_row, workbook_response, xlsx_response
 from portal.core.identifiers import DISTRICTS
 from portal.core.msgids import N_
 from portal.core.pagination import paginate
 from portal.core.quarters import parse_quarter, quarter_bounds, quarter_label, quarters_ending
 from portal.core.workflows import INSPECTION, RECTIFICATION
 from portal.extensions import db
+from portal.firms import service as firm_service
 from portal.firms.models import Firm
 from portal.home.panels import Panel
 from portal.home.panels import register as register_panel
@@ -59,6 +63,7 @@ from portal.web.i18n import translate
 from portal.web.params import int_arg
 from portal.web.permissions import roles
 from portal.web.redirects import redirect_next
+from portal.web.templating import district_label
 
 SUPERVISORS = ("regulator", "lead")
 
@@ -161,7 +166,53 @@ def _dashboard_charts(dd: dashboard.Drilldown) -> list[dict]:
 def annual_summary():
     year = int_arg("year", low=1900, high=9000) or clock.today().year
     sheets = dashboard.annual_summary(current_actor(), year)
-    return workbook_response(f"supervision-summary-{year}.xlsx", sheets)
+    titled = [replace(sheet, title_row=title_row(sheet.title, SUMMARY_CRITERIA, {"year": year})) for sheet in sheets]
+    return workbook_response(f"supervision-summary-{year}.xlsx", titled)
+
+
+# --- the filters of the lists, as their exports' title rows show them -----------------------------------
+# One entry per field of the list's filter object, with the filter form's label; a value the form does not
+# offer reads as nothing (it filtered nothing either), never as a code.
+
+def _words(mapping: dict):
+    return lambda code: _(mapping[code]) if code in mapping else ""
+
+
+def _firm_words(firm_id: int) -> str:
+    return firm_service.firm_name(None, firm_id)
+
+
+def _district_words(code: str) -> str:
+    return district_label(code) if code in DISTRICTS else ""
+
+
+SUMMARY_CRITERIA = (Criterion("year", N_("Year")),)
+_ALERT_STATES = {"open": N_("Open alerts"), "acknowledged": N_("Acknowledged"), "closed": N_("Closed")}
+ALERT_CRITERIA = (
+    Criterion("rule", N_("Rule"), _words(alerts.RULES)),
+    Criterion("severity", N_("Severity"), _words(SEVERITIES)),
+    Criterion("state", N_("State"), _words(_ALERT_STATES)),
+    Criterion("district", N_("District"), _district_words),
+    Criterion("firm_id", N_("Firm"), _firm_words),
+)
+INSPECTION_CRITERIA = (
+    Criterion("status", N_("Status"), _words(INSPECTION.states)),
+    Criterion("kind", N_("Inspection kind"), _words({"planned": N_("Planned by hand"), "random": N_("Random draw")})),
+    Criterion("district", N_("District"), _district_words),
+    Criterion("firm_id", N_("Firm"), _firm_words),
+    Criterion("published", N_("Results published"), _words({"yes": N_("Yes"), "no": N_("No")})),
+)
+RECEIPT_CRITERIA = (
+    Criterion("notice", N_("Notice")),
+    Criterion("state", N_("Show"), _words({"unread": N_("Not read"), "unacknowledged": N_("Not acknowledged"),
+                                            "acknowledged": N_("Acknowledged")})),
+)
+ORDER_CRITERIA = (
+    Criterion("status", N_("Status"), _words({"open": N_("Open orders"), **RECTIFICATION.states})),
+    Criterion("district", N_("District"), _district_words),
+    Criterion("firm_id", N_("Firm"), _firm_words),
+    Criterion("overdue_only", N_("Only overdue orders"), lambda _on: _("Yes")),
+)
 
 
 # --- alerts ---------------------------------------------------------------------------------------------
@@ -188,7 +239,9 @@ def alerts_list():
     f = _alert_filter()
     if _wants_xlsx():
         rows = exports.alert_rows(actor, f, dict(_firm_choices(actor)))
-        return xlsx_response("alerts.xlsx", exports.alert_columns(_, translate), rows, sheet_title=N_("Alerts"))
+        title = N_("Alerts")
+        return xlsx_response("alerts.xlsx", exports.alert_columns(memo(_), translate), rows, sheet_title=title,
+                             title_row=title_row(title, ALERT_CRITERIA, f))
     page = alerts.list_alerts(actor, f, int_arg("page", 1))
     firms = dict(db.session.execute(select(Firm.id, Firm.name).where(
         Firm.id.in_({a.firm_id for a in page.items if a.firm_id}))).all()) if page.items else {}
@@ -258,8 +311,9 @@ def inspections_list():
     actor = current_actor()
     f = _inspection_filter()
     if _wants_xlsx():
-        return xlsx_response("inspections.xlsx", exports.inspection_columns(_), exports.inspection_rows(actor, f),
-                             sheet_title=N_("Inspections"))
+        title = N_("Inspections")
+        return xlsx_response("inspections.xlsx", exports.inspection_columns(memo(_)), exports.inspection_rows(actor, f),
+                             sheet_title=title, title_row=title_row(title, INSPECTION_CRITERIA, f))
     page = inspections.list_inspections(actor, f, int_arg("page", 1))
     firms, users = inspections.names_for(page.items)
     return render_template("supervision/inspections.html", page=page, f=f, firms=firms, users=users,
@@ -492,8 +546,10 @@ def rectifications_list():
     if _wants_xlsx():
         if not is_supervisor(actor):
             abort(403)
-        return xlsx_response("rectifications.xlsx", exports.rectification_columns(_),
-                             exports.rectification_rows(actor, f), sheet_title=N_("Rectification"))
+        title = N_("Rectification")
+        return xlsx_response("rectifications.xlsx", exports.rectification_columns(memo(_)),
+                             exports.rectification_rows(actor, f), sheet_title=title,
+                             title_row=title_row(title, ORDER_CRITERIA, f))
     page = rectification.list_orders(actor, f, int_arg("page", 1))
     return render_template("supervision/rectifications.html", page=page, f=f,
                            firms=rectification.firm_names(o.firm_id for o in page.items),
@@ -711,8 +767,10 @@ def notice_detail(notice_id: int):
         state = request.args.get("state", "")
         query = notices.receipts_query(actor, notice_id, state)
         if _wants_xlsx():
+            title = N_("Receipts")
+            heading = title_row(title, RECEIPT_CRITERIA, {"notice": notice.title, "state": state})
             return xlsx_response(f"notice-{notice_id}-receipts.xlsx", exports.RECEIPT_COLUMNS,
-                                 exports.receipt_rows(query), sheet_title=N_("Receipts"))
+                                 exports.receipt_rows(query), sheet_title=title, title_row=heading)
         page = paginate(query, int_arg("page", 1), scalars=False)
         names = _user_names([r[0].read_by_id for r in page.items] + [r[0].acknowledged_by_id for r in page.items])
         return render_template("supervision/notice_receipts.html", notice=notice, page=page, names=names,

@@ -48,7 +48,7 @@ def _export_column(client, url: str, column: int) -> list:
     response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
     sheet = load_workbook(BytesIO(response.data)).active
-    return [row[column] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    return [row[column] for row in sheet.iter_rows(min_row=3, values_only=True)]
 
 
 def _by(rows: dict, attribute: str) -> dict:

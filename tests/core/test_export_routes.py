@@ -38,7 +38,8 @@ def assert_planted_text_is_literal(response):
 
 def _rows(response) -> list[tuple]:
     assert response.status_code == 200
-    return list(load_workbook(BytesIO(response.data)).active.iter_rows(min_row=2, values_only=True))
+    # Row 1 is the title row, row 2 the header.
+    return list(load_workbook(BytesIO(response.data)).active.iter_rows(min_row=3, values_only=True))
 
 
 # --- formula text stays text, route by route ----------------------------------------------------------
@@ -156,3 +157,21 @@ def test_audit_export_holds_every_row(client, build, login, monkeypatch):
         audit.record("test.event", "thing", i)
     db.session.commit()
     assert len(_rows(client.get("/admin/audit/export?action=test.event"))) == 6
+
+
+# --- a list longer than an export may hold is refused before the first byte, never cut short ------------
+
+def test_export_over_the_limit_is_refused_with_a_message_in_words(client, build, login, monkeypatch):
+    from portal.core import exports
+
+    monkeypatch.setattr(exports, "MAX_ROWS", 3)
+    firm = build.firm()
+    for _ in range(4):
+        build.filing(firm=firm)
+    login(build.user("regulator"))
+    response = client.get("/filings/export.xlsx")
+    assert response.status_code == 422 and response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert "共 4 行" in page and "缩小筛选范围" in page
+    assert client.get(f"/filings/export.xlsx?firm={firm.name}").status_code == 422  # still 4 rows
+    assert client.get("/filings/export.xlsx?status=draft").status_code == 200  # narrowed: none

@@ -2,6 +2,7 @@
 auto-filter, rows streamed from an iterator without a cap."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from io import BytesIO
@@ -133,3 +134,78 @@ def test_csv_safe_quotes_formula_like_text_only():
     assert exports.csv_safe(EVIL) == "'" + EVIL
     assert exports.csv_safe("-5") == "'-5"
     assert exports.csv_safe("plain") == "plain" and exports.csv_safe(-5) == -5
+
+
+# --- streamed ----------------------------------------------------------------------------------------
+
+def test_first_chunk_leaves_before_all_rows_are_read():
+    read = 0
+
+    def rows():
+        nonlocal read
+        for i in range(50_000):
+            read += 1
+            yield (i, f"项目 {i}")
+
+    chunks = exports.workbook_chunks([Sheet("Rows", (Column("N", lambda r: r[0], "number"),
+                                                     Column("T", lambda r: r[1])), rows())])
+    first = next(chunks)
+    assert first.startswith(b"PK") and read < 1_000
+    rest = b"".join(chunks)
+    assert read == 50_000
+    book = load_workbook(BytesIO(first + rest))
+    assert book.active.max_row == 50_001 and book.active["A50001"].value == 49_999
+
+
+def test_a_streamed_download_is_a_typed_workbook(app):
+    with app.test_request_context():
+        response = exports.xlsx_response("x.xlsx", (Column("Day", lambda r: r, "date"),), [date(2026, 10, 1)],
+                                         sheet_title="Rows", title_row="标题")
+        assert response.is_streamed and response.headers["Cache-Control"] == "no-store"
+        assert "attachment" in response.headers["Content-Disposition"]
+        data = b"".join(response.response)
+    cell = load_workbook(BytesIO(data)).active["A3"]
+    assert cell.is_date and cell.value == datetime(2026, 10, 1)
+
+
+def test_an_error_before_the_first_rows_is_raised_before_the_response(app):
+    def rows():
+        raise LookupError("no such filter")
+        yield  # pragma: no cover
+
+    with app.test_request_context(), pytest.raises(LookupError):
+        exports.xlsx_response("x.xlsx", (Column("A", lambda r: r),), rows(), sheet_title="Rows")
+
+
+# --- the title row -----------------------------------------------------------------------------------
+
+@dataclass
+class _Filter:
+    status: str = ""
+    district: str = ""
+    date_from: date | None = None
+    mine: bool = False
+
+
+_CRITERIA = (exports.Criterion("status", "Status", {"in_progress": "实施中"}.get),
+             exports.Criterion("district", "District", {"510502": "江阳区"}.get),
+             exports.Criterion("date_from", "From"), exports.Criterion("mine", "Mine", lambda v: "是"))
+
+
+def test_title_row_names_the_filter_in_words_and_the_local_time(app):
+    at = datetime(2026, 12, 6, 4, 30)  # stored UTC: 12:30 in China
+    text = exports.title_row("Project filings", _CRITERIA, _Filter("in_progress", "510502", date(2026, 10, 1)),
+                             at=at)
+    assert text == "项目报备（状态：实施中；区县：江阳区；起始日期：2026-10-01），导出时间：2026-12-06 12:30"
+    assert "510502" not in text and "in_progress" not in text
+
+
+def test_title_row_without_a_filter_says_so(app):
+    text = exports.title_row("Project filings", _CRITERIA, _Filter(), at=datetime(2026, 12, 6, 4, 30))
+    assert text == "项目报备（未筛选，全部可见记录），导出时间：2026-12-06 12:30"
+
+
+def test_memo_looks_each_msgid_up_once():
+    calls = []
+    cached = exports.memo(lambda s: calls.append(s) or s.upper())
+    assert [cached("yes"), cached("no"), cached("yes")] == ["YES", "NO", "YES"] and calls == ["yes", "no"]

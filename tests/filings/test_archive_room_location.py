@@ -28,7 +28,7 @@ def test_the_firm_fills_it_in_and_the_regulator_reads_it(client, login, world):
     page = client.get(f"/filings/{submitted.id}?lang=zh_CN").get_data(as_text=True)
     assert "立档单位档案库房位置" in page and f'data-field="archive_room_location">{ROOM}' in page
     export = client.get("/filings/export.xlsx?lang=zh_CN")
-    rows = list(load_workbook(BytesIO(export.data)).active.values)
+    rows = list(load_workbook(BytesIO(export.data)).active.values)[1:]
     column = rows[0].index("立档单位档案库房位置")
     assert [row[column] for row in rows[1:]] == [ROOM]
 

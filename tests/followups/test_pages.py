@@ -44,7 +44,7 @@ def test_list_shows_rate_and_is_scoped_by_district(app, client, build, login):
     page = client.get("/followups/?lang=en").get_data(as_text=True)
     assert page.count('data-testid="followup-row"') == 1 and 'data-testid="followup-rate"' in page
     assert client.get(f"/followups/{other.id}").status_code == 404
-    rows = list(load_workbook(BytesIO(client.get("/followups/export.xlsx").data)).active.values)
+    rows = list(load_workbook(BytesIO(client.get("/followups/export.xlsx").data)).active.values)[1:]
     assert len(rows) == 2 and rows[1][0] == fu.id
 
 
@@ -83,6 +83,6 @@ def test_level_names_beside_ratings_in_chinese(app, client, build, login):
     assert "不满意" in detail
     listing = client.get("/feedback/?lang=zh_CN").get_data(as_text=True)
     assert "不满意" in listing
-    rows = list(load_workbook(BytesIO(client.get("/feedback/export.xlsx").data)).active.values)
+    rows = list(load_workbook(BytesIO(client.get("/feedback/export.xlsx").data)).active.values)[1:]
     assert "不满意" in rows[1]
     assert db.session.get(FollowUp, fu.id) is not None

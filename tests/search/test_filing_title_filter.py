@@ -16,9 +16,9 @@ def world(build):
 
 def _exported_titles(response) -> set[str]:
     sheet = load_workbook(BytesIO(response.data)).active
-    header = [c.value for c in sheet[1]]
+    header = [c.value for c in sheet[2]]
     column = next(i for i, v in enumerate(header) if v in ("Project title", "项目名称"))
-    return {row[column].value for row in sheet.iter_rows(min_row=2)}
+    return {row[column].value for row in sheet.iter_rows(min_row=3)}
 
 
 def test_title_filter_on_the_list_and_its_export(build, client, login, world):

@@ -31,4 +31,4 @@ def test_annual_summary_puts_new_year_filings_in_january(build):
     book = load_workbook(BytesIO(out.getvalue()))
     sheet = book.worksheets[1]
     months = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
-    assert sorted(months) == ["2026-01", "2026-12"]
+    assert set(months) == {"2026年1月", "2026年12月"}

@@ -22,7 +22,7 @@ def world(build):
 
 def _rows(response) -> list[list]:
     sheet = load_workbook(BytesIO(response.data)).active
-    return [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    return [[c.value for c in row] for row in sheet.iter_rows(min_row=3)]
 
 
 def _make(build, world, n, status="registered", **kw):

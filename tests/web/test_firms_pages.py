@@ -227,7 +227,7 @@ def test_district_regulator_sees_only_its_district(client, build, login):
     assert fresh(client).get(f"/firms/{outside.id}").status_code == 404
     assert fresh(client).get(f"/firms/{outside.id}/staff").status_code == 404
     sheet = load_workbook(BytesIO(fresh(client).get("/firms/export.xlsx").data)).active
-    names = [row[0].value for row in sheet.iter_rows(min_row=2)]
+    names = [row[0].value for row in sheet.iter_rows(min_row=3)]
     assert names == ["江阳档案甲"]
 
 

@@ -33,7 +33,7 @@ def _seed(build, n_firms: int, district: str = "510502", regulator=None):
 
 def _sheet_rows(data: bytes):
     wb = load_workbook(BytesIO(data))
-    return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+    return {ws.title: [list(r) for r in ws.iter_rows(min_row=2, values_only=True)] for ws in wb.worksheets}
 
 
 def test_dashboard_query_count_is_constant_whatever_the_data_size(build, login, client, count_queries):
