@@ -30,10 +30,11 @@ def test_annual_summary_is_words_and_numbers(build, login, client):
     found = findings_in("\n".join(cells), "zh_CN")
     assert not found, found
     assert "纳溪区" in cells and "510503" not in cells
-    inspection_header = sheets["监督检查"][0]
+    assert sheets["监督检查"][0][0].startswith("监督检查（年度：")  # the title row: what and when
+    inspection_header = sheets["监督检查"][1]
     assert "发布时间" not in inspection_header and "是否公开" in inspection_header  # a yes/no column, not a time
     firms = sheets["外包企业"]
-    assert all(isinstance(row[-1], int) for row in firms[1:])  # counts are numbers, not text
+    assert all(isinstance(row[-1], int) for row in firms[2:])  # counts are numbers, not text
 
 
 def test_annual_summary_counts_each_inspections_failed_items_within_the_year(build, login, client):
@@ -50,6 +51,6 @@ def test_annual_summary_counts_each_inspections_failed_items_within_the_year(bui
     response = client.get("/supervision/summary?year=2026&lang=en")
     sheet = load_workbook(BytesIO(response.data))["Inspections"]
     rows = list(sheet.iter_rows(values_only=True))
-    failed = rows[0].index("Failed items")
-    mine = sorted(r[failed] for r in rows[1:] if r[1] == firm.name)
+    failed = rows[1].index("Failed items")  # row 1 is the title row, row 2 the header
+    mine = sorted(r[failed] for r in rows[2:] if r[1] == firm.name)
     assert mine == [0, 2]
