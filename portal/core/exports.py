@@ -484,17 +484,16 @@ def workbook_response(filename: str, sheets: Sequence[Sheet], *,
     object still becomes an error page; an error after that ends the download with a broken file (the
     zip's directory never arrives), which the spreadsheet program reports instead of opening half a list.
     """
-    chunks = stream_with_context(workbook_chunks(sheets, translate=translate))
-    first = next(chunks)
-    return _attachment(Response(_then(first, chunks), mimetype=XLSX), filename)
+    chunks = workbook_chunks(sheets, translate=translate)
+    first = next(chunks)  # in the view: the query runs now, inside the request
+    # The rest is read once the view has returned: stream_with_context pushes the request's contexts again
+    # then (and only then: a download never read leaves nothing pushed).
+    return _attachment(Response(_then(first, stream_with_context(chunks)), mimetype=XLSX), filename)
 
 
-def _then(first: bytes, rest) -> Iterator[bytes]:
-    try:
-        yield first
-        yield from rest
-    finally:
-        rest.close()  # ends the request context held by stream_with_context
+def _then(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+    yield first
+    yield from rest  # closing this generator closes `rest`, which ends the contexts it pushed
 
 
 def xlsx_response(filename: str, columns: Sequence[Column], rows: Iterable, *, sheet_title: str,
