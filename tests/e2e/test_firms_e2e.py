@@ -28,6 +28,7 @@ def test_firm_applies_on_a_phone_and_is_approved(phone_page, page, live_server):
     login(page, base, "regulator")
     page.goto(f"{base}/firms/queue")
     page.click("text=泸州浏览器测试档案服务有限公司")
+    page.wait_for_load_state("load")  # portal.js folds the reason field away once the page has loaded
     # The review screen: the record first, the decision panel beside it with the checks and a stepper.
     panel = page.locator("[data-decision-panel]")
     assert page.locator("[data-testid=stepper] [aria-current=step]").count() == 1
