@@ -146,6 +146,9 @@ class RectificationOrder(TimestampMixin, db.Model):
         in_check("status", RECTIFICATION_STATUSES),
         Index("ix_rectification_firm_status", "firm_id", "status"),
         Index("ix_rectification_status_deadline", "status", "deadline"),
+        # The order list pages newest first (issued_at DESC, id DESC): a deep page walks this index
+        # instead of sorting every order.
+        Index("ix_rectification_issued_at_id", "issued_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

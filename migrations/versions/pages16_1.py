@@ -1,0 +1,21 @@
+"""Province scale round 2, pages (issue 16): the rectification order list pages newest first
+(issued_at DESC, id DESC); an index on (issued_at, id) lets a deep page (OFFSET) walk the index instead of
+sorting every order.
+
+Revision ID: pages16_1
+Revises: jobs16_1 (the brief said lists16_1; main already has jobs16_1 on top of it)
+"""
+from alembic import op
+
+revision = "pages16_1"
+down_revision = "jobs16_1"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_index("ix_rectification_issued_at_id", "rectification_order", ["issued_at", "id"])
+
+
+def downgrade():
+    op.drop_index("ix_rectification_issued_at_id", table_name="rectification_order")

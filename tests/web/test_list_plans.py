@@ -1,0 +1,58 @@
+"""Deep pages of the supervision lists at province scale: the page of ids is read off an index in the
+list's order (newest first) so OFFSET walks the index, never a sort of every row (issue 16)."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, select
+
+from portal.core import clock
+from portal.extensions import db
+from portal.supervision.models import RectificationOrder
+from tests.supervision import builders as sb
+
+
+def _sent(client, url: str) -> list[tuple[str, object]]:
+    sent: list[tuple[str, object]] = []
+
+    def record(_conn, _cursor, statement, params, _context, _many):
+        sent.append((statement, params))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return sent
+
+
+def _plans(statements) -> list[str]:
+    with db.engine.connect() as conn:
+        return [" / ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + s, p))
+                for s, p in statements]
+
+
+def test_rectification_deep_page_walks_the_issued_at_index(app, client, build, login):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's EXPLAIN QUERY PLAN; PostgreSQL plans are in bench-results/")
+    login(build.user("regulator"))
+    firm = build.firm()
+    start = clock.utcnow() - timedelta(days=100)
+    for n in range(45):
+        sb.order(firm, number=f"ZG-2099-{n:04d}", issued_at=start + timedelta(hours=n * 7 % 45))
+    url = "/supervision/rectifications?page=2"
+    client.get(url)
+    statements = [(s, p) for s, p in _sent(client, url)
+                  if "FROM rectification_order" in s and "ORDER BY" in s and "OFFSET" in s]
+    assert statements
+    for plan in _plans(statements):
+        assert "TEMP B-TREE FOR ORDER BY" not in plan, plan
+        assert "ix_rectification_issued_at_id" in plan, plan
+
+    newest = db.session.scalars(select(RectificationOrder.number)
+                                .order_by(RectificationOrder.issued_at.desc(), RectificationOrder.id.desc())).all()
+    html = client.get(url + "&lang=en").get_data(as_text=True)
+    shown = [n for n in re.findall(r"ZG-2099-\d{4}", html)]
+    assert shown and set(shown) <= set(newest[20:40]), (shown, newest[20:40])
