@@ -56,3 +56,33 @@ def test_rectification_deep_page_walks_the_issued_at_index(app, client, build, l
     html = client.get(url + "&lang=en").get_data(as_text=True)
     shown = [n for n in re.findall(r"ZG-2099-\d{4}", html)]
     assert shown and set(shown) <= set(newest[20:40]), (shown, newest[20:40])
+
+
+def test_api_filings_deep_page_skips_rows_without_joining_firm_and_agency(app, client, build):
+    """The ids of the page are picked from project_filing alone; firm and agency names are joined for the
+    page's rows only (a deep page otherwise looked both up for every skipped filing)."""
+    from tests.api.builders import bearer
+
+    firm, agency = build.firm(), build.agency()
+    filings = [build.filing(firm=firm, agency=agency, status="in_progress") for _ in range(25)]
+    headers = bearer(build.user("regulator"))
+    sent: list[str] = []
+
+    def record(_conn, _cursor, statement, _params, _context, _many):
+        sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.get("/api/v1/filings?page=2&per_page=20", headers=headers)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body = response.get_json()
+    rows = [s for s in sent if "OFFSET" in s and "project_filing" in s]
+    assert rows, sent
+    for statement in rows:
+        picked = statement[statement.index("IN (SELECT"):]
+        assert "JOIN firm" not in picked and "JOIN agency" not in picked, statement
+    items = body.get("items") or body.get("data") or []
+    assert [i["id"] for i in items] == sorted((f.id for f in filings), reverse=True)[20:]
+    assert {i["firm_name"] for i in items} == {firm.name}
