@@ -1,6 +1,7 @@
 """Province scale round 2, pages (issue 16): the rectification order list pages newest first
 (issued_at DESC, id DESC); an index on (issued_at, id) lets a deep page (OFFSET) walk the index instead of
-sorting every order.
+sorting every order. The inspection and incident detail pages read the orders issued from them by
+inspection_id / incident_id, which scanned every order without an index.
 
 Revision ID: pages16_1
 Revises: jobs16_1 (the brief said lists16_1; main already has jobs16_1 on top of it)
@@ -15,7 +16,11 @@ depends_on = None
 
 def upgrade():
     op.create_index("ix_rectification_issued_at_id", "rectification_order", ["issued_at", "id"])
+    for column in ("inspection_id", "incident_id"):
+        op.create_index(f"ix_rectification_{column}", "rectification_order", [column])
 
 
 def downgrade():
+    for column in ("inspection_id", "incident_id"):
+        op.drop_index(f"ix_rectification_{column}", table_name="rectification_order")
     op.drop_index("ix_rectification_issued_at_id", table_name="rectification_order")

@@ -149,6 +149,9 @@ class RectificationOrder(TimestampMixin, db.Model):
         # The order list pages newest first (issued_at DESC, id DESC): a deep page walks this index
         # instead of sorting every order.
         Index("ix_rectification_issued_at_id", "issued_at", "id"),
+        # The inspection and incident detail pages list the orders issued from them.
+        Index("ix_rectification_inspection_id", "inspection_id"),
+        Index("ix_rectification_incident_id", "incident_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
