@@ -53,3 +53,21 @@ def test_orders_of_an_inspection_and_an_incident_are_read_off_an_index(app, clie
             plan = " / ".join(str(r[-1]) for r in conn.exec_driver_sql(
                 f"EXPLAIN QUERY PLAN SELECT id FROM rectification_order WHERE {column} = 1"))
             assert f"ix_rectification_{column}" in plan, plan
+
+
+def test_firm_review_page_reads_the_certificates_once(app, client, build, login):
+    """The record shows the certificates and the review panel checks them (can file, approval blockers,
+    licence check): one statement for all four, not one each."""
+    firm = build.firm(status="submitted")
+    login(build.user("regulator"))
+    url = f"/firms/{firm.id}"
+
+    def grow():
+        for n in range(3):
+            sb.certificate(firm, 30 + n, cert_type="iso27001", number=f"CERT-{firm.id}-{n}")
+
+    assert_constant_queries(client, url, grow=grow)
+    log = count_request(client, url)
+    assert "Approve" in client.get(url + "?lang=en").get_data(as_text=True)
+    reads = [s for s in log.statements if s.startswith("SELECT certificate.id")]
+    assert len(reads) == 1, reads
