@@ -86,3 +86,26 @@ def test_api_filings_deep_page_skips_rows_without_joining_firm_and_agency(app, c
     items = body.get("items") or body.get("data") or []
     assert [i["id"] for i in items] == sorted((f.id for f in filings), reverse=True)[20:]
     assert {i["firm_name"] for i in items} == {firm.name}
+
+
+def test_inbox_deep_page_walks_the_user_created_id_index(app, client, build, login):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's EXPLAIN QUERY PLAN; PostgreSQL plans are in bench-results/")
+    from portal.core.models import Notification
+
+    user = build.user("regulator")
+    login(user)
+    now = clock.utcnow()
+    for i in range(45):
+        db.session.add(Notification(user_id=user.id, message="Filing %(number)s changed.",
+                                    params={"number": f"LZWB-2026-{i:04d}"}, link="/home/",
+                                    created_at=now - timedelta(minutes=i % 7)))
+    db.session.commit()
+    url = "/home/inbox?page=2"
+    client.get(url)
+    statements = [(s, p) for s, p in _sent(client, url)
+                  if "FROM notification" in s and "ORDER BY" in s and "OFFSET" in s]
+    assert statements
+    for plan in _plans(statements):
+        assert "TEMP B-TREE" not in plan, plan
+        assert "ix_notification_user_created_id" in plan, plan
