@@ -205,7 +205,7 @@ def firm(firm_id: int):
 @api.validate(resp=listing(schemas.FilingList), tags=["Filings"], operation_id="listFilings")
 def filings(query: schemas.FilingQuery):
     """Project filings."""
-    stmt = scopes.filings(current_actor())
+    stmt = scopes.filing_scope(current_actor())
     if query.q:
         stmt = stmt.where(or_(contains(ProjectFiling.title, query.q),
                               ProjectFiling.number == query.q))

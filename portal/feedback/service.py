@@ -525,10 +525,12 @@ def agency_workspace(actor: Actor | None = None) -> Workspace:
     base = select(ProjectFiling).where(*naming_agency).options(lazyload(ProjectFiling.staff))
     to_confirm = list(db.session.scalars(base.where(ProjectFiling.status == "submitted")
                                          .order_by(ProjectFiling.submitted_at, ProjectFiling.id).limit(WORKSPACE_LIMIT)))
-    to_accept = list(db.session.scalars(base.where(ProjectFiling.status == "completed")
-                                        .order_by(ProjectFiling.completed_at, ProjectFiling.id).limit(WORKSPACE_LIMIT)))
     candidates = list(db.session.scalars(base.where(ProjectFiling.status.in_(MILESTONE_STATUSES))
                                          .order_by(ProjectFiling.id)))
+    # Completed work is a milestone status, so the candidates already hold every filing to accept: picked
+    # here (oldest completion first) rather than read again in a statement of its own.
+    to_accept = sorted((f for f in candidates if f.status == "completed"),
+                       key=lambda f: (f.completed_at is None, f.completed_at or datetime.min, f.id))[:WORKSPACE_LIMIT]
     rated: dict[int, dict[str, int]] = {}
     rows = db.session.execute(
         select(Feedback.filing_id, Feedback.period_key, Feedback.id)

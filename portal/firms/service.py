@@ -397,15 +397,16 @@ class ReviewCheck:
     state: str
 
 
-def review_checks(firm: Firm, today: date, staff=None) -> list[ReviewCheck]:
+def review_checks(firm: Firm, today: date, staff=None,
+                  certificates: list[Certificate] | None = None) -> list[ReviewCheck]:
     """The checks that apply to a decision on the firm (or on one of its projects, with its staff):
-    enterprise verification, a current business licence with its scan, staff eligibility."""
+    enterprise verification, a current business licence with its scan, staff eligibility. A page that
+    has read the firm's certificates (`certificates_of`) passes them in."""
     status = firm.verification_status
     checks = [ReviewCheck(N_("Enterprise verification"),
                           VERIFICATION_LABELS.get(status, VERIFICATION_LABELS["not_checked"]), {},
                           "ok" if status == "verified" else "wait" if status == "pending" else "bad")]
-    licence = any(c.cert_type == MANDATORY_CERTIFICATE and c.attachment_id is not None
-                  and (c.expires_on is None or c.expires_on >= today) for c in certificates_of(firm.id))
+    licence = has_current_licence_scan(_certificates(firm, certificates), today)
     checks.append(ReviewCheck(N_("Business licence"),
                               N_("current, scan on file") if licence else N_("no current licence scan on file"),
                               {}, "ok" if licence else "bad"))
@@ -421,15 +422,15 @@ def review_checks(firm: Firm, today: date, staff=None) -> list[ReviewCheck]:
     return checks
 
 
-def approval_blockers(firm: Firm, today: date) -> list[tuple[str, dict]]:
+def approval_blockers(firm: Firm, today: date,
+                      certificates: list[Certificate] | None = None) -> list[tuple[str, dict]]:
     """(msgid, params) for what stops a plain approval: the platform has not confirmed the enterprise,
     or no business licence that is current and has its scan is on file."""
     problems: list[tuple[str, dict]] = []
     if firm.verification_status != "verified":
         label = VERIFICATION_LABELS.get(firm.verification_status, VERIFICATION_LABELS["not_checked"])
         problems.append((APPROVAL_UNVERIFIED, {"status": "msg:" + label}))
-    if not any(c.cert_type == MANDATORY_CERTIFICATE and c.attachment_id is not None
-               and (c.expires_on is None or c.expires_on >= today) for c in certificates_of(firm.id)):
+    if not has_current_licence_scan(_certificates(firm, certificates), today):
         problems.append((APPROVAL_NO_LICENCE, {}))
     return problems
 
@@ -671,7 +672,20 @@ def certificates_of(firm_id: int) -> list[Certificate]:
                                    .order_by(Certificate.cert_type, Certificate.expires_on)))
 
 
-def blocking_certificate_problems(firm: Firm, today: date) -> list[tuple[str, dict]]:
+def _certificates(firm: Firm, certificates: list[Certificate] | None) -> list[Certificate]:
+    """The firm's certificates as the caller read them, else read now: a page that shows them and checks
+    them sends one statement, not one per check."""
+    return certificates_of(firm.id) if certificates is None else certificates
+
+
+def has_current_licence_scan(certificates: list[Certificate], today: date) -> bool:
+    """A business licence that is current and has its scan on file (approval and review both ask it)."""
+    return any(c.cert_type == MANDATORY_CERTIFICATE and c.attachment_id is not None
+               and (c.expires_on is None or c.expires_on >= today) for c in certificates)
+
+
+def blocking_certificate_problems(firm: Firm, today: date,
+                                  certificates: list[Certificate] | None = None) -> list[tuple[str, dict]]:
     """(msgid, params) for each mandatory certificate that is missing or expired: the business licence
     always, the secrecy qualification when the firm claims a secrecy level. Params that are msgids
     carry the "msg:" prefix."""
@@ -679,7 +693,7 @@ def blocking_certificate_problems(firm: Firm, today: date) -> list[tuple[str, di
     if firm.secrecy_level:
         required.append(SECRECY_CERTIFICATE)
     by_type: dict[str, list[Certificate]] = {}
-    for cert in certificates_of(firm.id):
+    for cert in _certificates(firm, certificates):
         by_type.setdefault(cert.cert_type, []).append(cert)
     problems: list[tuple[str, dict]] = []
     for cert_type in required:
@@ -696,7 +710,8 @@ def blocking_certificate_problems(firm: Firm, today: date) -> list[tuple[str, di
     return problems
 
 
-def firm_can_file(firm: Firm, today: date | None = None) -> list[tuple[str, dict]]:
+def firm_can_file(firm: Firm, today: date | None = None,
+                  certificates: list[Certificate] | None = None) -> list[tuple[str, dict]]:
     """Everything that stops the firm from filing a project now; an empty list means it may file."""
     today = today or clock.today()
     problems: list[tuple[str, dict]] = []
@@ -711,7 +726,7 @@ def firm_can_file(firm: Firm, today: date | None = None) -> list[tuple[str, dict
         problems.append((REGISTRATION_NO_VALIDITY, {}))
     elif firm.valid_until < today:
         problems.append((REGISTRATION_EXPIRED, {"date": firm.valid_until.isoformat()}))
-    problems.extend(blocking_certificate_problems(firm, today))
+    problems.extend(blocking_certificate_problems(firm, today, certificates))
     return problems
 
 

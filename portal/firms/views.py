@@ -452,19 +452,20 @@ def _firm_page(firm, decision_form: DecisionForm, chosen: str | None = None, sta
     users = list(db.session.scalars(db.select(User).where(User.firm_id == firm.id).order_by(User.id)))
     actions = [t.action for t in FIRM_REGISTRATION.allowed_actions(firm.status, actor.roles)]
     decisions = [a for a in actions if a in _DECISIONS] if supervisor else []
-    blockers = firm_service.approval_blockers(firm, today) if "approve" in decisions else []
+    certificates = firm_service.certificates_of(firm.id)  # shown, and checked below: read once
+    blockers = firm_service.approval_blockers(firm, today, certificates) if "approve" in decisions else []
     reason_required = {t.action for t in FIRM_REGISTRATION.transitions if t.reason_required}
     if blockers:
         reason_required.add("approve")  # an approval without the checks met is explained (and audited)
     return render_template(
         "firms/detail.html", firm=firm, today=today, supervisor=supervisor, own=actor.firm_id == firm.id,
-        certificates=firm_service.certificates_of(firm.id), documents=firm_service.documents_of(firm.id),
+        certificates=certificates, documents=firm_service.documents_of(firm.id),
         change_requests=change_requests, timeline=timeline.steps("firm", firm.id),
-        problems=firm_service.firm_can_file(firm, today), counts=roster.counts(firm.id), users=users,
+        problems=firm_service.firm_can_file(firm, today, certificates), counts=roster.counts(firm.id), users=users,
         liaison_phone=roster.mask_phone(firm_service.liaison_phone(firm)), district_name=district_name,
         actions=actions, decisions=decisions, reason_required=reason_required,
         action_labels={t.action: t.label for t in FIRM_REGISTRATION.transitions},
-        checks=firm_service.review_checks(firm, today) if decisions else [],
+        checks=firm_service.review_checks(firm, today, certificates=certificates) if decisions else [],
         review_form=decision_form, chosen=chosen, recheck_form=RecheckForm(version=firm.version_id),
         document_form=DocumentForm(), CERTIFICATE_TYPES=CERTIFICATE_TYPES,
         verification_labels=firm_service.VERIFICATION_LABELS, approval_blockers=blockers,

@@ -458,9 +458,12 @@ def record_refusal(actor: Actor, inspection_id: int, note: str) -> Inspection:
     return inspection
 
 
-def can_pass_inspection(inspection: Inspection) -> bool:
-    """Whether "pass" may be offered and accepted: the pure rule over the recorded results."""
-    return supervision_rules.can_pass((r.result for r in results_of(inspection.id).values()), inspection.refused)
+def can_pass_inspection(inspection: Inspection, results: dict[int, InspectionResult] | None = None) -> bool:
+    """Whether "pass" may be offered and accepted: the pure rule over the recorded results (a page that has
+    already read them with `results_of` passes them in rather than reading them again)."""
+    if results is None:
+        results = results_of(inspection.id)
+    return supervision_rules.can_pass((r.result for r in results.values()), inspection.refused)
 
 
 def conclude(actor: Actor, inspection_id: int, action: str, version: str | int | None = None) -> Inspection:

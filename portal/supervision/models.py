@@ -96,8 +96,9 @@ class Inspection(TimestampMixin, db.Model):
         in_check("status", INSPECTION_STATUSES),
         in_check("kind", ("planned", "random")),
         Index("ix_inspection_firm_status", "firm_id", "status"),
-        # The annual summary reads one year of inspections by the day they were planned for.
-        Index("ix_inspection_planned_on", "planned_on"),
+        # The annual summary reads one year of inspections by the day they were planned for; the list pages
+        # them by (planned_on DESC, id DESC): with id in the index a deep page is an index-only walk, no sort.
+        Index("ix_inspection_planned_on_id", "planned_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -146,6 +147,12 @@ class RectificationOrder(TimestampMixin, db.Model):
         in_check("status", RECTIFICATION_STATUSES),
         Index("ix_rectification_firm_status", "firm_id", "status"),
         Index("ix_rectification_status_deadline", "status", "deadline"),
+        # The order list pages newest first (issued_at DESC, id DESC): a deep page walks this index
+        # instead of sorting every order.
+        Index("ix_rectification_issued_at_id", "issued_at", "id"),
+        # The inspection and incident detail pages list the orders issued from them.
+        Index("ix_rectification_inspection_id", "inspection_id"),
+        Index("ix_rectification_incident_id", "incident_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

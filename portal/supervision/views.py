@@ -390,11 +390,12 @@ def _inspection_context(inspection):
 
     orders = list(db.session.scalars(rectification.visible_orders(current_actor()).where(
         rectification.RectificationOrder.inspection_id == inspection.id)))
-    return dict(inspection=inspection, items=items, results=inspections.results_of(inspection.id),
+    results = inspections.results_of(inspection.id)
+    return dict(inspection=inspection, items=items, results=results,
                 firm_name=firms.get(inspection.firm_id, ""), users=users, template=template,
                 photos=inspections.photos_of(inspection.id), states=INSPECTION.states,
                 history=timeline.steps("inspection", inspection.id), orders=orders,
-                can_pass=inspections.can_pass_inspection(inspection),
+                can_pass=inspections.can_pass_inspection(inspection, results),
                 draw=inspections.draw_of(current_actor(), inspection))
 
 

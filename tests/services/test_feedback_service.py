@@ -297,3 +297,19 @@ def test_workspace_lists_what_waits_on_the_agency(app, build):
     assert len(ws.to_confirm) == 1 and len(ws.to_accept) == 1
     assert [(d.filing.id, d.period.key) for d in ws.feedback_due if d.period.kind == "completion"] == [(filing.id, "completion")]
     assert ws.by_status["accepted"] == 1
+
+
+def test_workspace_work_to_accept_is_oldest_completion_first_without_a_statement_of_its_own(app, build):
+    """Completed work is among the filings checked for feedback due: the list to accept is picked from them,
+    oldest completion first, capped at WORKSPACE_LIMIT (issue 16: one statement fewer on /home/ and /agency/)."""
+    from tests.querycount import recording
+
+    filing, agency_user, _ = accepted_project(build)
+    agency = db.session.get(type(filing).agency.property.mapper.class_, filing.agency_id)
+    now = clock.utcnow()
+    done = [build.filing(agency=agency, status="completed", completed_at=now - timedelta(days=d)) for d in (3, 9, 1)]
+    build.filing(agency=agency, status="in_progress")
+    with acting(agency_user), recording() as log:
+        ws = service.agency_workspace()
+    assert [f.id for f in ws.to_accept] == [done[1].id, done[0].id, done[2].id]
+    assert sum(1 for s in log.statements if s.startswith("SELECT project_filing.id")) == 2  # to confirm; the rest
