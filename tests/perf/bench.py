@@ -18,7 +18,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from tests.perf import wrk as wrk_tool  # noqa: E402
 from tests.perf.bench_cluster import ClusterResult, run_cluster  # noqa: E402
 from tests.perf.bench_cluster import summary_rows as cluster_rows  # noqa: E402
 from tests.perf.bench_exports import ExportResult, run_exports  # noqa: E402
@@ -62,24 +62,6 @@ TARGET_RATIO = 0.35            # retired as a target (issue 16): reported only
 CONNECTIONS = 16
 WRITE_CLIENTS = 16
 
-WRK_SCRIPT = r"""
-local cookie = os.getenv("BENCH_COOKIE")
-local auth = os.getenv("BENCH_AUTH")
-request = function()
-  local headers = {}
-  if cookie and cookie ~= "" then headers["Cookie"] = cookie end
-  if auth and auth ~= "" then headers["Authorization"] = auth end
-  return wrk.format("GET", nil, headers)
-end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    "BENCHJSON {\"requests\":%d,\"duration_us\":%d,\"p50\":%d,\"p95\":%d,\"p99\":%d," ..
-    "\"errors\":%d,\"non2xx\":%d}\n",
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
-    latency:percentile(99), e.connect + e.read + e.write + e.timeout, e.status))
-end
-"""
 
 
 @dataclass
@@ -393,27 +375,9 @@ def api_token(url: str, username: str) -> str | None:
 
 
 # --- load ----------------------------------------------------------------------------------------
-def run_wrk(wrk: str, url: str, headers: dict, duration: float, connections: int) -> dict:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT)
-    env = dict(os.environ)
-    env["BENCH_COOKIE"] = headers.get("Cookie", "")
-    env["BENCH_AUTH"] = headers.get("Authorization", "")
-    try:
-        done = subprocess.run(
-            [wrk, "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{duration:g}s",
-             "--timeout", "10s", "-s", script.name, url],
-            env=env, capture_output=True, text=True, timeout=duration + 60, check=False)
-    finally:
-        os.unlink(script.name)
-    line = next((ln for ln in done.stdout.splitlines() if ln.startswith("BENCHJSON ")), None)
-    if line is None:
-        raise RuntimeError("wrk failed: " + done.stdout[-500:] + done.stderr[-500:])
-    data = json.loads(line.removeprefix("BENCHJSON "))
-    seconds = data["duration_us"] / 1e6
-    return {"requests": data["requests"], "rps": data["requests"] / seconds if seconds else 0.0,
-            "p50": data["p50"] / 1000, "p95": data["p95"] / 1000, "p99": data["p99"] / 1000,
-            "errors": data["errors"] + data["non2xx"]}
+def run_wrk(wrk_bin: str, url: str, headers: dict, duration: float, connections: int) -> dict:
+    env = {"BENCH_COOKIE": headers.get("Cookie", ""), "BENCH_AUTH": headers.get("Authorization", "")}
+    return wrk_tool.run(wrk_bin, url, wrk_tool.ONE_PAGE, env, duration, connections)
 
 
 def run_python_load(base: str, path: str, headers: dict, duration: float, connections: int) -> dict:
@@ -741,7 +705,7 @@ def cluster_run(run: Run, url: str, env: dict, facts: dict, token: str | None, w
             users = pick_users(conn)
         return run_cluster(python=python_bin(), root=ROOT, var=VAR, env=env, engine=engine,
                            start_server=lambda workers, extra: Server(url, workers, extra), sign_in=sign_in,
-                           mix=mix, users=users, password=DEMO_PASSWORD, wrk=wrk, seconds_pages=seconds / 2,
+                           mix=mix, users=users, password=DEMO_PASSWORD, wrk_bin=wrk, seconds_pages=seconds / 2,
                            seconds_writes=seconds / 2, connections=CONNECTIONS, log_errors=server_log_errors)
     finally:
         engine.dispose()

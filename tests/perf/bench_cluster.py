@@ -25,6 +25,7 @@ from pathlib import Path
 
 import requests
 
+from tests.perf import wrk
 from tests.perf.bench_writes import WriteStats, run_writes
 from tests.perf.sandbox_process import sandbox_process
 
@@ -34,36 +35,6 @@ GUNICORN_WORKERS = 4
 OUTBOX_WORKERS = 2
 DRAIN_SECONDS = 60
 
-# wrk: each thread reads the request mix (path, cookie, authorization; tab-separated) from BENCH_MIX and
-# cycles through it from its own starting point.
-MIX_SCRIPT = r"""
-local reqs = {}
-local i = 0
-init = function(args)
-  local f = io.open(os.getenv("BENCH_MIX"), "r")
-  for line in f:lines() do
-    local path, cookie, auth = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)$")
-    local headers = {}
-    if cookie ~= "" then headers["Cookie"] = cookie end
-    if auth ~= "" then headers["Authorization"] = auth end
-    reqs[#reqs + 1] = wrk.format("GET", path, headers)
-  end
-  f:close()
-  i = math.random(#reqs)
-end
-request = function()
-  i = i % #reqs + 1
-  return reqs[i]
-end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    "BENCHJSON {\"requests\":%d,\"duration_us\":%d,\"p50\":%d,\"p95\":%d,\"p99\":%d," ..
-    "\"errors\":%d,\"non2xx\":%d}\n",
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
-    latency:percentile(99), e.connect + e.read + e.write + e.timeout, e.status))
-end
-"""
 
 
 @dataclass
@@ -133,31 +104,15 @@ def _stop(process: subprocess.Popen, seconds: float = 15) -> None:
             process.wait(timeout=5)
 
 
-def run_mix(wrk: str, base: str, mix: list[tuple[str, dict]], duration: float, connections: int) -> dict:
+def run_mix(wrk_bin: str, base: str, mix: list[tuple[str, dict]], duration: float, connections: int) -> dict:
     """wrk over the whole page mix; the figures of bench.run_wrk."""
-    import json
-
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script, \
-            tempfile.NamedTemporaryFile("w", suffix=".tsv", delete=False) as table:
-        script.write(MIX_SCRIPT)
+    with tempfile.NamedTemporaryFile("w", suffix=".tsv", delete=False) as table:
         for path, headers in mix:
             table.write(f"{path}\t{headers.get('Cookie', '')}\t{headers.get('Authorization', '')}\n")
-    env = dict(os.environ, BENCH_MIX=table.name)
     try:
-        done = subprocess.run(
-            [wrk, "-t", "2", "-c", str(connections), "-d", f"{duration:g}s", "--timeout", "10s", "-s", script.name,
-             base], env=env, capture_output=True, text=True, timeout=duration + 60, check=False)
+        return wrk.run(wrk_bin, base, wrk.PAGE_MIX, {"BENCH_MIX": table.name}, duration, connections)
     finally:
-        os.unlink(script.name)
         os.unlink(table.name)
-    line = next((ln for ln in done.stdout.splitlines() if ln.startswith("BENCHJSON ")), None)
-    if line is None:
-        raise RuntimeError("wrk failed: " + done.stdout[-500:] + done.stderr[-500:])
-    data = json.loads(line.removeprefix("BENCHJSON "))
-    seconds = data["duration_us"] / 1e6
-    return {"requests": data["requests"], "rps": data["requests"] / seconds if seconds else 0.0,
-            "p50": data["p50"] / 1000, "p95": data["p95"] / 1000, "p99": data["p99"] / 1000,
-            "errors": data["errors"] + data["non2xx"]}
 
 
 def outbox_counts(engine, since_id: int) -> dict[str, int]:
@@ -172,7 +127,7 @@ def outbox_counts(engine, since_id: int) -> dict[str, int]:
 
 def run_cluster(*, python: str, root: Path, var: Path, env: dict, engine, start_server: Callable,
                 sign_in: Callable[[str, str], dict | None], mix: list[tuple[str, str | None]],
-                users: dict, password: str, wrk: str, seconds_pages: float, seconds_writes: float,
+                users: dict, password: str, wrk_bin: str, seconds_pages: float, seconds_writes: float,
                 connections: int = 16, log_errors: Callable[[], int]) -> ClusterResult:
     """Run the whole set of processes under load; `start_server(workers, extra_env)` returns the bench's
     gunicorn Server (wait_ready/stop/worker_pids/base); `sign_in(base, who)` the headers of one user."""
@@ -214,7 +169,7 @@ def run_cluster(*, python: str, root: Path, var: Path, env: dict, engine, start_
                     requests_mix.append((path, headers[who]))
             result.pages_in_mix = len(requests_mix)
             print(f"  cluster: {len(requests_mix)} pages in the mix, {seconds_pages:g} s ...", flush=True)
-            result.page_figures = run_mix(wrk, server.base, requests_mix, seconds_pages, connections)
+            result.page_figures = run_mix(wrk_bin, server.base, requests_mix, seconds_pages, connections)
             print(f"  cluster: writes, {seconds_writes:g} s ...", flush=True)
             result.writes, result.write_clients = run_writes(server.base, users, password, seconds_writes)
             result.load = os.getloadavg()
