@@ -382,7 +382,7 @@ AUDIT_EXPORT = (
     Column(N_("Role"), itemgetter(3)),
     Column(N_("IP address"), itemgetter(4)),
     Column(N_("Action"), itemgetter(5), width=24),
-    Column(N_("Object type"), itemgetter(6)),
+    Column(N_("Object"), itemgetter(6)),
     Column(N_("Object ID"), itemgetter(7)),
     Column(N_("Outcome"), itemgetter(8)),
     Column(N_("Request ID"), itemgetter(9)),

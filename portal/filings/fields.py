@@ -64,7 +64,7 @@ SECTIONS: tuple[Section, ...] = (
 FIELDS: tuple[FilingField, ...] = (
     # Parties and contract
     FilingField("title", N_("Project title"), "parties", required=True, max_length=200),
-    FilingField("agency_id", N_("Agency (立档单位)"), "parties", AGENCY, required=True,
+    FilingField("agency_id", N_("Agency"), "parties", AGENCY, required=True,
                 hint=N_("The agency is asked to confirm the filing after you submit it.")),
     FilingField("contract_number", N_("Contract number"), "parties", max_length=80),
     FilingField("contract_date", N_("Contract date"), "parties", DATE),

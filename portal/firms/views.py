@@ -378,9 +378,10 @@ def export():
     # Recorded before the rows stream (a commit afterwards would expire the firms being written).
     count = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     audit.record_and_commit("firm.export", "firm", None, detail={"rows": count})
+    staff = roster.staff_count_by_firm(list(db.session.scalars(query.with_only_columns(firm_service.Firm.id).order_by(None))))
     rows = db.session.scalars(query.execution_options(yield_per=BATCH))
     title = N_("Firms")
-    return xlsx_response("firms.xlsx", FIRM_EXPORT, rows, sheet_title=title,
+    return xlsx_response("firms.xlsx", firm_export_columns(staff), rows, sheet_title=title,
                          title_row=title_row(title, FIRM_CRITERIA, flt))
 
 
@@ -395,7 +396,13 @@ FIRM_CRITERIA = (
 )
 
 
-FIRM_EXPORT = (
+def firm_export_columns(staff: dict[int, int]) -> tuple[Column, ...]:
+    """The list's columns (with each firm's staff in post, from `staff`), then the liaison contact."""
+    return _FIRM_COLUMNS[:6] + (Column(N_("Active staff"), lambda firm: staff.get(firm.id, 0), "number"),) \
+        + _FIRM_COLUMNS[6:]
+
+
+_FIRM_COLUMNS = (
     Column(N_("Firm name"), lambda firm: firm.name, width=28),
     Column(N_("Unified social credit code"), lambda firm: firm.uscc, width=22),
     Column(N_("District"), lambda firm: district_label(firm.district_code)),

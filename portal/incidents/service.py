@@ -314,11 +314,14 @@ def order_rectification(incident_id: int, requirement: str, deadline: date | Non
 
 # -- export ----------------------------------------------------------------------------------------
 
+INCIDENT_TYPE = N_("Incident type")
+
+
 def export_columns(translate=lambda s: s) -> tuple[Column, ...]:
     """Columns of the incident export, for rows of a `visible_incidents` query."""
     return (
         Column(N_("Incident"), lambda r: r[0].id, "number"),
-        Column(N_("Kind"), lambda r: translate(INCIDENT_TYPES[r[0].incident_type])),
+        Column(INCIDENT_TYPE, lambda r: translate(INCIDENT_TYPES[r[0].incident_type])),
         Column(N_("Severity"), lambda r: translate(SEVERITIES[r[0].severity])),
         Column(N_("State"), lambda r: translate(INCIDENT.states[r[0].status])),
         Column(N_("Project"), lambda r: f"{r[1] or ''} {r[2] or ''}".strip(), width=30),

@@ -31,6 +31,12 @@ from portal.followups.models import FollowUp
 from portal.orgs.models import RegulatorOffice
 from portal.supervision.models import Alert, RectificationOrder
 
+
+def state_of(alert) -> str:
+    """Where an alert stands, as the list shows it and the export writes it: closed, acknowledged or open."""
+    return "closed" if alert.closed_at else "acknowledged" if alert.acknowledged_at else "open"
+
+
 RULES = {
     "cert_expiry": N_("Certificate expiring or expired"),
     "firm_expiring": N_("Firm registration expiring"),

@@ -22,15 +22,19 @@ def _batches(stmt: Select, scalars: bool = True) -> Iterator[list]:
     yield from fetch_rows(stmt, scalars=scalars).partitions()
 
 
-def alert_columns(gettext: Translate, message: Callable[[str, dict], str]) -> tuple[Column, ...]:
+def alert_columns(gettext: Translate, message: Callable[[str, dict], str],
+                  states: dict[str, str]) -> tuple[Column, ...]:
+    """The alert list's columns in its order (`states`: the list's words for each state), then when it was
+    closed or acknowledged and the note."""
     return (
+        Column(N_("Raised"), lambda r: r[0].raised_at, "datetime"),
         Column(N_("Rule"), lambda r: gettext(alerts.RULES.get(r[0].rule, r[0].rule))),
         Column(N_("Severity"), lambda r: gettext(SEVERITIES[r[0].severity]) if r[0].severity in SEVERITIES
                else r[0].severity),
         Column(N_("Message"), lambda r: message(r[0].message, r[0].params), width=40),
         Column(N_("Firm"), lambda r: r[1]),
         Column(N_("District"), lambda r: _district(r[0].district_code)),
-        Column(N_("Raised"), lambda r: r[0].raised_at, "datetime"),
+        Column(N_("State"), lambda r: states[alerts.state_of(r[0])]),
         Column(N_("Closed"), lambda r: r[0].closed_at, "datetime"),
         Column(N_("Acknowledged"), lambda r: r[0].acknowledged_at, "datetime"),
         Column(N_("Note"), lambda r: r[0].ack_note, width=30),
@@ -52,7 +56,7 @@ def inspection_columns(gettext: Translate) -> tuple[Column, ...]:
     return (
         Column(N_("Firm"), lambda r: r[1]),
         Column(N_("District"), lambda r: _district(r[0].district_code)),
-        Column(N_("Kind"), lambda r: gettext(N_("Random draw") if r[0].kind == "random" else N_("Planned by hand"))),
+        Column(N_("Inspection method"), lambda r: gettext(N_("Random draw") if r[0].kind == "random" else N_("Planned by hand"))),
         Column(N_("Status"), lambda r: gettext(INSPECTION.state_label(r[0].status))),
         Column(N_("Planned on"), lambda r: r[0].planned_on, "date"),
         Column(N_("Inspectors"), lambda r: r[2]),

@@ -240,13 +240,18 @@ def alerts_list():
     if _wants_xlsx():
         rows = exports.alert_rows(actor, f, dict(_firm_choices(actor)))
         title = N_("Alerts")
-        return xlsx_response("alerts.xlsx", exports.alert_columns(memo(_), translate), rows, sheet_title=title,
+        return xlsx_response("alerts.xlsx", exports.alert_columns(memo(_), translate, _alert_states()), rows, sheet_title=title,
                              title_row=title_row(title, ALERT_CRITERIA, f))
     page = alerts.list_alerts(actor, f, int_arg("page", 1))
     firms = dict(db.session.execute(select(Firm.id, Firm.name).where(
         Firm.id.in_({a.firm_id for a in page.items if a.firm_id}))).all()) if page.items else {}
     return render_template("supervision/alerts.html", page=page, f=f, rules=alerts.RULES, rows=_alert_rows(page.items, firms),
                            districts=DISTRICTS, firm_options=_firm_options(actor, f.firm_id))
+
+
+def _alert_states() -> dict[str, str]:
+    """The words for where an alert stands (`alerts.state_of`), on the list and in its export."""
+    return {"closed": _("Closed"), "acknowledged": _("Acknowledged"), "open": pgettext("state", "Open")}
 
 
 def _alert_rows(items, firms: dict[int, str]) -> list[tuple]:
@@ -258,7 +263,7 @@ def _alert_rows(items, firms: dict[int, str]) -> list[tuple]:
     rule_labels: dict[str, str] = {}
     severity_labels: dict[str, str] = {}
     district_labels: dict[str | None, str] = {}
-    states = {"closed": _("Closed"), "acknowledged": _("Acknowledged"), "open": pgettext("state", "Open")}
+    states = _alert_states()
     rows = []
     for a in items:
         rule = rule_labels.get(a.rule)
@@ -270,7 +275,7 @@ def _alert_rows(items, firms: dict[int, str]) -> list[tuple]:
         district = district_labels.get(a.district_code)
         if district is None:
             district = district_labels[a.district_code] = _district_label(a.district_code)
-        state = states["closed" if a.closed_at else "acknowledged" if a.acknowledged_at else "open"]
+        state = states[alerts.state_of(a)]
         link = url_for("supervision.alert_detail", alert_id=a.id)
         rows.append((localdt(a.raised_at), rule, a.severity, severity, link, translate(a.message, a.params),
                      firms.get(a.firm_id, ""), district, state))

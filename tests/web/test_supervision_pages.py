@@ -96,7 +96,7 @@ def test_district_regulator_lists_and_exports_hold_only_its_district(build, logi
     _seed(build, 2, "510503", regulator=city)
     d = build.district_regulator("510503")
     login(d)
-    for url, col in [("/supervision/alerts?format=xlsx&state=all", 4), ("/supervision/inspections?format=xlsx", 1),
+    for url, col in [("/supervision/alerts?format=xlsx&state=all", 5), ("/supervision/inspections?format=xlsx", 1),
                      ("/supervision/rectifications?format=xlsx", 2)]:
         response = client.get(url)
         assert response.status_code == 200, url
