@@ -100,7 +100,7 @@ def test_page_list_api_list_and_export_hold_the_same_rows(world, client, login, 
 
         alerts = _expected(world, "alerts", role)
         assert _page_ids(client, "/supervision/alerts?state=all", "/supervision/alerts/") == alerts
-        exported = _export_column(client, "/supervision/alerts?state=all&format=xlsx", 3)
+        exported = _export_column(client, "/supervision/alerts?state=all&format=xlsx", 4)
         assert sorted(exported) == sorted(firm_names[a.firm_id] for a in world.alerts.values() if a.id in alerts)
 
     scores = _expected(world, "scores", role)
