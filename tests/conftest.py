@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from flask import g, has_app_context
-from flask.testing import FlaskClient
 from hypothesis import settings
 from sqlalchemy import event, text
 
@@ -19,6 +18,7 @@ from portal import create_app
 from portal.core import cache as aggregates
 from portal.core import clock
 from portal.extensions import db, limiter
+from tests.clients import ReadingClient
 
 PASSWORD = "Test#2026pass!"
 
@@ -53,7 +53,7 @@ def _reset_schema(app) -> None:
         upgrade()
 
 
-class PortalTestClient(FlaskClient):
+class PortalTestClient(ReadingClient):
     """A test client whose requests do not inherit per-request caches from the shared app context.
 
     The `app` fixture keeps one app context pushed (so tests can use `db.session`), and Flask reuses

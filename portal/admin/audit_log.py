@@ -11,7 +11,7 @@ from portal.core import audit, localtime, transactions
 from portal.core.constants import AUDITOR
 from portal.core.context import current_actor
 from portal.core.errors import NotAllowed
-from portal.core.exports import BATCH, refuse_too_long
+from portal.core.exports import refuse_too_long, stream_rows
 from portal.core.models import AuditEvent
 from portal.core.msgids import N_
 from portal.extensions import db
@@ -76,7 +76,7 @@ def export_rows(f: AuditFilter) -> Iterator[tuple]:
     audit.record("audit.export", "audit_event", None, detail=f.as_detail())
     transactions.commit()
     # Executed after the commit: a commit would close PostgreSQL's server-side cursor under the rows.
-    return _export(stmt.execution_options(yield_per=BATCH))
+    return _export(stmt)
 
 
 def _export(stmt: Select) -> Iterator[tuple]:
@@ -84,7 +84,7 @@ def _export(stmt: Select) -> Iterator[tuple]:
     from flask_babel import gettext
 
     batch: list[AuditEvent] = []
-    for row in db.session.scalars(stmt):
+    for row in stream_rows(stmt, scalars=True):
         batch.append(row)
         if len(batch) == 2000:
             yield from _export_rows(batch, gettext)

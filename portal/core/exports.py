@@ -30,7 +30,8 @@ from flask import Response, current_app, has_app_context, has_request_context, s
 from flask_babel import force_locale
 from flask_babel import gettext as babel_gettext
 from openpyxl.utils import get_column_letter
-from sqlalchemy import Result, ScalarResult, Select, func, select
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
 from portal.core import clock
 from portal.core.errors import ValidationFailed
@@ -106,12 +107,23 @@ def refuse_too_long(stmt: Select) -> None:
                                params={"rows": f"{rows:,}", "limit": f"{MAX_ROWS:,}"})
 
 
-def fetch_rows(stmt: Select, *, scalars: bool = False) -> Result | ScalarResult:
-    """The rows of an export query, fetched in batches of BATCH; refused (see `refuse_too_long`) when
-    there are more than MAX_ROWS of them."""
+def fetch_rows(stmt: Select, *, scalars: bool = False) -> Iterator:
+    """The rows of an export query, refused (see `refuse_too_long`) when there are more than MAX_ROWS of
+    them, else read as `stream_rows` reads them."""
     refuse_too_long(stmt)
-    stmt = stmt.execution_options(yield_per=BATCH)
-    return db.session.scalars(stmt) if scalars else db.session.execute(stmt)
+    return stream_rows(stmt, scalars=scalars)
+
+
+def stream_rows(stmt: Select, *, scalars: bool = False) -> Iterator:
+    """An export's rows, BATCH at a time, through a session of the export's own. A download outlives its
+    request: the request's session is closed once the view returns, while the rows are still being written
+    (and its objects could no longer load); this one is closed when the rows end or the download is dropped."""
+    session = Session(db.engine)
+    try:
+        stmt = stmt.execution_options(yield_per=BATCH)
+        yield from (session.scalars(stmt) if scalars else session.execute(stmt))
+    finally:
+        session.close()
 
 
 def memo(translate: Callable[[str], str]) -> Callable[[str], str]:
@@ -486,8 +498,9 @@ def workbook_response(filename: str, sheets: Sequence[Sheet], *,
     """
     chunks = workbook_chunks(sheets, translate=translate)
     first = next(chunks)  # in the view: the query runs now, inside the request
-    # The rest is read once the view has returned: stream_with_context pushes the request's contexts again
-    # then (and only then: a download never read leaves nothing pushed).
+    # The rest is written once the view has returned, with the request's contexts pushed again by
+    # stream_with_context (only then: a download never read leaves nothing pushed). Its rows come through
+    # the export's own session (`stream_rows`), which outlives the request's.
     return _attachment(Response(_then(first, stream_with_context(chunks)), mimetype=XLSX), filename)
 
 

@@ -12,7 +12,7 @@ from portal.core import cache as aggregates
 from portal.core.constants import CERTIFICATE_TYPES, SERVICE_TYPES
 from portal.core.context import current_actor
 from portal.core.errors import NotFound, ValidationFailed
-from portal.core.exports import BATCH, Column, Criterion, send_xlsx, title_row, xlsx_response
+from portal.core.exports import Column, Criterion, fetch_rows, send_xlsx, title_row, xlsx_response
 from portal.core.identifiers import district_name
 from portal.core.msgids import N_
 from portal.core.pagination import paginate
@@ -379,7 +379,7 @@ def export():
     count = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     audit.record_and_commit("firm.export", "firm", None, detail={"rows": count})
     staff = roster.staff_count_by_firm(list(db.session.scalars(query.with_only_columns(firm_service.Firm.id).order_by(None))))
-    rows = db.session.scalars(query.execution_options(yield_per=BATCH))
+    rows = fetch_rows(query, scalars=True)
     title = N_("Firms")
     return xlsx_response("firms.xlsx", firm_export_columns(staff), rows, sheet_title=title,
                          title_row=title_row(title, FIRM_CRITERIA, flt))

@@ -9,7 +9,7 @@ from sqlalchemy import Select, select
 from portal.auth.models import User
 from portal.core.constants import SEVERITIES
 from portal.core.context import Actor
-from portal.core.exports import Column, fetch_rows
+from portal.core.exports import BATCH, Column, fetch_rows
 from portal.core.msgids import N_
 from portal.core.workflows import INSPECTION, RECTIFICATION
 from portal.extensions import db
@@ -19,7 +19,14 @@ Translate = Callable[[str], str]
 
 
 def _batches(stmt: Select, scalars: bool = True) -> Iterator[list]:
-    yield from fetch_rows(stmt, scalars=scalars).partitions()
+    batch: list = []
+    for row in fetch_rows(stmt, scalars=scalars):
+        batch.append(row)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def alert_columns(gettext: Translate, message: Callable[[str, dict], str],

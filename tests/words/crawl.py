@@ -18,6 +18,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlsplit
 
+from tests.clients import ReadingClient
+
 ROLES = ("regulator", "district", "lead", "sysadmin", "secadmin", "auditor", "vendor01", "agency01")
 SKIP_PATHS = re.compile(r"^/(static|files|auth/logout|api/)|/export|/download|\.(xlsx|csv|pdf|png|ico)$|[?&]lang=")
 SKIP_TAGS = {"script", "style", "template", "code", "kbd"}
@@ -213,6 +215,7 @@ def demo_app(tmp: Path):
         upgrade()
         seed_demo(echo=lambda *_: None)
         db.session.remove()
+    app.test_client_class = ReadingClient
     return app
 
 
