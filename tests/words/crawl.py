@@ -13,6 +13,8 @@ import re
 import shutil
 import tempfile
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -217,6 +219,16 @@ def demo_app(tmp: Path):
         db.session.remove()
     app.test_client_class = ReadingClient
     return app
+
+
+@contextmanager
+def temporary_demo(prefix: str = "portal-demo-") -> Iterator:
+    """A demo app (`demo_app`) in a temporary folder, removed afterwards: one per test module."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield demo_app(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def signed_in_client(app, username: str):

@@ -4,16 +4,13 @@ columns the page has no room for (contract details, notes, times of closing)."""
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
 from html.parser import HTMLParser
 from io import BytesIO
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
-from tests.words.crawl import demo_app, signed_in_client
+from tests.words.crawl import signed_in_client, temporary_demo
 
 # (role, list page, export link pattern on that page)
 LISTS = [
@@ -58,11 +55,8 @@ class _Headers(HTMLParser):
 
 @pytest.fixture(scope="module")
 def demo():
-    tmp = Path(tempfile.mkdtemp(prefix="portal-columns-"))
-    try:
-        yield demo_app(tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with temporary_demo("portal-columns-") as app:
+        yield app
 
 
 @pytest.mark.parametrize("lang", ["zh_CN", "en"])

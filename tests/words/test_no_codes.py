@@ -9,13 +9,9 @@ name in `tests.words.crawl.ALLOWED_WORDS`. There is no allow-list of pages: any 
 """
 from __future__ import annotations
 
-import shutil
-import tempfile
-from pathlib import Path
-
 import pytest
 
-from tests.words.crawl import ROLES, crawl, demo_app, findings_in, signed_in_client, visible_text
+from tests.words.crawl import ROLES, crawl, findings_in, signed_in_client, temporary_demo, visible_text
 
 PER_SHAPE = 2
 LIMIT = 120
@@ -23,11 +19,8 @@ LIMIT = 120
 
 @pytest.fixture(scope="module")
 def demo():
-    tmp = Path(tempfile.mkdtemp(prefix="portal-words-"))
-    try:
-        yield demo_app(tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with temporary_demo("portal-words-") as app:
+        yield app
 
 
 @pytest.mark.parametrize("lang", ["zh_CN", "en"])

@@ -1,29 +1,25 @@
 """A streamed export outlives its request: on a real server the request's app context (and its database
 session) ends when the view returns, while the workbook's later rows are still being read. Served by an
 app with no outer app context (as gunicorn serves it), an export read in batches of 2 must still hold
-every row — read through the export's own session (`core.exports.stream_rows`)."""
+every row — read through the export's own session (`core.exports.stream_rows`).
+
+Here among the crawls: a demo app turns the process's one rate limiter off, so it runs after tests/web."""
 from __future__ import annotations
 
-import shutil
-import tempfile
 from io import BytesIO
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
 from portal.core import exports
 from portal.supervision import queries
-from tests.words.crawl import demo_app, signed_in_client
+from tests.words.crawl import signed_in_client, temporary_demo
 
 
 @pytest.fixture(scope="module")
 def served():
-    tmp = Path(tempfile.mkdtemp(prefix="portal-export-stream-"))
-    try:
-        yield demo_app(tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with temporary_demo("portal-export-stream-") as app:
+        yield app
 
 
 @pytest.mark.parametrize("url", ["/supervision/inspections?format=xlsx", "/supervision/alerts?format=xlsx&state=all",
