@@ -69,3 +69,26 @@ def assert_constant_queries(client, url: str, grow: Callable[[], object], status
             f"(an N+1 query?). Statements after:\n{extra}"
         )
     return after.count
+
+
+def sent_by(client, url: str) -> list[tuple[str, object]]:
+    """The statements, with their parameters, that a GET of `url` sends as the app runs (the aggregate
+    cache as configured, unlike `count_request`); fails unless the page answers 200."""
+    sent: list[tuple[str, object]] = []
+
+    def record(_conn, _cursor, statement, params, _context, _many):
+        sent.append((statement, params))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert client.get(url).status_code == 200, url
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return sent
+
+
+def sqlite_plans(statements: list[tuple[str, object]]) -> list[str]:
+    """SQLite's EXPLAIN QUERY PLAN of each (statement, parameters), its steps joined by " / "."""
+    with db.engine.connect() as conn:
+        return [" / ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + s, p))
+                for s, p in statements]

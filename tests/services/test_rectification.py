@@ -14,7 +14,7 @@ from portal.core.workflow import InvalidTransition
 from portal.core.workflows import RECTIFICATION
 from portal.extensions import db
 from portal.scoring import evidence as scoring_evidence
-from portal.supervision import alerts, inspections, rectification
+from portal.supervision import alerts, rectification
 from portal.supervision.models import Inspection, PenaltyCase, RectificationOrder, Summons
 from tests.supervision import builders as sb
 
@@ -23,29 +23,13 @@ PNG = sb.png()
 
 @pytest.fixture
 def setup(build):
-    office = build.office()
-    r1 = build.user("regulator", office_id=office.id)
-    r2 = build.user("regulator", office_id=office.id)
-    lead = build.user("regulator", "lead", office_id=office.id)
-    firm = build.firm(liaison_confirmed_at=clock.utcnow())
-    vendor = build.user("vendor", firm_id=firm.id)
-    return r1, r2, lead, firm, vendor
-
-
-def _failed_inspection(r1, r2, firm):
-    actor = sb.actor(r1)
-    inspection = inspections.plan_inspection(actor, firm.id, clock.today(), r1.id, r2.id)
-    items = inspections.template_items(inspection.template_id)
-    results = [inspections.ItemResult(i.id, "pass") for i in items]
-    results[0] = inspections.ItemResult(items[0].id, "fail", "No written responsibility rules")
-    inspections.record_results(actor, inspection.id, results)
-    return inspection
+    return sb.rectification_cast(build)
 
 
 @pytest.mark.clause("AL45")
 def test_full_cycle_inspection_to_closed_order(setup):
     r1, r2, lead, firm, vendor = setup
-    inspection = _failed_inspection(r1, r2, firm)
+    inspection = sb.failed_inspection(r1, r2, firm)
     order = rectification.issue_from_inspection(sb.actor(r1), inspection.id, "Write and adopt the rules")
     assert order.number == f"ZG-{clock.today().year}-0001"
     assert order.deadline == clock.today() + timedelta(days=30)

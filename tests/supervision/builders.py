@@ -43,3 +43,27 @@ def png() -> bytes:
 
     header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\x00")) + chunk(b"IEND", b"")
+
+
+def rectification_cast(build):
+    """Two regulators of one office, its lead, a firm with a confirmed liaison and the firm's user:
+    (regulator, second regulator, lead, firm, vendor)."""
+    office = build.office()
+    r1 = build.user("regulator", office_id=office.id)
+    r2 = build.user("regulator", office_id=office.id)
+    lead = build.user("regulator", "lead", office_id=office.id)
+    firm = build.firm(liaison_confirmed_at=clock.utcnow())
+    vendor = build.user("vendor", firm_id=firm.id)
+    return r1, r2, lead, firm, vendor
+
+
+def failed_inspection(r1, r2, firm):
+    """An inspection of `firm` by r1 and r2, recorded with its first item failed, the rest passed."""
+    from portal.supervision import inspections
+
+    inspection = inspections.plan_inspection(actor(r1), firm.id, clock.today(), r1.id, r2.id)
+    items = inspections.template_items(inspection.template_id)
+    results = [inspections.ItemResult(i.id, "pass") for i in items]
+    results[0] = inspections.ItemResult(items[0].id, "fail", "No written responsibility rules")
+    inspections.record_results(actor(r1), inspection.id, results)
+    return inspection

@@ -5,25 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from portal.core import audit
 from portal.core.models import AuditEvent
 from portal.extensions import db
-
-
-def _sent(client, url: str) -> list[tuple[str, object]]:
-    sent: list[tuple[str, object]] = []
-
-    def record(_conn, _cursor, statement, params, _context, _many):
-        sent.append((statement, params))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    return sent
+from tests.querycount import sent_by, sqlite_plans
 
 
 def test_audit_log_filtered_by_action_reads_the_page_off_the_index(app, client, build, login):
@@ -35,14 +22,12 @@ def test_audit_log_filtered_by_action_reads_the_page_off_the_index(app, client, 
     db.session.commit()
     url = "/admin/audit?action=bench.check"
     client.get(url)
-    statements = [(s, p) for s, p in _sent(client, url)
+    statements = [(s, p) for s, p in sent_by(client, url)
                   if "FROM audit_event" in s and "ORDER BY" in s and "count(" not in s]
     assert statements
-    with db.engine.connect() as conn:
-        for statement, params in statements:
-            plan = " / ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params))
-            assert "TEMP B-TREE FOR ORDER BY" not in plan, plan
-            assert "ix_audit_event_action_seq" in plan, plan
+    for plan in sqlite_plans(statements):
+        assert "TEMP B-TREE FOR ORDER BY" not in plan, plan
+        assert "ix_audit_event_action_seq" in plan, plan
 
     newest = db.session.scalars(select(AuditEvent.object_id).where(AuditEvent.action == "bench.check")
                                 .order_by(AuditEvent.seq.desc())).all()
@@ -63,7 +48,7 @@ def test_audit_log_counts_only_as_far_as_the_last_reachable_page(app, client, bu
     for n in range(20):
         audit.record("bench.count", "firm", n)
     db.session.commit()
-    counts = [s for s, _p in _sent(client, "/admin/audit?lang=en") if "count(" in s and "audit_event" in s]
+    counts = [s for s, _p in sent_by(client, "/admin/audit?lang=en") if "count(" in s and "audit_event" in s]
     assert counts and all("LIMIT" in s for s in counts)
     page = client.get("/admin/audit?page=3&lang=en").get_data(as_text=True)
     assert "Page 3 of 3 shown (more than 12 in all: narrow the filter)" in page

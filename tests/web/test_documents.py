@@ -10,30 +10,14 @@ from sqlalchemy import func, select
 from portal.core import clock
 from portal.core.models import AuditEvent, DocumentNumber
 from portal.extensions import db
-from portal.supervision import alerts, inspections, rectification
+from portal.supervision import alerts, rectification
 from portal.supervision.models import Summons
 from tests.supervision import builders as sb
 
 
 @pytest.fixture
 def setup(build):
-    office = build.office()
-    r1 = build.user("regulator", office_id=office.id)
-    r2 = build.user("regulator", office_id=office.id)
-    lead = build.user("regulator", "lead", office_id=office.id)
-    firm = build.firm(liaison_confirmed_at=clock.utcnow())
-    vendor = build.user("vendor", firm_id=firm.id)
-    return r1, r2, lead, firm, vendor
-
-
-def _failed_inspection(r1, r2, firm):
-    actor = sb.actor(r1)
-    inspection = inspections.plan_inspection(actor, firm.id, clock.today(), r1.id, r2.id)
-    items = inspections.template_items(inspection.template_id)
-    results = [inspections.ItemResult(i.id, "pass") for i in items]
-    results[0] = inspections.ItemResult(items[0].id, "fail", "No written responsibility rules")
-    inspections.record_results(actor, inspection.id, results)
-    return inspection
+    return sb.rectification_cast(build)
 
 
 def _chinese_date(day) -> str:
@@ -44,7 +28,7 @@ def test_inspection_record_notice_and_summons_carry_number_office_date_signature
         setup, build, client, login, travel):
     r1, r2, lead, firm, vendor = setup
     year, checked_on = clock.today().year, clock.today()
-    inspection = _failed_inspection(r1, r2, firm)
+    inspection = sb.failed_inspection(r1, r2, firm)
     order = rectification.issue_from_inspection(sb.actor(r1), inspection.id, "Write and adopt the rules")
     travel(days=31)
     alerts.scan()  # the deadline passed: the order is overdue

@@ -11,27 +11,8 @@ from sqlalchemy import event, select
 from portal.core import clock
 from portal.extensions import db
 from portal.supervision.models import RectificationOrder
+from tests.querycount import sent_by, sqlite_plans
 from tests.supervision import builders as sb
-
-
-def _sent(client, url: str) -> list[tuple[str, object]]:
-    sent: list[tuple[str, object]] = []
-
-    def record(_conn, _cursor, statement, params, _context, _many):
-        sent.append((statement, params))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    return sent
-
-
-def _plans(statements) -> list[str]:
-    with db.engine.connect() as conn:
-        return [" / ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + s, p))
-                for s, p in statements]
 
 
 def test_rectification_deep_page_walks_the_issued_at_index(app, client, build, login):
@@ -44,10 +25,10 @@ def test_rectification_deep_page_walks_the_issued_at_index(app, client, build, l
         sb.order(firm, number=f"ZG-2099-{n:04d}", issued_at=start + timedelta(hours=n * 7 % 45))
     url = "/supervision/rectifications?page=2"
     client.get(url)
-    statements = [(s, p) for s, p in _sent(client, url)
+    statements = [(s, p) for s, p in sent_by(client, url)
                   if "FROM rectification_order" in s and "ORDER BY" in s and "OFFSET" in s]
     assert statements
-    for plan in _plans(statements):
+    for plan in sqlite_plans(statements):
         assert "TEMP B-TREE FOR ORDER BY" not in plan, plan
         assert "ix_rectification_issued_at_id" in plan, plan
 
@@ -103,9 +84,9 @@ def test_inbox_deep_page_walks_the_user_created_id_index(app, client, build, log
     db.session.commit()
     url = "/home/inbox?page=2"
     client.get(url)
-    statements = [(s, p) for s, p in _sent(client, url)
+    statements = [(s, p) for s, p in sent_by(client, url)
                   if "FROM notification" in s and "ORDER BY" in s and "OFFSET" in s]
     assert statements
-    for plan in _plans(statements):
+    for plan in sqlite_plans(statements):
         assert "TEMP B-TREE" not in plan, plan
         assert "ix_notification_user_created_id" in plan, plan
