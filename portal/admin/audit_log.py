@@ -11,7 +11,7 @@ from portal.core import audit, localtime, transactions
 from portal.core.constants import AUDITOR
 from portal.core.context import current_actor
 from portal.core.errors import NotAllowed
-from portal.core.exports import refuse_too_long, stream_rows
+from portal.core.exports import batched, refuse_too_long, stream_rows
 from portal.core.models import AuditEvent
 from portal.core.msgids import N_
 from portal.extensions import db
@@ -83,13 +83,8 @@ def _export(stmt: Select) -> Iterator[tuple]:
     """Rows in words, like the page: action label, the actor's name, role names, details as label: value."""
     from flask_babel import gettext
 
-    batch: list[AuditEvent] = []
-    for row in stream_rows(stmt, scalars=True):
-        batch.append(row)
-        if len(batch) == 2000:
-            yield from _export_rows(batch, gettext)
-            batch = []
-    yield from _export_rows(batch, gettext)
+    for batch in batched(stream_rows(stmt, scalars=True), 2000):
+        yield from _export_rows(batch, gettext)
 
 
 def _export_rows(batch: list[AuditEvent], gettext) -> Iterator[tuple]:

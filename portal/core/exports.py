@@ -126,6 +126,18 @@ def stream_rows(stmt: Select, *, scalars: bool = False) -> Iterator:
         session.close()
 
 
+def batched(rows: Iterable, size: int) -> Iterator[list]:
+    """`rows` in lists of `size` (the last one shorter), so the names a batch needs come in one query."""
+    batch: list = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def memo(translate: Callable[[str], str]) -> Callable[[str], str]:
     """`translate` remembered for one export: a column's labels (statuses, yes/no, types) repeat on
     every row, and looking each up in the catalogue again cost a third of a 100,000-row export."""

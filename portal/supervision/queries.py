@@ -9,7 +9,7 @@ from sqlalchemy import Select, select
 from portal.auth.models import User
 from portal.core.constants import SEVERITIES
 from portal.core.context import Actor
-from portal.core.exports import BATCH, Column, fetch_rows
+from portal.core.exports import BATCH, Column, batched, fetch_rows
 from portal.core.msgids import N_
 from portal.core.workflows import INSPECTION, RECTIFICATION
 from portal.extensions import db
@@ -19,14 +19,7 @@ Translate = Callable[[str], str]
 
 
 def _batches(stmt: Select, scalars: bool = True) -> Iterator[list]:
-    batch: list = []
-    for row in fetch_rows(stmt, scalars=scalars):
-        batch.append(row)
-        if len(batch) == BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+    return batched(fetch_rows(stmt, scalars=scalars), BATCH)
 
 
 def alert_columns(gettext: Translate, message: Callable[[str, dict], str],
